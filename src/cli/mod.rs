@@ -1,0 +1,86 @@
+//! Command-line interface: argument parsing and the headless commands. Errors become a message on
+//! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
+
+mod stats;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::core::warnings::Warnings;
+
+/// Look at ML classification datasets the way careful practitioners do.
+#[derive(Debug, Parser)]
+#[command(name = "spotcheck", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Dataset to open in the app: a class-folder tree, a .csv/.jsonl manifest, or a folder holding
+    /// metadata.csv/metadata.jsonl.
+    dataset: Option<PathBuf>,
+    /// Predictions to open with it (prob_<class>, logit_<class> or prediction columns).
+    #[arg(long, value_name = "FILE")]
+    predictions: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Class balance, accuracy, per-class scores, confusion matrix and calibration.
+    Stats(stats::StatsArgs),
+}
+
+/// Exit status for unreadable input or bad usage (the contract's "2").
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Parses the process arguments and runs; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Stats(args)) => stats::run(args),
+        None => open_app(cli.dataset, cli.predictions),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_app(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    crate::ui::run(dataset, predictions)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app(_dataset: Option<PathBuf>, _predictions: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "this build has no GUI (built without the `gui` feature); try `spotcheck stats DATASET`"
+    )
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints load warnings on stderr, one line each.
+pub fn print_warnings(warnings: &Warnings) {
+    let mut err = std::io::stderr().lock();
+    for w in warnings.items() {
+        writeln!(err, "warning: {w}").ok();
+    }
+}

@@ -1,0 +1,373 @@
+//! The in-memory dataset: samples as columns (path, class id, split id, metadata), classes sorted by
+//! byte order like torchvision's `ImageFolder`. Built to hold millions of samples for the GUI to browse.
+
+use std::path::{Path, PathBuf};
+
+use super::columns::{Interner, NONE, StrColumn};
+use super::sample_files::{AddError, SampleFiles};
+
+/// Where a dataset came from, which decides how label edits are written back later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetSource {
+    /// `ROOT/[SPLIT/]CLASS/FILE`.
+    Folder {
+        /// Whether the first folder level names splits.
+        has_split_level: bool,
+    },
+    /// A CSV or JSONL manifest (possibly found as `metadata.csv`/`.jsonl` inside a folder).
+    Manifest {
+        /// The manifest file itself.
+        path: PathBuf,
+        /// CSV or JSONL.
+        format: TableFormat,
+    },
+}
+
+/// The two tabular formats spotcheck reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// A metadata column kept from a manifest (everything that is not the file, label or split).
+#[derive(Debug, Clone)]
+pub struct MetadataColumn {
+    /// The header name.
+    pub name: String,
+    /// One value per sample (empty where a JSONL row had no such key).
+    pub values: StrColumn,
+}
+
+/// A loaded dataset. Sample `i` has path `file(i)`, class `label(i)`, split `split(i)`.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    root: PathBuf,
+    source: DatasetSource,
+    files: SampleFiles,
+    labels: Vec<u32>,
+    splits: Vec<u32>,
+    classes: Vec<String>,
+    split_names: Vec<String>,
+    metadata: Vec<MetadataColumn>,
+    source_lines: Vec<u32>,
+}
+
+impl Dataset {
+    /// The folder sample paths are relative to (the manifest's folder for manifests).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// How the dataset is stored on disk.
+    pub fn source(&self) -> &DatasetSource {
+        &self.source
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The sample paths and their index.
+    pub fn files(&self) -> &SampleFiles {
+        &self.files
+    }
+
+    /// Path of sample `i` relative to the root, with `/` separators: the sample's identity.
+    pub fn file(&self, i: usize) -> &str {
+        self.files.get(i).unwrap_or_default()
+    }
+
+    /// Absolute-or-root-relative path to open sample `i` on disk.
+    pub fn disk_path(&self, i: usize) -> PathBuf {
+        self.root.join(self.file(i))
+    }
+
+    /// Class id of sample `i`, or `None` when it is unlabelled.
+    pub fn label(&self, i: usize) -> Option<usize> {
+        self.labels
+            .get(i)
+            .filter(|&&c| c != NONE)
+            .map(|&c| c as usize)
+    }
+
+    /// Class ids of all samples ([`NONE`] = unlabelled): what the metrics take.
+    pub fn labels(&self) -> &[u32] {
+        &self.labels
+    }
+
+    /// Split id of sample `i`, or `None` when the dataset has no split for it.
+    pub fn split(&self, i: usize) -> Option<usize> {
+        self.splits
+            .get(i)
+            .filter(|&&s| s != NONE)
+            .map(|&s| s as usize)
+    }
+
+    /// Split ids of all samples ([`NONE`] = no split).
+    pub fn split_ids(&self) -> &[u32] {
+        &self.splits
+    }
+
+    /// Class names in byte order; a class id indexes this list.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// Split names in byte order; a split id indexes this list.
+    pub fn splits(&self) -> &[String] {
+        &self.split_names
+    }
+
+    /// Id of the split called `name`.
+    pub fn split_id(&self, name: &str) -> Option<usize> {
+        self.split_names.iter().position(|s| s == name)
+    }
+
+    /// Id of the class called `name`.
+    pub fn class_id(&self, name: &str) -> Option<usize> {
+        self.classes
+            .binary_search_by(|c| c.as_bytes().cmp(name.as_bytes()))
+            .ok()
+    }
+
+    /// Metadata columns from a manifest (empty for class folders).
+    pub fn metadata(&self) -> &[MetadataColumn] {
+        &self.metadata
+    }
+
+    /// Line of the manifest where sample `i` was read (`None` for class folders).
+    pub fn source_line(&self, i: usize) -> Option<u64> {
+        self.source_lines.get(i).map(|&l| u64::from(l))
+    }
+
+    /// Index of sample `path` (normalised relative path).
+    pub fn find(&self, path: &str) -> Option<usize> {
+        self.files.find(path).map(|i| i as usize)
+    }
+
+    /// Counts of labelled samples per class, over all samples or one split.
+    pub fn class_counts(&self, split: Option<usize>) -> Vec<u64> {
+        let mut counts = vec![0u64; self.classes.len()];
+        for (i, &label) in self.labels.iter().enumerate() {
+            if label == NONE {
+                continue;
+            }
+            if let Some(s) = split
+                && self.splits.get(i).copied() != Some(s as u32)
+            {
+                continue;
+            }
+            if let Some(c) = counts.get_mut(label as usize) {
+                *c += 1;
+            }
+        }
+        counts
+    }
+
+    /// Gives an unlabelled dataset the class list of its predictions, so predicted classes have names.
+    /// Does nothing when the dataset already has classes.
+    pub fn adopt_classes(&mut self, mut names: Vec<String>) {
+        if !self.classes.is_empty() {
+            return;
+        }
+        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        names.dedup();
+        self.classes = names;
+    }
+
+    /// Approximate heap bytes of the whole model (the benchmark and status bar report it).
+    pub fn heap_bytes(&self) -> usize {
+        self.files.heap_bytes()
+            + self.labels.capacity() * 4
+            + self.splits.capacity() * 4
+            + self.source_lines.capacity() * 4
+            + self
+                .metadata
+                .iter()
+                .map(|m| m.values.heap_bytes())
+                .sum::<usize>()
+    }
+}
+
+/// Accumulates samples during a load, then sorts classes and splits and remaps their ids.
+#[derive(Debug, Default)]
+pub struct DatasetBuilder {
+    files: SampleFiles,
+    labels: Vec<u32>,
+    splits: Vec<u32>,
+    class_names: Interner,
+    split_names: Interner,
+    metadata: Vec<MetadataColumn>,
+    source_lines: Vec<u32>,
+}
+
+impl DatasetBuilder {
+    /// Room for about `rows` samples.
+    pub fn with_capacity(rows: usize) -> Self {
+        Self {
+            files: SampleFiles::with_capacity(rows),
+            labels: Vec::with_capacity(rows),
+            splits: Vec::with_capacity(rows),
+            ..Self::default()
+        }
+    }
+
+    /// Declares a class that may have no samples (an empty class folder).
+    pub fn declare_class(&mut self, name: &str) {
+        self.class_names.ensure(name);
+    }
+
+    /// Declares a metadata column; returns its index for [`DatasetBuilder::push_metadata`].
+    pub fn add_metadata_column(&mut self, name: String) -> usize {
+        let mut values = StrColumn::default();
+        values.pad_to(self.files.len());
+        self.metadata.push(MetadataColumn { name, values });
+        self.metadata.len() - 1
+    }
+
+    /// Adds a sample. Returns its index, or `Err(Duplicate(first))` when the path is already a sample
+    /// (nothing is added then).
+    pub fn push(
+        &mut self,
+        path: &str,
+        label: Option<&str>,
+        split: Option<&str>,
+    ) -> Result<usize, AddError> {
+        let idx = self.files.push(path)?;
+        self.labels
+            .push(label.map_or(NONE, |l| self.class_names.intern(l)));
+        self.splits
+            .push(split.map_or(NONE, |s| self.split_names.intern(s)));
+        Ok(idx as usize)
+    }
+
+    /// Records the manifest line of the sample just pushed.
+    pub fn push_line(&mut self, line: u64) {
+        self.source_lines
+            .push(u32::try_from(line).unwrap_or(u32::MAX));
+    }
+
+    /// Sets metadata column `col` of the sample just pushed (columns not set stay empty).
+    pub fn push_metadata(&mut self, col: usize, value: &str) -> Result<(), AddError> {
+        let rows = self.files.len();
+        if let Some(m) = self.metadata.get_mut(col) {
+            m.values.pad_to(rows - 1);
+            m.values.push(value)?;
+        }
+        Ok(())
+    }
+
+    /// Number of samples so far.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether no sample was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Sorts samples by path (class-folder datasets list files in a stable order).
+    pub fn sort_by_path(self) -> Self {
+        let mut order: Vec<u32> = (0..self.files.len() as u32).collect();
+        order.sort_by(|&a, &b| self.files.get(a as usize).cmp(&self.files.get(b as usize)));
+        if order.iter().enumerate().all(|(i, &o)| i as u32 == o) {
+            return self;
+        }
+        let mut files = SampleFiles::with_capacity(order.len());
+        let mut labels = Vec::with_capacity(order.len());
+        let mut splits = Vec::with_capacity(order.len());
+        for &o in &order {
+            let o = o as usize;
+            // Paths were unique before, so re-adding them cannot clash.
+            files.push(self.files.get(o).unwrap_or_default()).ok();
+            labels.push(self.labels.get(o).copied().unwrap_or(NONE));
+            splits.push(self.splits.get(o).copied().unwrap_or(NONE));
+        }
+        Self {
+            files,
+            labels,
+            splits,
+            ..self
+        }
+    }
+
+    /// Finishes the load: classes and splits sorted by byte order, ids remapped.
+    pub fn finish(self, root: PathBuf, source: DatasetSource) -> Dataset {
+        let (classes, class_remap) = self.class_names.into_sorted();
+        let (split_names, split_remap) = self.split_names.into_sorted();
+        let remap = |ids: Vec<u32>, table: &[u32]| -> Vec<u32> {
+            ids.into_iter()
+                .map(|id| {
+                    if id == NONE {
+                        NONE
+                    } else {
+                        table.get(id as usize).copied().unwrap_or(NONE)
+                    }
+                })
+                .collect()
+        };
+        let rows = self.files.len();
+        let mut files = self.files;
+        files.shrink_to_fit();
+        let mut metadata = self.metadata;
+        for m in &mut metadata {
+            m.values.pad_to(rows);
+            m.values.shrink_to_fit();
+        }
+        Dataset {
+            root,
+            source,
+            files,
+            labels: remap(self.labels, &class_remap),
+            splits: remap(self.splits, &split_remap),
+            classes,
+            split_names,
+            metadata,
+            source_lines: self.source_lines,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_sorts_classes_and_remaps() {
+        let mut b = DatasetBuilder::default();
+        b.push("x/1.jpg", Some("zebra"), Some("train")).unwrap();
+        b.push("x/2.jpg", Some("Ant"), Some("val")).unwrap();
+        b.push("x/3.jpg", None, None).unwrap();
+        b.declare_class("bee");
+        assert_eq!(
+            b.push("x/1.jpg", Some("ant"), None),
+            Err(AddError::Duplicate(0))
+        );
+        let ds = b.finish(
+            PathBuf::from("/data"),
+            DatasetSource::Folder {
+                has_split_level: true,
+            },
+        );
+        assert_eq!(ds.classes(), ["Ant", "bee", "zebra"]);
+        assert_eq!(ds.splits(), ["train", "val"]);
+        assert_eq!(ds.label(0), Some(2));
+        assert_eq!(ds.label(1), Some(0));
+        assert_eq!(ds.label(2), None);
+        assert_eq!(ds.split(1), Some(1));
+        assert_eq!(ds.class_counts(None), [1, 0, 1]);
+        assert_eq!(ds.class_counts(Some(0)), [0, 0, 1]);
+        assert_eq!(ds.class_id("zebra"), Some(2));
+        assert_eq!(ds.find("x/2.jpg"), Some(1));
+    }
+}

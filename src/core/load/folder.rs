@@ -1,0 +1,218 @@
+//! Class-folder datasets: `ROOT/[SPLIT/]CLASS/FILE`, as torchvision's `ImageFolder` reads them
+//! (files below a class folder at any depth belong to that class; symlinks are followed, loops
+//! reported).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use crate::core::dataset::{Dataset, DatasetBuilder, DatasetSource};
+use crate::core::error::LoadError;
+use crate::core::warnings::{Tally, WarningKind, Warnings};
+
+use super::{LoadControl, SPLIT_NAMES, is_media_file};
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    builder: DatasetBuilder,
+    control: Option<&'a LoadControl>,
+    outside_class: Tally,
+    not_media: Tally,
+    not_utf8: Tally,
+    unreadable: Tally,
+}
+
+/// Loads a class-folder dataset rooted at `root`.
+pub fn load_folder(
+    root: &Path,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+) -> Result<Dataset, LoadError> {
+    let top = list_dir(root)?;
+    let dirs: Vec<&(PathBuf, String, bool)> = top.iter().filter(|(_, _, is_dir)| *is_dir).collect();
+    let split_like = dirs
+        .iter()
+        .filter(|(_, name, _)| SPLIT_NAMES.contains(&name.to_ascii_lowercase().as_str()))
+        .count();
+    let has_split_level = !dirs.is_empty() && split_like == dirs.len();
+    if split_like > 0 && !has_split_level {
+        let names: Vec<&str> = dirs.iter().map(|(_, n, _)| n.as_str()).collect();
+        warnings.note(
+            WarningKind::AmbiguousLayout,
+            Some(root.to_path_buf()),
+            None,
+            format!(
+                "some first-level folders are split names and some are not ({}), so every first-level folder is read as a class",
+                names.join(", ")
+            ),
+        );
+    }
+
+    let mut walk = Walk {
+        root,
+        builder: DatasetBuilder::default(),
+        control,
+        outside_class: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        not_media: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        not_utf8: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        unreadable: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+    };
+    for (path, name, is_dir) in &top {
+        if !*is_dir {
+            walk.loose_file(path, name);
+            continue;
+        }
+        if has_split_level {
+            for (class_path, class_name, class_is_dir) in &list_dir(path)? {
+                if *class_is_dir {
+                    walk.class_dir(class_path, class_name, Some(name))?;
+                } else {
+                    walk.loose_file(class_path, class_name);
+                }
+            }
+        } else {
+            walk.class_dir(path, name, None)?;
+        }
+    }
+
+    let Walk {
+        builder,
+        outside_class,
+        not_media,
+        not_utf8,
+        unreadable,
+        ..
+    } = walk;
+    outside_class.finish(warnings, |n| {
+        format!("{n} media file(s) are not inside a class folder and were skipped (expected ROOT/[SPLIT/]CLASS/FILE)")
+    });
+    not_utf8.finish(warnings, |n| {
+        format!("{n} file or folder name(s) are not valid UTF-8 and were skipped; rename them")
+    });
+    unreadable.finish(warnings, |n| {
+        format!("{n} folder entries could not be read and were skipped")
+    });
+    not_media.finish(warnings, |n| {
+        format!("{n} file(s) are not images or audio and were ignored")
+    });
+    if builder.is_empty() {
+        return Err(LoadError::NotADataset {
+            path: root.to_path_buf(),
+            reason: "no image or audio files found: expected class folders (ROOT/CLASS/FILE or ROOT/SPLIT/CLASS/FILE), metadata.csv or metadata.jsonl".into(),
+        });
+    }
+    Ok(builder.sort_by_path().finish(
+        root.to_path_buf(),
+        DatasetSource::Folder { has_split_level },
+    ))
+}
+
+/// Non-hidden entries of a folder, sorted by name: (path, UTF-8 name, is a folder). Non-UTF-8 names are
+/// kept with a lossy name so the caller can report them.
+fn list_dir(dir: &Path) -> Result<Vec<(PathBuf, String, bool)>, LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError::io(dir, e))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| LoadError::io(dir, e))?;
+        let name = entry.file_name();
+        if is_hidden(&name) {
+            continue;
+        }
+        let path = entry.path();
+        // Follow symlinks: a linked class folder is a class folder.
+        let is_dir = std::fs::metadata(&path)
+            .map(|m| m.is_dir())
+            .unwrap_or(false);
+        out.push((path, name.to_string_lossy().into_owned(), is_dir));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+impl Walk<'_> {
+    fn rel(&mut self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(self.root).unwrap_or(path);
+        match rel.to_str() {
+            Some(s) => Some(s.replace(std::path::MAIN_SEPARATOR, "/")),
+            None => {
+                let shown = rel.to_string_lossy().into_owned();
+                self.not_utf8.add(None, || shown);
+                None
+            }
+        }
+    }
+
+    fn loose_file(&mut self, path: &Path, name: &str) {
+        if is_media_file(name)
+            && let Some(rel) = self.rel(path)
+        {
+            self.outside_class.add(None, || rel);
+        }
+    }
+
+    fn class_dir(&mut self, dir: &Path, class: &str, split: Option<&str>) -> Result<(), LoadError> {
+        if self.rel(dir).is_none() {
+            return Ok(());
+        }
+        self.builder.declare_class(class);
+        let walker = walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for (n, entry) in walker.enumerate() {
+            if n % 1024 == 0 {
+                LoadControl::check(self.control)?;
+            }
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let shown = match err.path() {
+                        Some(p) => format!(
+                            "{} ({})",
+                            p.strip_prefix(self.root).unwrap_or(p).display(),
+                            err_reason(&err)
+                        ),
+                        None => err.to_string(),
+                    };
+                    self.unreadable.add(None, || shown);
+                    continue;
+                }
+            };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Some(rel) = self.rel(entry.path()) else {
+                continue;
+            };
+            if !is_media_file(&rel) {
+                self.not_media.add(None, || rel);
+                continue;
+            }
+            if let Some(c) = self.control {
+                c.progress.fetch_add(1, Ordering::Relaxed);
+            }
+            // Paths from one walk are unique, so a duplicate cannot happen; a full column can.
+            if self.builder.push(&rel, Some(class), split).is_err() {
+                return Err(LoadError::NotADataset {
+                    path: self.root.to_path_buf(),
+                    reason: "too many samples".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn err_reason(err: &walkdir::Error) -> String {
+    if err.loop_ancestor().is_some() {
+        "a symlink loop".into()
+    } else if let Some(io) = err.io_error() {
+        io.to_string()
+    } else {
+        err.to_string()
+    }
+}

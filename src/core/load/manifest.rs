@@ -1,0 +1,273 @@
+//! Manifests: a CSV or JSONL table with a file column, an optional label and split column, and any
+//! number of metadata columns, which are all kept.
+
+use std::path::Path;
+
+use crate::core::dataset::{Dataset, DatasetBuilder, DatasetSource, TableFormat};
+use crate::core::error::LoadError;
+use crate::core::sample_files::AddError;
+use crate::core::warnings::{Tally, WarningKind, Warnings};
+
+use super::csv_reader::{CsvReader, Record};
+use super::jsonl_reader::{JsonlReader, value_text};
+use super::paths::{absolute_root, normalize_sample_path};
+use super::{FILE_COLUMNS, LABEL_COLUMNS, LoadControl, SPLIT_COLUMN, file_len};
+
+/// Loads a manifest; sample paths are relative to the manifest's folder.
+pub fn load_manifest(
+    path: &Path,
+    format: TableFormat,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+) -> Result<Dataset, LoadError> {
+    if let Some(c) = control {
+        c.total
+            .fetch_add(file_len(path), std::sync::atomic::Ordering::Relaxed);
+    }
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let root = if root.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        root
+    };
+    let abs_root = absolute_root(&root);
+    let mut dups = Tally::new(WarningKind::DuplicateSample, Some(path.to_path_buf()));
+    let builder = match format {
+        TableFormat::Csv => load_csv(path, &abs_root, control, warnings, &mut dups)?,
+        TableFormat::Jsonl => load_jsonl(path, &abs_root, control, &mut dups)?,
+    };
+    dups.finish(warnings, |n| {
+        format!("{n} row(s) repeat a file already listed; the first row of each file is kept")
+    });
+    if builder.is_empty() {
+        return Err(LoadError::parse_file(path, "the manifest lists no samples"));
+    }
+    Ok(builder.finish(
+        root,
+        DatasetSource::Manifest {
+            path: path.to_path_buf(),
+            format,
+        },
+    ))
+}
+
+fn missing_file_column(path: &Path, line: Option<u64>, found: &[String]) -> LoadError {
+    LoadError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "no file column: expected one of {} (found: {})",
+            FILE_COLUMNS.join(", "),
+            if found.is_empty() {
+                "nothing".to_string()
+            } else {
+                found.join(", ")
+            }
+        ),
+    }
+}
+
+/// Header names, with repeated names made unique (`x`, `x (2)`) and a warning.
+fn header_names(
+    rec: &Record,
+    path: &Path,
+    warnings: &mut Warnings,
+) -> Result<Vec<String>, LoadError> {
+    let mut names: Vec<String> = Vec::with_capacity(rec.len());
+    for i in 0..rec.len() {
+        let name = rec.str(i, path, "header")?.trim().to_string();
+        if names.contains(&name) {
+            let mut k = 2;
+            while names.contains(&format!("{name} ({k})")) {
+                k += 1;
+            }
+            warnings.note(
+                WarningKind::Header,
+                Some(path.to_path_buf()),
+                Some(rec.line()),
+                format!("column {name:?} appears more than once; the copy in column {} is called \"{name} ({k})\"", i + 1),
+            );
+            names.push(format!("{name} ({k})"));
+        } else {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Position of the first of `candidates` present in `names`.
+pub(super) fn find_column(names: &[String], candidates: &[&str]) -> Option<usize> {
+    candidates
+        .iter()
+        .find_map(|c| names.iter().position(|n| n == c))
+}
+
+fn push_sample(
+    builder: &mut DatasetBuilder,
+    path: &Path,
+    line: u64,
+    file: &str,
+    label: Option<&str>,
+    split: Option<&str>,
+    abs_root: &Path,
+    dups: &mut Tally,
+) -> Result<bool, LoadError> {
+    if file.is_empty() {
+        return Err(LoadError::parse(path, line, "the file name is empty"));
+    }
+    let file = normalize_sample_path(file, abs_root);
+    let label = label.filter(|l| !l.is_empty());
+    let split = split.filter(|s| !s.is_empty());
+    match builder.push(&file, label, split) {
+        Ok(_) => {
+            builder.push_line(line);
+            Ok(true)
+        }
+        Err(AddError::Duplicate(_)) => {
+            dups.add(Some(line), || format!("{file} on line {line}"));
+            Ok(false)
+        }
+        Err(AddError::Full) => Err(LoadError::parse(
+            path,
+            line,
+            "the manifest is too large (over 4 GiB of file names)",
+        )),
+    }
+}
+
+fn load_csv(
+    path: &Path,
+    abs_root: &Path,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+    dups: &mut Tally,
+) -> Result<DatasetBuilder, LoadError> {
+    let mut reader = CsvReader::open(path, control.cloned())?;
+    let mut rec = Record::default();
+    if !reader.read_record(&mut rec)? {
+        return Err(LoadError::parse_file(
+            path,
+            "the file is empty: expected a header row naming a file_name column",
+        ));
+    }
+    let names = header_names(&rec, path, warnings)?;
+    let file_col = find_column(&names, FILE_COLUMNS)
+        .ok_or_else(|| missing_file_column(path, Some(1), &names))?;
+    let label_col = find_column(&names, LABEL_COLUMNS);
+    let split_col = names.iter().position(|n| n == SPLIT_COLUMN);
+    let rows_guess = (file_len(path) / 48).min(1 << 26) as usize;
+    let mut builder = DatasetBuilder::with_capacity(rows_guess);
+    let meta_cols: Vec<(usize, usize)> = (0..names.len())
+        .filter(|&i| i != file_col && Some(i) != label_col && Some(i) != split_col)
+        .map(|i| (i, builder.add_metadata_column(names[i].clone())))
+        .collect();
+    let label_name = label_col.map(|i| names[i].clone()).unwrap_or_default();
+    let file_name = names[file_col].clone();
+    let mut n = 0u64;
+    while reader.read_record(&mut rec)? {
+        n += 1;
+        if n % 65536 == 0 {
+            LoadControl::check(control)?;
+        }
+        if rec.len() != names.len() {
+            return Err(LoadError::parse(
+                path,
+                rec.line(),
+                format!(
+                    "this row has {} fields but the header has {}",
+                    rec.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let file = rec.str(file_col, path, &file_name)?;
+        let label = label_col
+            .map(|i| rec.str(i, path, &label_name))
+            .transpose()?;
+        let split = split_col
+            .map(|i| rec.str(i, path, SPLIT_COLUMN))
+            .transpose()?;
+        if !push_sample(
+            &mut builder,
+            path,
+            rec.line(),
+            file,
+            label,
+            split,
+            abs_root,
+            dups,
+        )? {
+            continue;
+        }
+        for &(src, dst) in &meta_cols {
+            let value = rec.str(src, path, &names[src])?;
+            builder
+                .push_metadata(dst, value)
+                .map_err(|_| LoadError::parse(path, rec.line(), "column too large"))?;
+        }
+    }
+    Ok(builder)
+}
+
+fn load_jsonl(
+    path: &Path,
+    abs_root: &Path,
+    control: Option<&LoadControl>,
+    dups: &mut Tally,
+) -> Result<DatasetBuilder, LoadError> {
+    let mut reader = JsonlReader::open(path, control.cloned())?;
+    let mut builder = DatasetBuilder::default();
+    let mut meta_cols: Vec<String> = Vec::new();
+    let mut n = 0u64;
+    while let Some((line, obj)) = reader.next_object()? {
+        n += 1;
+        if n % 65536 == 0 {
+            LoadControl::check(control)?;
+        }
+        let keys: Vec<String> = obj.keys().cloned().collect();
+        let Some(file_key) = FILE_COLUMNS.iter().find(|k| obj.contains_key(**k)) else {
+            return Err(missing_file_column(path, Some(line), &keys));
+        };
+        let file = match obj.get(*file_key) {
+            Some(serde_json::Value::String(s)) => s.as_str(),
+            _ => {
+                return Err(LoadError::parse(
+                    path,
+                    line,
+                    format!("{file_key:?} must be a string"),
+                ));
+            }
+        };
+        let label_key = LABEL_COLUMNS.iter().find(|k| obj.contains_key(**k));
+        let label = label_key.and_then(|k| obj.get(*k)).map(value_text);
+        let split = obj.get(SPLIT_COLUMN).map(value_text);
+        if !push_sample(
+            &mut builder,
+            path,
+            line,
+            file,
+            label.as_deref(),
+            split.as_deref(),
+            abs_root,
+            dups,
+        )? {
+            continue;
+        }
+        for (key, value) in &obj {
+            if key == *file_key || Some(&key.as_str()) == label_key || key == SPLIT_COLUMN {
+                continue;
+            }
+            let col = match meta_cols.iter().position(|c| c == key) {
+                Some(c) => c,
+                None => {
+                    meta_cols.push(key.clone());
+                    builder.add_metadata_column(key.clone())
+                }
+            };
+            builder
+                .push_metadata(col, &value_text(value))
+                .map_err(|_| LoadError::parse(path, line, "column too large"))?;
+        }
+    }
+    Ok(builder)
+}

@@ -1,0 +1,196 @@
+//! Opening datasets and predictions from disk: detects the layout (class folders, CSV/JSONL manifest,
+//! Hugging Face `metadata.csv`/`metadata.jsonl` folder), parses it and reports per-row findings as
+//! [`Warnings`] instead of stopping, except where the input cannot mean anything (then a [`LoadError`]
+//! naming file and line).
+
+mod csv_reader;
+mod folder;
+mod jsonl_reader;
+mod manifest;
+mod paths;
+mod predictions;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+pub use csv_reader::{CsvReader, Record};
+pub use paths::normalize_sample_path;
+pub use predictions::{
+    PredictionKind, Predictions, RawPredictions, argmax, join_predictions, load_predictions,
+    parse_predictions,
+};
+
+use super::dataset::{Dataset, TableFormat};
+use super::error::LoadError;
+use super::warnings::Warnings;
+
+/// Media file extensions (lower case) that make a file a sample in a class-folder dataset.
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"];
+/// Audio extensions (lower case).
+pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "flac", "ogg", "mp3"];
+/// First-level folder names that mark a split level (compared case-insensitively).
+pub const SPLIT_NAMES: &[&str] = &["train", "val", "valid", "validation", "test", "dev", "eval"];
+/// Accepted names of the file column, in order of preference.
+pub const FILE_COLUMNS: &[&str] = &["file_name", "path", "filepath", "file", "image", "audio"];
+/// Accepted names of the label column, in order of preference.
+pub const LABEL_COLUMNS: &[&str] = &["label", "class", "target"];
+/// The split column.
+pub const SPLIT_COLUMN: &str = "split";
+
+/// Lets a caller on another thread watch progress and cancel a load (the GUI's progress bar and
+/// Cancel button). Cheap to clone; all clones share the same counters.
+#[derive(Debug, Clone, Default)]
+pub struct LoadControl {
+    cancel: Arc<AtomicBool>,
+    /// Bytes read (manifests, predictions) or files found (folders) so far.
+    pub progress: Arc<AtomicU64>,
+    /// Total bytes to read, when known in advance (0 = unknown).
+    pub total: Arc<AtomicU64>,
+}
+
+impl LoadControl {
+    /// Asks the load to stop; it returns [`LoadError::Cancelled`] soon after.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether cancellation was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    fn check(control: Option<&LoadControl>) -> Result<(), LoadError> {
+        match control {
+            Some(c) if c.is_cancelled() => Err(LoadError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a DATASET argument turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetKind {
+    /// A class-folder tree rooted at this folder.
+    Folder(PathBuf),
+    /// A manifest file.
+    Manifest(PathBuf, TableFormat),
+}
+
+/// Decides how to read `path` without reading the whole of it.
+pub fn detect(path: &Path) -> Result<DatasetKind, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    if meta.is_dir() {
+        for (name, format) in [
+            ("metadata.csv", TableFormat::Csv),
+            ("metadata.jsonl", TableFormat::Jsonl),
+        ] {
+            let candidate = path.join(name);
+            if candidate.is_file() {
+                return Ok(DatasetKind::Manifest(candidate, format));
+            }
+        }
+        return Ok(DatasetKind::Folder(path.to_path_buf()));
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv") => Ok(DatasetKind::Manifest(path.to_path_buf(), TableFormat::Csv)),
+        Some("jsonl") | Some("ndjson") => Ok(DatasetKind::Manifest(path.to_path_buf(), TableFormat::Jsonl)),
+        _ => Err(LoadError::NotADataset {
+            path: path.to_path_buf(),
+            reason: "not a dataset: expected a folder (class folders, or metadata.csv/metadata.jsonl inside) or a .csv/.jsonl manifest".into(),
+        }),
+    }
+}
+
+/// Opens a dataset (any of the layouts in the contract). Row-level findings go to `warnings`.
+pub fn open_dataset(
+    path: &Path,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+) -> Result<Dataset, LoadError> {
+    match detect(path)? {
+        DatasetKind::Folder(root) => folder::load_folder(&root, control, warnings),
+        DatasetKind::Manifest(file, format) => {
+            manifest::load_manifest(&file, format, control, warnings)
+        }
+    }
+}
+
+/// Whether `name` has an image or audio extension.
+pub fn is_media_file(name: &str) -> bool {
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let ext = ext.to_ascii_lowercase();
+    IMAGE_EXTENSIONS.contains(&ext.as_str()) || AUDIO_EXTENSIONS.contains(&ext.as_str())
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Opens a dataset and, optionally, its predictions. The two files are parsed on two threads at once
+/// (the join needs both), which is most of the time on a million rows.
+pub fn open(
+    dataset_path: &Path,
+    predictions_path: Option<&Path>,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+) -> Result<(Dataset, Option<Predictions>), LoadError> {
+    let Some(pred_path) = predictions_path else {
+        return Ok((open_dataset(dataset_path, control, warnings)?, None));
+    };
+    let root = match detect(dataset_path)? {
+        DatasetKind::Folder(root) => root,
+        DatasetKind::Manifest(file, _) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let root = paths::absolute_root(if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        &root
+    });
+    let mut pred_warnings = Warnings::default();
+    let started = std::time::Instant::now();
+    let (dataset, raw) = std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("predictions-parser".into())
+            .spawn_scoped(scope, || {
+                let raw = parse_predictions(pred_path, &root, control, &mut pred_warnings);
+                timing("parse predictions", started);
+                raw
+            });
+        let dataset = open_dataset(dataset_path, control, warnings);
+        timing("load dataset", started);
+        let raw = match parser {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(LoadError::parse_file(
+                    pred_path,
+                    "the predictions parser stopped unexpectedly",
+                ))
+            }),
+            // No thread available: parse here instead.
+            Err(_) => parse_predictions(pred_path, &root, control, &mut Warnings::default()),
+        };
+        (dataset, raw)
+    });
+    let mut dataset = dataset?;
+    let raw = raw?;
+    warnings.extend(pred_warnings);
+    let predictions = join_predictions(&mut dataset, raw, warnings);
+    timing("join", started);
+    Ok((dataset, Some(predictions)))
+}
+
+/// Prints how long a phase took since `since` when `SPOTCHECK_TIMING` is set (for benchmarking).
+pub fn timing(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("SPOTCHECK_TIMING").is_some() {
+        eprintln!(
+            "timing: {phase} done at {:.3} s",
+            since.elapsed().as_secs_f64()
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! Reliability diagrams, ECE, MCE, NLL and the Brier score (Guo et al. 2017), plus the same after
+//! temperature scaling.
+
+use crate::core::load::Predictions;
+
+use super::temperature::{TemperatureFit, fit_temperature, scaled_true_and_top};
+
+/// One bin of a reliability diagram: samples with confidence in `(lower, upper]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReliabilityBin {
+    /// Lower edge (exclusive, except 0 for the first bin).
+    pub lower: f64,
+    /// Upper edge (inclusive).
+    pub upper: f64,
+    /// Samples in the bin.
+    pub count: u64,
+    /// Mean confidence of those samples (0 when empty).
+    pub confidence: f64,
+    /// Fraction of them predicted correctly (0 when empty).
+    pub accuracy: f64,
+}
+
+/// Per-bin accuracy against confidence, with the summary gaps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReliabilityDiagram {
+    /// `num_bins` equal-width bins over [0, 1].
+    pub bins: Vec<ReliabilityBin>,
+    /// Expected calibration error: count-weighted mean gap.
+    pub ece: f64,
+    /// Maximum calibration error: largest gap over non-empty bins.
+    pub mce: f64,
+    /// Samples counted.
+    pub total: u64,
+}
+
+/// The bin of `confidence` among `num_bins` bins `(i/N, (i+1)/N]`; 0 goes to bin 0. Edges are computed as
+/// `i as f64 / N as f64`, exactly as numpy's `arange(N + 1) / N`, so a confidence on an edge lands in the
+/// same bin as in the reference.
+pub fn bin_index(confidence: f64, num_bins: usize) -> usize {
+    let n = num_bins.max(1);
+    let nf = n as f64;
+    let last = n - 1;
+    let guess = (confidence * nf).ceil();
+    let mut b = if guess.is_nan() || guess <= 1.0 {
+        0
+    } else {
+        (guess as usize - 1).min(last)
+    };
+    while b > 0 && confidence <= b as f64 / nf {
+        b -= 1;
+    }
+    while b < last && confidence > (b + 1) as f64 / nf {
+        b += 1;
+    }
+    b
+}
+
+/// Builds a reliability diagram from (confidence, correct) pairs.
+pub fn reliability_diagram(
+    pairs: impl Iterator<Item = (f64, bool)>,
+    num_bins: usize,
+) -> ReliabilityDiagram {
+    let n = num_bins.max(1);
+    let mut count = vec![0u64; n];
+    let mut sum_conf = vec![0.0f64; n];
+    let mut sum_correct = vec![0.0f64; n];
+    for (conf, correct) in pairs {
+        let b = bin_index(conf, n);
+        count[b] += 1;
+        sum_conf[b] += conf;
+        sum_correct[b] += if correct { 1.0 } else { 0.0 };
+    }
+    let total: u64 = count.iter().sum();
+    let mut ece = 0.0;
+    let mut mce: f64 = 0.0;
+    let bins = (0..n)
+        .map(|i| {
+            let c = count[i];
+            let (confidence, accuracy) = if c > 0 {
+                (sum_conf[i] / c as f64, sum_correct[i] / c as f64)
+            } else {
+                (0.0, 0.0)
+            };
+            if c > 0 {
+                let gap = (accuracy - confidence).abs();
+                ece += c as f64 / total as f64 * gap;
+                mce = mce.max(gap);
+            }
+            ReliabilityBin {
+                lower: i as f64 / n as f64,
+                upper: (i + 1) as f64 / n as f64,
+                count: c,
+                confidence,
+                accuracy,
+            }
+        })
+        .collect();
+    ReliabilityDiagram {
+        bins,
+        ece,
+        mce,
+        total,
+    }
+}
+
+/// The floor under the true-class probability in the NLL (as in the contract and the reference).
+pub const NLL_CLIP: f64 = 1e-12;
+
+/// Calibration of one subset: before and after temperature scaling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationReport {
+    /// The reliability diagram of the given probabilities.
+    pub reliability: ReliabilityDiagram,
+    /// Mean negative log-likelihood of the true class (clipped at [`NLL_CLIP`]).
+    pub nll: f64,
+    /// Mean over samples of the sum over classes of (p_k - y_k)^2.
+    pub brier: f64,
+    /// The fitted temperature.
+    pub temperature: TemperatureFit,
+    /// ECE of the temperature-scaled probabilities.
+    pub ece_after_temperature: f64,
+    /// NLL of the temperature-scaled probabilities.
+    pub nll_after_temperature: f64,
+    /// The reliability diagram after temperature scaling (the GUI overlays it).
+    pub reliability_after_temperature: ReliabilityDiagram,
+}
+
+/// Computes the calibration report over `samples` (each labelled and with probabilities).
+pub fn calibration_report(
+    labels: &[u32],
+    predictions: &Predictions,
+    samples: &[u32],
+    num_bins: usize,
+) -> CalibrationReport {
+    let mut nll = 0.0;
+    let mut brier = 0.0;
+    let mut n = 0usize;
+    let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(samples.len());
+    for &s in samples {
+        let s = s as usize;
+        let (Some(&label), Some(pred), Some(conf)) = (
+            labels.get(s),
+            predictions.predicted(s),
+            predictions.confidence(s),
+        ) else {
+            continue;
+        };
+        let p_true = predictions.probability(s, label as usize).unwrap_or(0.0);
+        nll -= p_true.max(NLL_CLIP).ln();
+        brier += predictions.sum_sq(s).unwrap_or(0.0) - 2.0 * p_true + 1.0;
+        pairs.push((conf, pred == label as usize));
+        n += 1;
+    }
+    let reliability = reliability_diagram(pairs.iter().copied(), num_bins);
+    let denom = n.max(1) as f64;
+    let temperature = fit_temperature(labels, predictions, samples);
+    let (after_pairs, nll_after) =
+        scaled_true_and_top(labels, predictions, samples, 1.0 / temperature.temperature);
+    let reliability_after = reliability_diagram(after_pairs.into_iter(), num_bins);
+    CalibrationReport {
+        ece_after_temperature: reliability_after.ece,
+        nll_after_temperature: nll_after,
+        reliability_after_temperature: reliability_after,
+        reliability,
+        nll: nll / denom,
+        brier: brier / denom,
+        temperature,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_on_an_edge_goes_to_the_lower_bin() {
+        // Bins are (a, b]: with N = 5, 0.6 = 3/5 is in bin 2, a hair above it in bin 3.
+        assert_eq!(bin_index(0.6, 5), 2);
+        assert_eq!(bin_index(0.6000000000000001, 5), 3);
+        assert_eq!(bin_index(0.0, 5), 0);
+        assert_eq!(bin_index(0.2, 5), 0);
+        assert_eq!(bin_index(1.0, 5), 4);
+        assert_eq!(bin_index(1.0000001, 5), 4);
+        assert_eq!(bin_index(0.5, 2), 0);
+        // Every k/N lands in bin k-1, for the default 15 bins too.
+        for n in [3usize, 7, 10, 15, 20] {
+            for k in 1..=n {
+                assert_eq!(bin_index(k as f64 / n as f64, n), k - 1, "k={k} n={n}");
+            }
+        }
+    }
+
+    /// Hand-checked: confidences 0.9 (right), 0.9 (wrong), 0.6 (right), 0.35 (wrong) in 2 bins.
+    /// Bin 0 (0, .5]: one sample, conf .35, acc 0, gap .35. Bin 1 (.5, 1]: conf .8, acc 2/3, gap 2/15.
+    /// ECE = 1/4 * .35 + 3/4 * 2/15 = 0.0875 + 0.1 = 0.1875; MCE = .35.
+    #[test]
+    fn hand_checked_ece_and_mce() {
+        let pairs = [(0.9, true), (0.9, false), (0.6, true), (0.35, false)];
+        let d = reliability_diagram(pairs.into_iter(), 2);
+        assert_eq!(d.bins[0].count, 1);
+        assert_eq!(d.bins[1].count, 3);
+        assert!((d.bins[1].confidence - 0.8).abs() < 1e-12);
+        assert!((d.bins[1].accuracy - 2.0 / 3.0).abs() < 1e-12);
+        assert!((d.ece - 0.1875).abs() < 1e-12, "{}", d.ece);
+        assert!((d.mce - 0.35).abs() < 1e-12);
+        let empty = reliability_diagram(std::iter::empty(), 3);
+        assert_eq!(empty.ece, 0.0);
+        assert_eq!(empty.bins.len(), 3);
+        assert_eq!(
+            empty.bins[2],
+            ReliabilityBin {
+                lower: 2.0 / 3.0,
+                upper: 1.0,
+                count: 0,
+                confidence: 0.0,
+                accuracy: 0.0
+            }
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The egui-free core: dataset model, loaders, metrics. The CLI and the GUI are thin layers over it.
+
+pub mod columns;
+pub mod dataset;
+pub mod error;
+pub mod load;
+pub mod metrics;
+pub mod report;
+pub mod sample_files;
+pub mod warnings;
