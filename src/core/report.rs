@@ -185,11 +185,12 @@ impl StatsReport {
             class_counts.push((key, counts_for(Some(i))));
         }
         let evaluation = predictions.and_then(|p| {
-            let samples = scored_samples(dataset.labels(), p, |i| {
+            let t0 = std::time::Instant::now();
+            let scored = scored_samples(dataset.labels(), p, |i| {
                 split.is_none_or(|s| dataset.split(i) == Some(s))
             });
-            (!samples.is_empty())
-                .then(|| evaluate(dataset.labels(), p, &samples, classes.len(), num_bins))
+            crate::core::load::timing("  scored samples", t0);
+            (!scored.is_empty()).then(|| evaluate(p, &scored, classes.len(), num_bins))
         });
         let (metrics, calibration) = match evaluation {
             Some(e) => summarise(&e, &classes, num_bins),

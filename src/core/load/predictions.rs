@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array2, ArrayView1};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::core::columns::{Interner, NONE, StrColumn};
 use crate::core::dataset::{Dataset, TableFormat};
 use crate::core::error::LoadError;
-use crate::core::warnings::{Tally, WarningKind, Warnings};
+use crate::core::warnings::{MAX_EXAMPLES, Tally, Warning, WarningKind, Warnings};
 
 use super::csv_reader::{CsvReader, Record};
 use super::jsonl_reader::{JsonlReader, value_text};
@@ -32,16 +32,26 @@ pub enum PredictionKind {
 /// A row whose probability sum is further than this from 1 is reported (and still renormalised).
 pub const SUM_TOLERANCE: f64 = 0.01;
 
-/// Predictions joined to a dataset's samples.
+/// Predictions joined to a dataset's samples. Per-row arrays follow the file's row order (the order
+/// the metrics read the matrix in, sequentially); per-sample arrays serve the GUI's filters.
 #[derive(Debug, Clone)]
 pub struct Predictions {
     path: PathBuf,
     kind: PredictionKind,
-    probs: Array2<f64>,
+    /// Natural log of the renormalised probabilities, rows in file order, columns in class order
+    /// (-inf for a probability of 0). Logs, because the temperature fit needs only `exp` per pass then.
+    log_probs: Array2<f64>,
+    /// The sample each row predicts; [`NONE`] for rows not used (unmatched, repeated, invalid).
+    sample_of_row: Vec<u32>,
+    /// Top class (argmax, lowest index on ties) per row; the class itself for hard predictions.
+    row_top: Vec<u32>,
+    /// Top probability per row (NaN for hard predictions).
+    row_confidence: Vec<f64>,
+    /// Sum of squared probabilities per row (the Brier score is `sum_sq - 2 p_true + 1`).
+    row_sum_sq: Vec<f64>,
     row_of_sample: Vec<u32>,
     predicted: Vec<u32>,
     confidence: Vec<f64>,
-    sum_sq: Vec<f64>,
     matched: u64,
     unmatched: u64,
 }
@@ -90,37 +100,72 @@ impl Predictions {
         self.confidence.get(i).copied().filter(|c| !c.is_nan())
     }
 
-    /// The renormalised probability row of sample `i`, in dataset class order.
-    pub fn probabilities(&self, i: usize) -> Option<ArrayView1<'_, f64>> {
-        let row = *self.row_of_sample.get(i)?;
-        if row == NONE || !self.has_probabilities() {
-            return None;
+    /// The predictions row of sample `i`, if it has a usable prediction.
+    pub fn row_of(&self, i: usize) -> Option<usize> {
+        self.row_of_sample
+            .get(i)
+            .filter(|&&r| r != NONE)
+            .map(|&r| r as usize)
+    }
+
+    /// The sample per predictions row ([`NONE`] = row not used), in file order.
+    pub fn sample_of_rows(&self) -> &[u32] {
+        &self.sample_of_row
+    }
+
+    /// Top class of row `row`.
+    pub fn row_top(&self, row: usize) -> Option<usize> {
+        self.row_top
+            .get(row)
+            .filter(|&&c| c != NONE)
+            .map(|&c| c as usize)
+    }
+
+    /// Top probability of row `row` (NaN for hard predictions).
+    pub fn row_confidence(&self, row: usize) -> f64 {
+        self.row_confidence.get(row).copied().unwrap_or(f64::NAN)
+    }
+
+    /// Sum of squared probabilities of row `row`.
+    pub fn row_sum_sq(&self, row: usize) -> f64 {
+        self.row_sum_sq.get(row).copied().unwrap_or(0.0)
+    }
+
+    /// Log-probabilities of row `row`, in dataset class order (empty for hard predictions).
+    pub fn row_log_probabilities(&self, row: usize) -> &[f64] {
+        if !self.has_probabilities() || row >= self.log_probs.nrows() {
+            return &[];
         }
-        Some(self.probs.row(row as usize))
+        self.log_probs.row(row).to_slice().unwrap_or(&[])
+    }
+
+    /// The natural log of sample `i`'s renormalised probabilities, in dataset class order.
+    pub fn log_probabilities(&self, i: usize) -> Option<&[f64]> {
+        let row = self.row_of(i)?;
+        self.has_probabilities()
+            .then(|| self.row_log_probabilities(row))
+    }
+
+    /// Sample `i`'s renormalised probabilities, in dataset class order.
+    pub fn probabilities(&self, i: usize) -> Option<Vec<f64>> {
+        self.log_probabilities(i)
+            .map(|row| row.iter().map(|z| z.exp()).collect())
     }
 
     /// Probability of class `class` for sample `i`.
     pub fn probability(&self, i: usize, class: usize) -> Option<f64> {
-        let row = *self.row_of_sample.get(i)?;
-        if row == NONE || !self.has_probabilities() {
-            return None;
-        }
-        self.probs.get((row as usize, class)).copied()
-    }
-
-    /// Sum of squared probabilities of sample `i` (the Brier score is `sum_sq - 2 p_true + 1`).
-    pub fn sum_sq(&self, i: usize) -> Option<f64> {
-        let row = *self.row_of_sample.get(i)?;
-        self.sum_sq.get(row as usize).copied()
+        self.log_probabilities(i)?.get(class).map(|z| z.exp())
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.probs.len() * 8
-            + self.row_of_sample.len() * 4
-            + self.predicted.len() * 4
-            + self.confidence.len() * 8
-            + self.sum_sq.len() * 8
+        self.log_probs.len() * 8
+            + (self.sample_of_row.len()
+                + self.row_top.len()
+                + self.row_of_sample.len()
+                + self.predicted.len())
+                * 4
+            + (self.row_confidence.len() + self.row_sum_sq.len() + self.confidence.len()) * 8
     }
 }
 
@@ -451,6 +496,22 @@ enum RowState {
     Invalid,
 }
 
+/// What the join learns about one predictions row.
+#[derive(Clone, Copy)]
+struct RowInfo {
+    state: RowState,
+    top: u32,
+    confidence: f64,
+    sum_sq: f64,
+}
+
+const EMPTY_ROW: RowInfo = RowInfo {
+    state: RowState::Invalid,
+    top: NONE,
+    confidence: f64::NAN,
+    sum_sq: 0.0,
+};
+
 /// Joins parsed predictions to `dataset`. An unlabelled dataset adopts the predictions' class names.
 pub fn join_predictions(
     dataset: &mut Dataset,
@@ -463,134 +524,22 @@ pub fn join_predictions(
         files,
         lines,
         columns,
-        mut values,
+        values,
         hard_ids,
         hard_names,
     } = raw;
-    let file_of = Some(path.clone());
-    if kind == PredictionKind::Hard {
-        dataset.adopt_classes(hard_names.clone());
+    dataset.adopt_classes(if kind == PredictionKind::Hard {
+        hard_names.clone()
     } else {
-        dataset.adopt_classes(columns.clone());
-    }
+        columns.clone()
+    });
     let k = dataset.classes().len();
     let rows = files.len();
+    let file_of = Some(path.clone());
 
-    // Column → class mapping, and the per-row class (hard) or reordered values (soft).
-    let mut probs = Array2::<f64>::zeros((0, k));
-    let mut hard_class: Vec<u32> = Vec::new();
-    let mut unknown_pred = Tally::new(WarningKind::UnknownPredictedClass, file_of.clone());
-    if kind == PredictionKind::Hard {
-        let map: Vec<u32> = hard_names
-            .iter()
-            .map(|n| dataset.class_id(n).map_or(NONE, |c| c as u32))
-            .collect();
-        hard_class = hard_ids
-            .iter()
-            .map(|&h| {
-                if h == NONE {
-                    NONE
-                } else {
-                    map.get(h as usize).copied().unwrap_or(NONE)
-                }
-            })
-            .collect();
-        for (row, &h) in hard_ids.iter().enumerate() {
-            if h != NONE && hard_class[row] == NONE {
-                let name = hard_names.get(h as usize).cloned().unwrap_or_default();
-                unknown_pred.add(lines.get(row).map(|&l| u64::from(l)), || name);
-            }
-        }
-    } else {
-        let col_class: Vec<Option<usize>> = columns.iter().map(|c| dataset.class_id(c)).collect();
-        let prefix = if kind == PredictionKind::Logits {
-            LOGIT_PREFIX
-        } else {
-            PROB_PREFIX
-        };
-        let unknown: Vec<String> = columns
-            .iter()
-            .zip(&col_class)
-            .filter(|(_, c)| c.is_none())
-            .map(|(n, _)| format!("{prefix}{n}"))
-            .collect();
-        if !unknown.is_empty() {
-            warnings.push(crate::core::warnings::Warning {
-                kind: WarningKind::UnknownClassColumn,
-                file: file_of.clone(),
-                line: Some(1),
-                message: format!("{} column(s) name no dataset class and are ignored (rows are renormalised without them)", unknown.len()),
-                count: unknown.len() as u64,
-                examples: unknown.into_iter().take(crate::core::warnings::MAX_EXAMPLES).collect(),
-            });
-        }
-        let missing: Vec<String> = dataset
-            .classes()
-            .iter()
-            .enumerate()
-            .filter(|(c, _)| !col_class.contains(&Some(*c)))
-            .map(|(_, n)| n.clone())
-            .collect();
-        if !missing.is_empty() {
-            warnings.push(crate::core::warnings::Warning {
-                kind: WarningKind::MissingClassColumn,
-                file: file_of.clone(),
-                line: Some(1),
-                message: format!("{} dataset class(es) have no {prefix}<class> column; their probability is taken as 0", missing.len()),
-                count: missing.len() as u64,
-                examples: missing.into_iter().take(crate::core::warnings::MAX_EXAMPLES).collect(),
-            });
-        }
-        let width = columns.len();
-        let identity = width == k && col_class.iter().all(Option::is_some);
-        if identity {
-            // Reorder each row in place: the common case, no second matrix.
-            let dest: Vec<usize> = col_class.iter().map(|c| c.unwrap_or(0)).collect();
-            values.par_chunks_mut(width.max(1)).for_each(|row| {
-                let tmp: Vec<f64> = row.to_vec();
-                for (v, &d) in tmp.iter().zip(&dest) {
-                    row[d] = *v;
-                }
-            });
-        } else {
-            let mut out = vec![0.0f64; rows * k];
-            out.par_chunks_mut(k.max(1))
-                .zip(values.par_chunks(width.max(1)))
-                .for_each(|(dst, src)| {
-                    for (v, c) in src.iter().zip(&col_class) {
-                        if let Some(c) = c {
-                            dst[*c] = *v;
-                        }
-                    }
-                });
-            values = out;
-        }
-        probs = Array2::from_shape_vec((rows, k), values).unwrap_or_else(|_| Array2::zeros((0, k)));
-    }
-
-    // Normalise rows (in parallel) and find each row's sample.
-    let logits = kind == PredictionKind::Logits;
-    let mut states = vec![RowState::Ok; rows];
-    let mut sum_sq = vec![
-        0.0f64;
-        if kind == PredictionKind::Hard {
-            0
-        } else {
-            rows
-        }
-    ];
-    if kind != PredictionKind::Hard && k > 0 {
-        probs
-            .axis_iter_mut(ndarray::Axis(0))
-            .into_par_iter()
-            .zip(states.par_iter_mut())
-            .zip(sum_sq.par_iter_mut())
-            .for_each(|((mut row, state), ss)| {
-                *state = normalise_row(row.as_slice_mut().unwrap_or(&mut []), logits);
-                *ss = row.iter().map(|p| p * p).sum();
-            });
-    }
-    let sample_of_row: Vec<u32> = (0..rows)
+    let t0 = std::time::Instant::now();
+    // Which sample each row names (hash lookups, in parallel); then the file names can go.
+    let mut sample_of_row: Vec<u32> = (0..rows)
         .into_par_iter()
         .map(|r| {
             files
@@ -600,51 +549,99 @@ pub fn join_predictions(
         })
         .collect();
 
+    super::timing("  join: lookups", t0);
+    // Per-row values in dataset class order.
+    let (log_probs, infos) = if kind == PredictionKind::Hard {
+        let infos = hard_rows(
+            dataset,
+            &hard_ids,
+            &hard_names,
+            &lines,
+            file_of.clone(),
+            warnings,
+        );
+        (Array2::zeros((0, k)), infos)
+    } else {
+        let matrix = class_matrix(
+            dataset,
+            kind,
+            &columns,
+            values,
+            rows,
+            file_of.clone(),
+            warnings,
+        );
+        soft_rows(matrix, kind == PredictionKind::Logits)
+    };
+
+    super::timing("  join: matrix", t0);
     let n = dataset.len();
     let mut row_of_sample = vec![NONE; n];
-    let mut predicted = vec![NONE; n];
-    let mut confidence = vec![f64::NAN; n];
     let (mut matched, mut unmatched) = (0u64, 0u64);
     let mut unmatched_tally = Tally::new(WarningKind::UnmatchedPrediction, file_of.clone());
     let mut dup_tally = Tally::new(WarningKind::DuplicatePrediction, file_of.clone());
     let mut invalid_tally = Tally::new(WarningKind::InvalidProbabilities, file_of.clone());
     let mut far_tally = Tally::new(WarningKind::UnnormalisedProbabilities, file_of.clone());
-    for (row, &sample) in sample_of_row.iter().enumerate() {
+    for (row, sample) in sample_of_row.iter_mut().enumerate() {
         let line = lines.get(row).map(|&l| u64::from(l));
-        let name = || files.get(row).unwrap_or_default().to_string();
-        if sample == NONE {
+        if *sample == NONE {
             unmatched += 1;
-            unmatched_tally.add(line, name);
+            unmatched_tally.add(line, || files.get(row).unwrap_or_default().to_string());
             continue;
         }
         matched += 1;
-        let s = sample as usize;
+        let s = *sample as usize;
+        let info = infos.get(row).copied().unwrap_or(EMPTY_ROW);
         if row_of_sample[s] != NONE {
-            dup_tally.add(line, || format!("{} on line {}", name(), line.unwrap_or(0)));
+            dup_tally.add(line, || {
+                format!(
+                    "{} on line {}",
+                    files.get(row).unwrap_or_default(),
+                    line.unwrap_or(0)
+                )
+            });
+            *sample = NONE;
             continue;
         }
-        match states[row] {
+        match info.state {
             RowState::Invalid => {
-                invalid_tally.add(line, || format!("line {}", line.unwrap_or(0)));
+                if kind != PredictionKind::Hard {
+                    invalid_tally.add(line, || format!("line {}", line.unwrap_or(0)));
+                }
+                *sample = NONE;
                 continue;
             }
             RowState::FarFromOne => far_tally.add(line, || format!("line {}", line.unwrap_or(0))),
             RowState::Ok => {}
         }
-        if kind == PredictionKind::Hard {
-            let c = hard_class.get(row).copied().unwrap_or(NONE);
-            if c == NONE {
-                continue;
-            }
-            row_of_sample[s] = row as u32;
-            predicted[s] = c;
-        } else {
-            row_of_sample[s] = row as u32;
-            let (arg, conf) = argmax(probs.row(row));
-            predicted[s] = arg as u32;
-            confidence[s] = conf;
-        }
+        row_of_sample[s] = row as u32;
     }
+    drop(files);
+    let row_top: Vec<u32> = infos.iter().map(|i| i.top).collect();
+    let row_confidence: Vec<f64> = infos.iter().map(|i| i.confidence).collect();
+    let row_sum_sq: Vec<f64> = infos.iter().map(|i| i.sum_sq).collect();
+    drop(infos);
+    let predicted: Vec<u32> = row_of_sample
+        .par_iter()
+        .map(|&r| {
+            if r == NONE {
+                NONE
+            } else {
+                row_top.get(r as usize).copied().unwrap_or(NONE)
+            }
+        })
+        .collect();
+    let confidence: Vec<f64> = row_of_sample
+        .par_iter()
+        .map(|&r| {
+            if r == NONE {
+                f64::NAN
+            } else {
+                row_confidence.get(r as usize).copied().unwrap_or(f64::NAN)
+            }
+        })
+        .collect();
+
     let mut missing_tally = Tally::new(WarningKind::MissingPrediction, file_of.clone());
     for (s, &r) in row_of_sample.iter().enumerate() {
         if r == NONE {
@@ -663,38 +660,207 @@ pub fn join_predictions(
         format!("{c} row(s) repeat a file already predicted; the first row of each file is used")
     });
     invalid_tally.finish(warnings, |c| {
-        let what = if logits {
-            "non-finite logits"
+        let what = if kind == PredictionKind::Logits {
+            "logits that are NaN or infinite"
         } else {
             "probabilities that are negative, NaN, infinite or all zero"
         };
         format!("{c} row(s) have {what} and are not used")
     });
-    far_tally.finish(warnings, |c| format!("{c} row(s) have probabilities that do not sum to 1 (off by more than {SUM_TOLERANCE}); they are renormalised"));
-    unknown_pred.finish(warnings, |c| format!("{c} row(s) predict a class that is not in the dataset; those samples are left out of the metrics"));
+    far_tally.finish(warnings, |c| {
+        format!("{c} row(s) have probabilities that do not sum to 1 (off by more than {SUM_TOLERANCE}); they are renormalised")
+    });
     missing_tally.finish(warnings, |c| {
         format!("{c} of {n} samples have no usable prediction")
     });
     Predictions {
         path,
         kind,
-        probs,
+        log_probs,
+        sample_of_row,
+        row_top,
+        row_confidence,
+        row_sum_sq,
         row_of_sample,
         predicted,
         confidence,
-        sum_sq,
         matched,
         unmatched,
     }
 }
 
-/// Renormalises probabilities (or applies softmax to logits) in place.
-fn normalise_row(row: &mut [f64], logits: bool) -> RowState {
+/// Maps hard prediction names to class ids; unknown names are reported and their rows not used.
+fn hard_rows(
+    dataset: &Dataset,
+    hard_ids: &[u32],
+    hard_names: &[String],
+    lines: &[u32],
+    file: Option<PathBuf>,
+    warnings: &mut Warnings,
+) -> Vec<RowInfo> {
+    let map: Vec<u32> = hard_names
+        .iter()
+        .map(|n| dataset.class_id(n).map_or(NONE, |c| c as u32))
+        .collect();
+    let mut unknown = Tally::new(WarningKind::UnknownPredictedClass, file);
+    let infos = hard_ids
+        .iter()
+        .enumerate()
+        .map(|(row, &h)| {
+            let class = if h == NONE {
+                NONE
+            } else {
+                map.get(h as usize).copied().unwrap_or(NONE)
+            };
+            if h != NONE && class == NONE {
+                let name = hard_names.get(h as usize).cloned().unwrap_or_default();
+                unknown.add(lines.get(row).map(|&l| u64::from(l)), || name);
+            }
+            let state = if class == NONE {
+                RowState::Invalid
+            } else {
+                RowState::Ok
+            };
+            RowInfo {
+                state,
+                top: class,
+                confidence: f64::NAN,
+                sum_sq: 0.0,
+            }
+        })
+        .collect();
+    unknown.finish(warnings, |c| {
+        format!("{c} row(s) predict a class that is not in the dataset, or none; those samples are left out of the metrics")
+    });
+    infos
+}
+
+/// Puts probability/logit columns into dataset class order (in place when the columns are exactly the
+/// classes, the usual case), reporting unknown and missing class columns.
+fn class_matrix(
+    dataset: &Dataset,
+    kind: PredictionKind,
+    columns: &[String],
+    mut values: Vec<f64>,
+    rows: usize,
+    file: Option<PathBuf>,
+    warnings: &mut Warnings,
+) -> Array2<f64> {
+    let k = dataset.classes().len();
+    let col_class: Vec<Option<usize>> = columns.iter().map(|c| dataset.class_id(c)).collect();
+    let prefix = if kind == PredictionKind::Logits {
+        LOGIT_PREFIX
+    } else {
+        PROB_PREFIX
+    };
+    let unknown: Vec<String> = columns
+        .iter()
+        .zip(&col_class)
+        .filter(|(_, c)| c.is_none())
+        .map(|(n, _)| format!("{prefix}{n}"))
+        .collect();
+    if !unknown.is_empty() {
+        warnings.push(Warning {
+            kind: WarningKind::UnknownClassColumn,
+            file: file.clone(),
+            line: Some(1),
+            message: format!(
+                "{} column(s) name no dataset class and are ignored (rows are renormalised without them)",
+                unknown.len()
+            ),
+            count: unknown.len() as u64,
+            examples: unknown.into_iter().take(MAX_EXAMPLES).collect(),
+        });
+    }
+    let missing: Vec<String> = dataset
+        .classes()
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| !col_class.contains(&Some(*c)))
+        .map(|(_, n)| n.clone())
+        .collect();
+    if !missing.is_empty() {
+        warnings.push(Warning {
+            kind: WarningKind::MissingClassColumn,
+            file,
+            line: Some(1),
+            message: format!("{} dataset class(es) have no {prefix}<class> column; their probability is taken as 0", missing.len()),
+            count: missing.len() as u64,
+            examples: missing.into_iter().take(MAX_EXAMPLES).collect(),
+        });
+    }
+    let width = columns.len();
+    if width == k && col_class.iter().all(Option::is_some) {
+        let dest: Vec<usize> = col_class.iter().map(|c| c.unwrap_or(0)).collect();
+        if dest.iter().enumerate().any(|(i, &d)| i != d) {
+            values
+                .par_chunks_mut(width.max(1) * 4096)
+                .for_each(|block| {
+                    let mut tmp = vec![0.0; width];
+                    for row in block.chunks_exact_mut(width.max(1)) {
+                        tmp.copy_from_slice(row);
+                        for (v, &d) in tmp.iter().zip(&dest) {
+                            row[d] = *v;
+                        }
+                    }
+                });
+        }
+    } else {
+        // Columns missing from the file are 0 (logits: -inf, i.e. probability 0 after softmax).
+        let fill = if kind == PredictionKind::Logits {
+            f64::NEG_INFINITY
+        } else {
+            0.0
+        };
+        let mut out = vec![fill; rows * k];
+        out.par_chunks_mut(k.max(1))
+            .zip(values.par_chunks(width.max(1)))
+            .for_each(|(dst, src)| {
+                for (v, c) in src.iter().zip(&col_class) {
+                    if let Some(c) = c {
+                        dst[*c] = *v;
+                    }
+                }
+            });
+        values = out;
+    }
+    values.truncate(rows * k);
+    values.shrink_to_fit();
+    Array2::from_shape_vec((rows, k), values).unwrap_or_else(|_| Array2::zeros((0, k)))
+}
+
+/// Normalises every row in parallel: top class, confidence and sum of squares from the exact
+/// probabilities, then the row becomes log-probabilities.
+fn soft_rows(mut matrix: Array2<f64>, logits: bool) -> (Array2<f64>, Vec<RowInfo>) {
+    let mut infos = vec![EMPTY_ROW; matrix.nrows()];
+    if matrix.ncols() > 0 {
+        matrix
+            .axis_chunks_iter_mut(ndarray::Axis(0), 4096)
+            .into_par_iter()
+            .zip(infos.par_chunks_mut(4096))
+            .for_each(|(mut block, infos)| {
+                for (mut row, info) in block.rows_mut().into_iter().zip(infos) {
+                    if let Some(row) = row.as_slice_mut() {
+                        *info = prepare_row(row, logits);
+                    }
+                }
+            });
+    }
+    (matrix, infos)
+}
+
+/// Renormalises a probability row (or applies softmax to logits, where -inf means probability 0),
+/// records its top class, confidence and sum of squares, then replaces it with its natural logs.
+fn prepare_row(row: &mut [f64], logits: bool) -> RowInfo {
+    let mut state = RowState::Ok;
     if logits {
-        if row.iter().any(|v| !v.is_finite()) {
-            return RowState::Invalid;
+        if row.iter().any(|v| v.is_nan() || *v == f64::INFINITY) {
+            return EMPTY_ROW;
         }
         let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if max == f64::NEG_INFINITY {
+            return EMPTY_ROW;
+        }
         let mut sum = 0.0;
         for v in row.iter_mut() {
             *v = (*v - max).exp();
@@ -703,27 +869,36 @@ fn normalise_row(row: &mut [f64], logits: bool) -> RowState {
         for v in row.iter_mut() {
             *v /= sum;
         }
-        return RowState::Ok;
-    }
-    if row.iter().any(|v| !v.is_finite() || *v < 0.0) {
-        return RowState::Invalid;
-    }
-    let sum: f64 = row.iter().sum();
-    if sum <= 0.0 {
-        return RowState::Invalid;
-    }
-    for v in row.iter_mut() {
-        *v /= sum;
-    }
-    if (sum - 1.0).abs() > SUM_TOLERANCE {
-        RowState::FarFromOne
     } else {
-        RowState::Ok
+        if row.iter().any(|v| !v.is_finite() || *v < 0.0) {
+            return EMPTY_ROW;
+        }
+        let sum: f64 = row.iter().sum();
+        if sum <= 0.0 {
+            return EMPTY_ROW;
+        }
+        for v in row.iter_mut() {
+            *v /= sum;
+        }
+        if (sum - 1.0).abs() > SUM_TOLERANCE {
+            state = RowState::FarFromOne;
+        }
+    }
+    let (top, confidence) = argmax(row);
+    let sum_sq = row.iter().map(|p| p * p).sum();
+    for v in row.iter_mut() {
+        *v = v.ln();
+    }
+    RowInfo {
+        state,
+        top: top as u32,
+        confidence,
+        sum_sq,
     }
 }
 
 /// Index and value of the largest entry; the lowest index wins ties (numpy's `argmax`).
-pub fn argmax(row: ArrayView1<'_, f64>) -> (usize, f64) {
+pub fn argmax(row: &[f64]) -> (usize, f64) {
     let mut best = (0usize, f64::NEG_INFINITY);
     for (i, &v) in row.iter().enumerate() {
         if v > best.1 {

@@ -3,7 +3,8 @@
 
 use crate::core::load::Predictions;
 
-use super::temperature::{TemperatureFit, fit_temperature, scaled_true_and_top};
+use super::Scored;
+use super::temperature::{TemperatureFit, fit_temperature, temperature_scaled};
 
 /// One bin of a reliability diagram: samples with confidence in `(lower, upper]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,38 +126,42 @@ pub struct CalibrationReport {
     pub reliability_after_temperature: ReliabilityDiagram,
 }
 
-/// Computes the calibration report over `samples` (each labelled and with probabilities).
+/// Computes the calibration report over `scored` samples (which need probabilities).
 pub fn calibration_report(
-    labels: &[u32],
     predictions: &Predictions,
-    samples: &[u32],
+    scored: &[Scored],
     num_bins: usize,
 ) -> CalibrationReport {
-    let mut nll = 0.0;
-    let mut brier = 0.0;
-    let mut n = 0usize;
-    let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(samples.len());
-    for &s in samples {
-        let s = s as usize;
-        let (Some(&label), Some(pred), Some(conf)) = (
-            labels.get(s),
-            predictions.predicted(s),
-            predictions.confidence(s),
-        ) else {
-            continue;
-        };
-        let p_true = predictions.probability(s, label as usize).unwrap_or(0.0);
-        nll -= p_true.max(NLL_CLIP).ln();
-        brier += predictions.sum_sq(s).unwrap_or(0.0) - 2.0 * p_true + 1.0;
-        pairs.push((conf, pred == label as usize));
-        n += 1;
+    let ln_clip = NLL_CLIP.ln();
+    let (mut nll, mut brier) = (0.0, 0.0);
+    let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(scored.len());
+    for s in scored {
+        let row = s.row as usize;
+        let z_true = predictions
+            .row_log_probabilities(row)
+            .get(s.label as usize)
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY);
+        // -ln(max(p, clip)) == -max(ln p, ln clip); the stored logs are the reference's np.log(p).
+        nll -= z_true.max(ln_clip);
+        brier += predictions.row_sum_sq(row) - 2.0 * z_true.exp() + 1.0;
+        pairs.push((
+            predictions.row_confidence(row),
+            predictions.row_top(row) == Some(s.label as usize),
+        ));
     }
     let reliability = reliability_diagram(pairs.iter().copied(), num_bins);
-    let denom = n.max(1) as f64;
-    let temperature = fit_temperature(labels, predictions, samples);
-    let (after_pairs, nll_after) =
-        scaled_true_and_top(labels, predictions, samples, 1.0 / temperature.temperature);
+    drop(pairs);
+    let denom = scored.len().max(1) as f64;
+    let t0 = std::time::Instant::now();
+    let temperature = fit_temperature(predictions, scored);
+    crate::core::load::timing(
+        &format!("  temperature fit ({} passes)", temperature.iterations),
+        t0,
+    );
+    let (after_pairs, nll_after) = temperature_scaled(predictions, scored, temperature.temperature);
     let reliability_after = reliability_diagram(after_pairs.into_iter(), num_bins);
+    crate::core::load::timing("  after temperature", t0);
     CalibrationReport {
         ece_after_temperature: reliability_after.ece,
         nll_after_temperature: nll_after,

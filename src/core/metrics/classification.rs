@@ -2,6 +2,9 @@
 //! (`zero_division=0`; macro = unweighted mean over all dataset classes; weighted by support).
 
 use crate::core::columns::NONE;
+use crate::core::load::Predictions;
+
+use super::Scored;
 
 /// Counts of (true class, predicted class) pairs; rows are true classes, columns predicted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,18 +65,29 @@ impl ConfusionMatrix {
     }
 }
 
-/// Builds the confusion matrix of `samples`, using each sample's label and predicted class.
+/// Builds the confusion matrix of `scored` samples (true class, predicted class).
 pub fn confusion_matrix(
-    labels: &[u32],
-    predicted: &[u32],
-    samples: &[u32],
+    predictions: &Predictions,
+    scored: &[Scored],
     num_classes: usize,
 ) -> ConfusionMatrix {
     let mut cm = ConfusionMatrix::new(num_classes);
-    for &s in samples {
-        let (Some(&t), Some(&p)) = (labels.get(s as usize), predicted.get(s as usize)) else {
-            continue;
-        };
+    for s in scored {
+        if let Some(p) = predictions.row_top(s.row as usize) {
+            cm.add(s.label as usize, p);
+        }
+    }
+    cm
+}
+
+/// Builds a confusion matrix from parallel label and prediction lists ([`NONE`] entries skipped).
+pub fn confusion_from_pairs(
+    labels: &[u32],
+    predicted: &[u32],
+    num_classes: usize,
+) -> ConfusionMatrix {
+    let mut cm = ConfusionMatrix::new(num_classes);
+    for (&t, &p) in labels.iter().zip(predicted) {
         if t != NONE && p != NONE {
             cm.add(t as usize, p as usize);
         }
@@ -180,7 +194,7 @@ mod tests {
     fn hand_checked_scores_with_a_never_predicted_class() {
         let labels = [0, 0, 0, 1, 1, 2];
         let predicted = [0, 0, 1, 1, 0, 1];
-        let cm = confusion_matrix(&labels, &predicted, &[0, 1, 2, 3, 4, 5], 3);
+        let cm = confusion_from_pairs(&labels, &predicted, 3);
         assert_eq!(
             cm.to_rows(),
             vec![vec![2, 1, 0], vec![1, 1, 0], vec![0, 1, 0]]
@@ -204,12 +218,11 @@ mod tests {
     fn subsets_and_unlabelled_samples() {
         let labels = [0, NONE, 1, 1];
         let predicted = [0, 1, NONE, 1];
-        let cm = confusion_matrix(&labels, &predicted, &[0, 1, 2, 3], 2);
+        let cm = confusion_from_pairs(&labels, &predicted, 2);
         assert_eq!(cm.total(), 2);
+        assert_eq!(cm.to_rows(), vec![vec![1, 0], vec![0, 1]]);
         let r = ClassificationReport::from_confusion(&cm);
         approx(r.accuracy, 1.0);
-        let only_last = confusion_matrix(&labels, &predicted, &[3], 2);
-        assert_eq!(only_last.to_rows(), vec![vec![0, 0], vec![0, 1]]);
         let empty = ClassificationReport::from_confusion(&ConfusionMatrix::new(2));
         approx(empty.accuracy, 0.0);
         approx(empty.macro_f1, 0.0);

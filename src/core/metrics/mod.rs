@@ -11,26 +11,49 @@ pub use calibration::{
     CalibrationReport, ReliabilityBin, ReliabilityDiagram, bin_index, calibration_report,
     reliability_diagram,
 };
-pub use classification::{ClassMetrics, ClassificationReport, ConfusionMatrix, confusion_matrix};
-pub use temperature::{TemperatureFit, fit_temperature};
+pub use classification::{
+    ClassMetrics, ClassificationReport, ConfusionMatrix, confusion_from_pairs, confusion_matrix,
+};
+pub use temperature::{TEMPERATURE_BOUNDS, TemperatureFit, fit_temperature, temperature_scaled};
 
 use crate::core::columns::NONE;
 use crate::core::load::Predictions;
 
-/// The samples that can be scored: labelled, with a usable prediction, and accepted by `keep`.
-/// Sample indices come back in increasing order.
+/// One scorable sample: labelled, with a usable prediction. Lists of these are kept in predictions-file
+/// row order, so every pass over the probability matrix reads it sequentially.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scored {
+    /// Sample index in the dataset.
+    pub sample: u32,
+    /// Row in the predictions matrix.
+    pub row: u32,
+    /// True class.
+    pub label: u32,
+}
+
+/// The samples that can be scored (labelled, with a usable prediction) and that `keep` accepts, in
+/// predictions-file row order. `labels` are the effective labels (after edits).
 pub fn scored_samples(
     labels: &[u32],
     predictions: &Predictions,
-    keep: impl Fn(usize) -> bool,
-) -> Vec<u32> {
-    let predicted = predictions.predicted_all();
-    labels
-        .iter()
-        .zip(predicted)
+    keep: impl Fn(usize) -> bool + Sync,
+) -> Vec<Scored> {
+    use rayon::prelude::*;
+    predictions
+        .sample_of_rows()
+        .par_iter()
         .enumerate()
-        .filter(|&(i, (&l, &p))| l != NONE && p != NONE && keep(i))
-        .map(|(i, _)| i as u32)
+        .filter_map(|(row, &sample)| {
+            if sample == NONE {
+                return None;
+            }
+            let label = *labels.get(sample as usize)?;
+            (label != NONE && keep(sample as usize)).then_some(Scored {
+                sample,
+                row: row as u32,
+                label,
+            })
+        })
         .collect()
 }
 
@@ -43,19 +66,18 @@ pub struct Evaluation {
     pub calibration: Option<CalibrationReport>,
 }
 
-/// Computes every metric over `samples` (from [`scored_samples`]), with `num_bins` reliability bins.
+/// Computes every metric over `scored` (from [`scored_samples`]), with `num_bins` reliability bins.
 pub fn evaluate(
-    labels: &[u32],
     predictions: &Predictions,
-    samples: &[u32],
+    scored: &[Scored],
     num_classes: usize,
     num_bins: usize,
 ) -> Evaluation {
-    let cm = confusion_matrix(labels, predictions.predicted_all(), samples, num_classes);
+    let cm = confusion_matrix(predictions, scored, num_classes);
     let classification = ClassificationReport::from_confusion(&cm);
     let calibration = predictions
         .has_probabilities()
-        .then(|| calibration_report(labels, predictions, samples, num_bins));
+        .then(|| calibration_report(predictions, scored, num_bins));
     Evaluation {
         classification,
         calibration,

@@ -1,12 +1,13 @@
 //! Temperature scaling (Guo et al. 2017): the T > 0 that minimises the NLL of softmax(z / T), with
 //! z = ln p. The NLL is convex in b = 1/T, with first derivative mean(E_q[z] - z_y) and second
-//! derivative mean(Var_q[z]) under q = softmax(b z), so a safeguarded Newton iteration on b converges
-//! in a handful of passes. Bounds match the reference: T in [0.01, 100].
+//! derivative mean(Var_q[z]) under q = softmax(b z), so a safeguarded Newton iteration (taken on ln b)
+//! converges in a handful of passes. Bounds match the reference: T in [0.01, 100].
 
 use rayon::prelude::*;
 
 use crate::core::load::Predictions;
 
+use super::Scored;
 use super::calibration::NLL_CLIP;
 
 /// Lowest and highest temperature considered.
@@ -43,20 +44,19 @@ impl std::ops::Add for Sums {
     }
 }
 
-/// NLL, its derivative and second derivative in b, summed over one sample's probability row.
-/// Zero probabilities are -inf logits: they get zero weight for every b > 0.
-fn sample_terms(row: &[f64], label: usize, b: f64) -> Option<Sums> {
-    let p_true = *row.get(label)?;
-    if p_true <= 0.0 {
+/// NLL, its derivative and second derivative in b for one sample's log-probability row `z`.
+/// A probability of 0 is a logit of -inf: it gets zero weight for every b > 0.
+fn sample_terms(z: &[f64], label: usize, b: f64) -> Option<Sums> {
+    let z_true = *z.get(label)?;
+    if z_true == f64::NEG_INFINITY {
         // -ln q_y is +inf for every T; clipped, it is a constant and does not move the optimum.
         return None;
     }
-    let top = row.iter().copied().fold(0.0f64, f64::max);
-    let z_max = top.ln();
+    let z_max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
-    for &p in row {
-        if p > 0.0 {
-            let d = p.ln() - z_max;
+    for &zk in z {
+        if zk > f64::NEG_INFINITY {
+            let d = zk - z_max;
             let e = (b * d).exp();
             s0 += e;
             s1 += d * e;
@@ -64,7 +64,7 @@ fn sample_terms(row: &[f64], label: usize, b: f64) -> Option<Sums> {
         }
     }
     let mean = s1 / s0;
-    let d_true = p_true.ln() - z_max;
+    let d_true = z_true - z_max;
     Some(Sums {
         f: s0.ln() - b * d_true,
         g: mean - d_true,
@@ -73,19 +73,14 @@ fn sample_terms(row: &[f64], label: usize, b: f64) -> Option<Sums> {
     })
 }
 
-fn evaluate(labels: &[u32], predictions: &Predictions, samples: &[u32], b: f64) -> Sums {
-    samples
-        .par_chunks(4096)
+fn evaluate(predictions: &Predictions, scored: &[Scored], b: f64) -> Sums {
+    scored
+        .par_chunks(8192)
         .map(|chunk| {
             let mut acc = Sums::default();
-            for &s in chunk {
-                let s = s as usize;
-                let (Some(&label), Some(row)) = (labels.get(s), predictions.probabilities(s))
-                else {
-                    continue;
-                };
-                let Some(row) = row.as_slice() else { continue };
-                if let Some(t) = sample_terms(row, label as usize, b) {
+            for s in chunk {
+                let z = predictions.row_log_probabilities(s.row as usize);
+                if let Some(t) = sample_terms(z, s.label as usize, b) {
                     acc = acc + t;
                 }
             }
@@ -94,12 +89,8 @@ fn evaluate(labels: &[u32], predictions: &Predictions, samples: &[u32], b: f64) 
         .reduce(Sums::default, |a, b| a + b)
 }
 
-/// Fits the temperature on `samples` (labelled, with probabilities).
-pub fn fit_temperature(
-    labels: &[u32],
-    predictions: &Predictions,
-    samples: &[u32],
-) -> TemperatureFit {
+/// Fits the temperature on `scored` samples (which need probabilities).
+pub fn fit_temperature(predictions: &Predictions, scored: &[Scored]) -> TemperatureFit {
     // Work in b = 1/T; keep a bracket [lo, hi] around the minimiser (the derivative is increasing).
     let (b_min, b_max) = (1.0 / TEMPERATURE_BOUNDS.1, 1.0 / TEMPERATURE_BOUNDS.0);
     let (mut lo, mut hi) = (b_min, b_max);
@@ -108,7 +99,7 @@ pub fn fit_temperature(
     let mut iterations = 0;
     while iterations < MAX_ITERATIONS {
         iterations += 1;
-        let s = evaluate(labels, predictions, samples, b);
+        let s = evaluate(predictions, scored, b);
         if s.n == 0 {
             return TemperatureFit {
                 temperature: 1.0,
@@ -126,7 +117,15 @@ pub fn fit_temperature(
         if hi - lo <= RELATIVE_TOLERANCE * b {
             break; // the bracket closed, possibly at a bound
         }
-        let newton = b - g / h;
+        // Newton on u = ln b: f'(u) = b g, f''(u) = b^2 h + b g. The NLL bends sharply for b < 1, where
+        // Newton on b itself overshoots; on ln b it lands close in one step (as the reference works on
+        // ln T). The bracket keeps it safe if the log-space curvature is not positive.
+        let (gu, hu) = (b * g, b * b * h + b * g);
+        let newton = if hu > 0.0 {
+            b * (-gu / hu).exp()
+        } else {
+            b - g / h
+        };
         if (newton - b).abs() <= RELATIVE_TOLERANCE * b {
             b = newton.clamp(b_min, b_max);
             break; // converged: the Newton step is below the tolerance
@@ -154,45 +153,40 @@ pub fn fit_temperature(
     }
 }
 
-/// With probabilities rescaled by `b = 1/T`: the (top confidence, correct) pair of every sample and the
-/// mean clipped NLL. The top class does not change under rescaling (b > 0 keeps the order).
-pub fn scaled_true_and_top(
-    labels: &[u32],
+/// With probabilities rescaled by temperature `t`: the (top confidence, correct) pair of every sample and
+/// the mean clipped NLL. The top class does not change under rescaling (T > 0 keeps the order).
+pub fn temperature_scaled(
     predictions: &Predictions,
-    samples: &[u32],
-    b: f64,
+    scored: &[Scored],
+    t: f64,
 ) -> (Vec<(f64, bool)>, f64) {
-    let parts: Vec<(Vec<(f64, bool)>, f64)> = samples
-        .par_chunks(4096)
+    let b = 1.0 / t;
+    let parts: Vec<(Vec<(f64, bool)>, f64)> = scored
+        .par_chunks(8192)
         .map(|chunk| {
             let mut pairs = Vec::with_capacity(chunk.len());
             let mut nll = 0.0;
-            for &s in chunk {
-                let s = s as usize;
-                let (Some(&label), Some(row), Some(pred)) = (
-                    labels.get(s),
-                    predictions.probabilities(s),
-                    predictions.predicted(s),
-                ) else {
-                    continue;
-                };
-                let Some(row) = row.as_slice() else { continue };
-                let top = row.iter().copied().fold(0.0f64, f64::max);
-                let z_max = top.ln();
+            for s in chunk {
+                let row = s.row as usize;
+                let z = predictions.row_log_probabilities(row);
+                let z_max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let mut s0 = 0.0;
-                for &p in row {
-                    if p > 0.0 {
-                        s0 += (b * (p.ln() - z_max)).exp();
+                for &zk in z {
+                    if zk > f64::NEG_INFINITY {
+                        s0 += (b * (zk - z_max)).exp();
                     }
                 }
-                let p_true = row.get(label as usize).copied().unwrap_or(0.0);
-                let q_true = if p_true > 0.0 {
-                    (b * (p_true.ln() - z_max)).exp() / s0
+                let z_true = z
+                    .get(s.label as usize)
+                    .copied()
+                    .unwrap_or(f64::NEG_INFINITY);
+                let q_true = if z_true > f64::NEG_INFINITY {
+                    (b * (z_true - z_max)).exp() / s0
                 } else {
                     0.0
                 };
                 nll -= q_true.max(NLL_CLIP).ln();
-                pairs.push((1.0 / s0, pred == label as usize));
+                pairs.push((1.0 / s0, predictions.row_top(row) == Some(s.label as usize)));
             }
             (pairs, nll)
         })
