@@ -39,3 +39,16 @@ pub fn shared_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("..").join("shared"))
 }
+
+/// A script from the shared bench folder, or the copy under tests/reference when there is no shared folder.
+pub fn bench_script(name: &str) -> PathBuf {
+    let shared = shared_dir().join("bench").join(name);
+    if shared.is_file() {
+        shared
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("reference")
+            .join(name)
+    }
+}

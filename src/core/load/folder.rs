@@ -164,7 +164,7 @@ impl Walk<'_> {
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
         for (n, entry) in walker.enumerate() {
-            if n % 1024 == 0 {
+            if n.is_multiple_of(1024) {
                 LoadControl::check(self.control)?;
             }
             let entry = match entry {

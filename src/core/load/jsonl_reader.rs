@@ -12,6 +12,9 @@ use crate::core::error::LoadError;
 
 use super::LoadControl;
 
+/// One JSONL object and the line it was on.
+pub type JsonRow = (u64, Map<String, Value>);
+
 /// Streams objects from a JSONL file.
 pub struct JsonlReader {
     reader: BufReader<File>,
@@ -35,7 +38,7 @@ impl JsonlReader {
     }
 
     /// The next object and the line it is on, or `None` at the end.
-    pub fn next_object(&mut self) -> Result<Option<(u64, Map<String, Value>)>, LoadError> {
+    pub fn next_object(&mut self) -> Result<Option<JsonRow>, LoadError> {
         loop {
             self.buf.clear();
             let n = self

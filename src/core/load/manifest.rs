@@ -102,16 +102,28 @@ pub(super) fn find_column(names: &[String], candidates: &[&str]) -> Option<usize
         .find_map(|c| names.iter().position(|n| n == c))
 }
 
+/// What every row of one manifest shares.
+struct RowContext<'a> {
+    path: &'a Path,
+    abs_root: &'a Path,
+    dups: &'a mut Tally,
+}
+
+/// Adds one row's sample; `Ok(false)` when the file was already listed (reported, first row kept).
 fn push_sample(
     builder: &mut DatasetBuilder,
-    path: &Path,
+    ctx: &mut RowContext<'_>,
     line: u64,
     file: &str,
     label: Option<&str>,
     split: Option<&str>,
-    abs_root: &Path,
-    dups: &mut Tally,
 ) -> Result<bool, LoadError> {
+    let RowContext {
+        path,
+        abs_root,
+        dups,
+    } = ctx;
+    let (path, abs_root): (&Path, &Path) = (path, abs_root);
     if file.is_empty() {
         return Err(LoadError::parse(path, line, "the file name is empty"));
     }
@@ -163,10 +175,15 @@ fn load_csv(
         .collect();
     let label_name = label_col.map(|i| names[i].clone()).unwrap_or_default();
     let file_name = names[file_col].clone();
+    let mut ctx = RowContext {
+        path,
+        abs_root,
+        dups,
+    };
     let mut n = 0u64;
     while reader.read_record(&mut rec)? {
         n += 1;
-        if n % 65536 == 0 {
+        if n.is_multiple_of(65536) {
             LoadControl::check(control)?;
         }
         if rec.len() != names.len() {
@@ -187,16 +204,7 @@ fn load_csv(
         let split = split_col
             .map(|i| rec.str(i, path, SPLIT_COLUMN))
             .transpose()?;
-        if !push_sample(
-            &mut builder,
-            path,
-            rec.line(),
-            file,
-            label,
-            split,
-            abs_root,
-            dups,
-        )? {
+        if !push_sample(&mut builder, &mut ctx, rec.line(), file, label, split)? {
             continue;
         }
         for &(src, dst) in &meta_cols {
@@ -218,10 +226,15 @@ fn load_jsonl(
     let mut reader = JsonlReader::open(path, control.cloned())?;
     let mut builder = DatasetBuilder::default();
     let mut meta_cols: Vec<String> = Vec::new();
+    let mut ctx = RowContext {
+        path,
+        abs_root,
+        dups,
+    };
     let mut n = 0u64;
     while let Some((line, obj)) = reader.next_object()? {
         n += 1;
-        if n % 65536 == 0 {
+        if n.is_multiple_of(65536) {
             LoadControl::check(control)?;
         }
         let keys: Vec<String> = obj.keys().cloned().collect();
@@ -243,13 +256,11 @@ fn load_jsonl(
         let split = obj.get(SPLIT_COLUMN).map(value_text);
         if !push_sample(
             &mut builder,
-            path,
+            &mut ctx,
             line,
             file,
             label.as_deref(),
             split.as_deref(),
-            abs_root,
-            dups,
         )? {
             continue;
         }

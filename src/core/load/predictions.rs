@@ -371,7 +371,7 @@ fn parse_csv(
     let mut n = 0u64;
     while reader.read_record(&mut rec)? {
         n += 1;
-        if n % 65536 == 0 {
+        if n.is_multiple_of(65536) {
             LoadControl::check(control)?;
         }
         let line = rec.line();

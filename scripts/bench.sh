@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmarks `spotcheck stats --json` against the pandas + scikit-learn peer on the same 1,000,000-row
+# manifest + predictions, side by side: RUNS alternating runs of each (default 3), medians of wall time
+# and peak RSS, and the ratio. Both print the same JSON; the script checks they agree.
+#
+#   scripts/bench.sh            # data is made once into bench-data/ (about 1 minute)
+#   RUNS=5 scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+RUNS=${RUNS:-3}
+DATA=${BENCH_DATA:-bench-data}
+SHARED=${SPOTCHECK_SHARED:-../shared}
+bench_py() { if [ -f "$SHARED/bench/$1" ]; then echo "$SHARED/bench/$1"; else echo "tests/reference/$1"; fi; }
+command -v /usr/bin/time >/dev/null || { echo "installing GNU time"; apt-get install -y -qq time >/dev/null; }
+python3 -c "import numpy, pandas, scipy, sklearn" 2>/dev/null || python3 -m pip install --quiet -r scripts/requirements.txt
+
+cargo build --release --quiet
+if [ ! -f "$DATA/probs.csv" ]; then
+  mkdir -p "$DATA"
+  python3 "$(bench_py make_bench_data.py)" "$DATA" --images 0
+fi
+M="$DATA/manifest.csv"; P="$DATA/probs.csv"
+PEER=$(bench_py stats_pandas_sklearn.py)
+
+measure() { # prints "seconds max_rss_kb"
+  local out; out=$( { /usr/bin/time -f "%e %M" "$@" > "$TMP/out.json" 2>/dev/null; } 2>&1 | tail -1)
+  echo "$out"
+}
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+ours_t=(); ours_m=(); peer_t=(); peer_m=()
+for i in $(seq "$RUNS"); do
+  read -r t m < <(measure target/release/spotcheck stats "$M" --predictions "$P" --json); ours_t+=("$t"); ours_m+=("$m")
+  cp "$TMP/out.json" "$TMP/ours.json"
+  read -r t m < <(measure python3 "$PEER" "$M" "$P"); peer_t+=("$t"); peer_m+=("$m")
+  cp "$TMP/out.json" "$TMP/peer.json"
+  echo "run $i: spotcheck ${ours_t[-1]} s, ${ours_m[-1]} KB; peer ${peer_t[-1]} s, ${peer_m[-1]} KB"
+done
+python3 - "$TMP/ours.json" "$TMP/peer.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ka, kb = a["calibration"], b["calibration"]
+for k in ("ece", "nll", "brier", "ece_after_temperature"):
+    assert abs(ka[k] - kb[k]) <= 1e-6 * abs(kb[k]), (k, ka[k], kb[k])
+assert abs(ka["temperature"] - kb["temperature"]) <= 1e-4 * kb["temperature"]
+assert a["metrics"]["confusion_matrix"] == b["metrics"]["confusion_matrix"]
+print("outputs agree (ECE, NLL, Brier, T, confusion matrix)")
+PY
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ot=$(median "${ours_t[@]}"); pt=$(median "${peer_t[@]}"); om=$(median "${ours_m[@]}"); pm=$(median "${peer_m[@]}")
+echo
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf 'stats on %s rows (median of %s):\n' "$(($(wc -l < "$M") - 1))" "$RUNS"
+printf '  spotcheck  %6.2f s  %5d MB peak RSS\n' "$ot" "$((om / 1024))"
+printf '  peer       %6.2f s  %5d MB peak RSS\n' "$pt" "$((pm / 1024))"
+awk -v o="$ot" -v p="$pt" 'BEGIN{printf "  speed-up   %.1fx\n", p / o}'
