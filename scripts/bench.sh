@@ -23,9 +23,9 @@ fi
 M="$DATA/manifest.csv"; P="$DATA/probs.csv"
 PEER=$(bench_py stats_pandas_sklearn.py)
 
-measure() { # prints "seconds max_rss_kb"
-  local out; out=$( { /usr/bin/time -f "%e %M" "$@" > "$TMP/out.json" 2>/dev/null; } 2>&1 | tail -1)
-  echo "$out"
+measure() { # runs a command; prints "seconds max_rss_kb"
+  /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" > "$TMP/out.json" 2>/dev/null
+  tail -1 "$TMP/time"
 }
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 ours_t=(); ours_m=(); peer_t=(); peer_m=()

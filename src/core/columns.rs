@@ -118,11 +118,6 @@ impl Interner {
         id
     }
 
-    /// Adds `name` if new (a class folder with no files still names a class).
-    pub fn ensure(&mut self, name: &str) {
-        self.intern(name);
-    }
-
     /// Names in id (first-seen) order.
     pub fn into_names(self) -> Vec<String> {
         self.names.into_iter().map(String::from).collect()

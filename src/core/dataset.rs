@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::columns::{Interner, NONE, StrColumn};
-use super::sample_files::{AddError, SampleFiles};
+use super::sample_files::{AddError, SampleFiles, path_hash};
 
 /// Where a dataset came from, which decides how label edits are written back later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,13 +198,50 @@ impl Dataset {
     }
 }
 
+/// Names sorted by byte order, keeping only those some id in `ids` (or `declared`) uses (a dropped
+/// repeat row must not leave its label behind as a class); and the old id -> new id table.
+fn used_sorted(names: Interner, ids: &[u32], declared: &[u32]) -> (Vec<String>, Vec<u32>) {
+    let (sorted, remap) = names.into_sorted();
+    let mut used = vec![false; sorted.len()];
+    for &id in ids.iter().chain(declared) {
+        if let Some(&s) = remap.get(id as usize) {
+            used[s as usize] = true;
+        }
+    }
+    let mut compact = vec![NONE; sorted.len()];
+    let mut kept = Vec::with_capacity(sorted.len());
+    for (i, name) in sorted.into_iter().enumerate() {
+        if used[i] {
+            compact[i] = kept.len() as u32;
+            kept.push(name);
+        }
+    }
+    let remap = remap
+        .iter()
+        .map(|&s| compact.get(s as usize).copied().unwrap_or(NONE))
+        .collect();
+    (kept, remap)
+}
+
+/// A manifest row that repeated a path already listed (dropped; the first row is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatedSample {
+    /// The repeated path.
+    pub path: String,
+    /// The manifest line of the dropped row.
+    pub line: Option<u64>,
+}
+
 /// Accumulates samples during a load, then sorts classes and splits and remaps their ids.
 #[derive(Debug, Default)]
 pub struct DatasetBuilder {
     files: SampleFiles,
+    hashes: Vec<u64>,
     labels: Vec<u32>,
     splits: Vec<u32>,
     class_names: Interner,
+    /// Classes that exist even with no sample (empty class folders).
+    declared_classes: Vec<u32>,
     split_names: Interner,
     metadata: Vec<MetadataColumn>,
     source_lines: Vec<u32>,
@@ -215,6 +252,7 @@ impl DatasetBuilder {
     pub fn with_capacity(rows: usize) -> Self {
         Self {
             files: SampleFiles::with_capacity(rows),
+            hashes: Vec::with_capacity(rows),
             labels: Vec::with_capacity(rows),
             splits: Vec::with_capacity(rows),
             ..Self::default()
@@ -223,7 +261,8 @@ impl DatasetBuilder {
 
     /// Declares a class that may have no samples (an empty class folder).
     pub fn declare_class(&mut self, name: &str) {
-        self.class_names.ensure(name);
+        let id = self.class_names.intern(name);
+        self.declared_classes.push(id);
     }
 
     /// Declares a metadata column; returns its index for [`DatasetBuilder::push_metadata`].
@@ -234,15 +273,16 @@ impl DatasetBuilder {
         self.metadata.len() - 1
     }
 
-    /// Adds a sample. Returns its index, or `Err(Duplicate(first))` when the path is already a sample
-    /// (nothing is added then).
+    /// Adds a sample and returns its index. Repeated paths are found (and dropped) by
+    /// [`DatasetBuilder::finish`], which indexes all paths at once.
     pub fn push(
         &mut self,
         path: &str,
         label: Option<&str>,
         split: Option<&str>,
     ) -> Result<usize, AddError> {
-        let idx = self.files.push(path)?;
+        let idx = self.files.push_unindexed(path)?;
+        self.hashes.push(path_hash(path));
         self.labels
             .push(label.map_or(NONE, |l| self.class_names.intern(l)));
         self.splits
@@ -276,35 +316,109 @@ impl DatasetBuilder {
         self.files.is_empty()
     }
 
-    /// Sorts samples by path (class-folder datasets list files in a stable order).
+    /// Sorts samples by path (class-folder datasets list files in a stable order). Folder loads have no
+    /// metadata or source lines, which this does not reorder.
     pub fn sort_by_path(self) -> Self {
         let mut order: Vec<u32> = (0..self.files.len() as u32).collect();
         order.sort_by(|&a, &b| self.files.get(a as usize).cmp(&self.files.get(b as usize)));
         if order.iter().enumerate().all(|(i, &o)| i as u32 == o) {
             return self;
         }
-        let mut files = SampleFiles::with_capacity(order.len());
-        let mut labels = Vec::with_capacity(order.len());
-        let mut splits = Vec::with_capacity(order.len());
-        for &o in &order {
-            let o = o as usize;
-            // Paths were unique before, so re-adding them cannot clash.
-            files.push(self.files.get(o).unwrap_or_default()).ok();
-            labels.push(self.labels.get(o).copied().unwrap_or(NONE));
-            splits.push(self.splits.get(o).copied().unwrap_or(NONE));
+        self.select(&order)
+    }
+
+    /// Keeps the samples `keep` (indices into the current order), in that order.
+    fn select(self, keep: &[u32]) -> Self {
+        let mut files = SampleFiles::with_capacity(keep.len());
+        let pick = |v: &[u32], o: usize| v.get(o).copied().unwrap_or(NONE);
+        for &o in keep {
+            // Paths fitted before, so they fit again.
+            files
+                .push_unindexed(self.files.get(o as usize).unwrap_or_default())
+                .ok();
         }
+        let metadata = self
+            .metadata
+            .iter()
+            .map(|m| {
+                let mut values = StrColumn::with_capacity(keep.len(), 8);
+                for &o in keep {
+                    values
+                        .push(m.values.get(o as usize).unwrap_or_default())
+                        .ok();
+                }
+                MetadataColumn {
+                    name: m.name.clone(),
+                    values,
+                }
+            })
+            .collect();
         Self {
             files,
-            labels,
-            splits,
+            hashes: keep
+                .iter()
+                .map(|&o| self.hashes.get(o as usize).copied().unwrap_or(0))
+                .collect(),
+            labels: keep
+                .iter()
+                .map(|&o| pick(&self.labels, o as usize))
+                .collect(),
+            splits: keep
+                .iter()
+                .map(|&o| pick(&self.splits, o as usize))
+                .collect(),
+            source_lines: if self.source_lines.is_empty() {
+                Vec::new()
+            } else {
+                keep.iter()
+                    .map(|&o| self.source_lines.get(o as usize).copied().unwrap_or(0))
+                    .collect()
+            },
+            metadata,
             ..self
         }
     }
 
-    /// Finishes the load: classes and splits sorted by byte order, ids remapped.
-    pub fn finish(self, root: PathBuf, source: DatasetSource) -> Dataset {
-        let (classes, class_remap) = self.class_names.into_sorted();
-        let (split_names, split_remap) = self.split_names.into_sorted();
+    /// Finishes the load: paths indexed, repeated paths dropped (the first row of each is kept; the
+    /// dropped ones are returned with their manifest lines), classes and splits sorted by byte order.
+    pub fn finish(
+        mut self,
+        root: PathBuf,
+        source: DatasetSource,
+    ) -> (Dataset, Vec<RepeatedSample>) {
+        let repeats = self.files.build_index(&self.hashes);
+        let mut dropped = Vec::new();
+        if !repeats.is_empty() {
+            dropped = repeats
+                .iter()
+                .map(|r| RepeatedSample {
+                    path: self
+                        .files
+                        .get(r.repeat as usize)
+                        .unwrap_or_default()
+                        .to_string(),
+                    line: self
+                        .source_lines
+                        .get(r.repeat as usize)
+                        .map(|&l| u64::from(l)),
+                })
+                .collect();
+            let drop: std::collections::HashSet<u32> = repeats.iter().map(|r| r.repeat).collect();
+            let keep: Vec<u32> = (0..self.files.len() as u32)
+                .filter(|i| !drop.contains(i))
+                .collect();
+            self = self.select(&keep);
+            // No repeats are left, so this second index has none to report.
+            self.files.build_index(&self.hashes);
+        }
+        self.hashes = Vec::new();
+        (self.into_dataset(root, source), dropped)
+    }
+
+    fn into_dataset(self, root: PathBuf, source: DatasetSource) -> Dataset {
+        let (classes, class_remap) =
+            used_sorted(self.class_names, &self.labels, &self.declared_classes);
+        let (split_names, split_remap) = used_sorted(self.split_names, &self.splits, &[]);
         let remap = |ids: Vec<u32>, table: &[u32]| -> Vec<u32> {
             ids.into_iter()
                 .map(|id| {
@@ -349,16 +463,21 @@ mod tests {
         b.push("x/2.jpg", Some("Ant"), Some("val")).unwrap();
         b.push("x/3.jpg", None, None).unwrap();
         b.declare_class("bee");
-        assert_eq!(
-            b.push("x/1.jpg", Some("ant"), None),
-            Err(AddError::Duplicate(0))
-        );
-        let ds = b.finish(
+        b.push("x/1.jpg", Some("ant"), None).unwrap();
+        let (ds, dropped) = b.finish(
             PathBuf::from("/data"),
             DatasetSource::Folder {
                 has_split_level: true,
             },
         );
+        assert_eq!(
+            dropped,
+            [RepeatedSample {
+                path: "x/1.jpg".into(),
+                line: None
+            }]
+        );
+        assert_eq!(ds.len(), 3);
         assert_eq!(ds.classes(), ["Ant", "bee", "zebra"]);
         assert_eq!(ds.splits(), ["train", "val"]);
         assert_eq!(ds.label(0), Some(2));

@@ -104,10 +104,12 @@ pub fn load_folder(
             reason: "no image or audio files found: expected class folders (ROOT/CLASS/FILE or ROOT/SPLIT/CLASS/FILE), metadata.csv or metadata.jsonl".into(),
         });
     }
-    Ok(builder.sort_by_path().finish(
+    // One walk lists each path once, so there are no repeats to report.
+    let (dataset, _) = builder.sort_by_path().finish(
         root.to_path_buf(),
         DatasetSource::Folder { has_split_level },
-    ))
+    );
+    Ok(dataset)
 }
 
 /// Non-hidden entries of a folder, sorted by name: (path, UTF-8 name, is a folder). Non-UTF-8 names are

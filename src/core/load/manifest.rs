@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::core::dataset::{Dataset, DatasetBuilder, DatasetSource, TableFormat};
 use crate::core::error::LoadError;
-use crate::core::sample_files::AddError;
 use crate::core::warnings::{Tally, WarningKind, Warnings};
 
 use super::csv_reader::{CsvReader, Record};
@@ -31,24 +30,31 @@ pub fn load_manifest(
         root
     };
     let abs_root = absolute_root(&root);
-    let mut dups = Tally::new(WarningKind::DuplicateSample, Some(path.to_path_buf()));
     let builder = match format {
-        TableFormat::Csv => load_csv(path, &abs_root, control, warnings, &mut dups)?,
-        TableFormat::Jsonl => load_jsonl(path, &abs_root, control, &mut dups)?,
+        TableFormat::Csv => load_csv(path, &abs_root, control, warnings)?,
+        TableFormat::Jsonl => load_jsonl(path, &abs_root, control)?,
     };
-    dups.finish(warnings, |n| {
-        format!("{n} row(s) repeat a file already listed; the first row of each file is kept")
-    });
     if builder.is_empty() {
         return Err(LoadError::parse_file(path, "the manifest lists no samples"));
     }
-    Ok(builder.finish(
+    let (dataset, repeated) = builder.finish(
         root,
         DatasetSource::Manifest {
             path: path.to_path_buf(),
             format,
         },
-    ))
+    );
+    let mut dups = Tally::new(WarningKind::DuplicateSample, Some(path.to_path_buf()));
+    for r in repeated {
+        dups.add(r.line, || match r.line {
+            Some(line) => format!("{} on line {line}", r.path),
+            None => r.path.clone(),
+        });
+    }
+    dups.finish(warnings, |n| {
+        format!("{n} row(s) repeat a file already listed; the first row of each file is kept")
+    });
+    Ok(dataset)
 }
 
 fn missing_file_column(path: &Path, line: Option<u64>, found: &[String]) -> LoadError {
@@ -106,45 +112,32 @@ pub(super) fn find_column(names: &[String], candidates: &[&str]) -> Option<usize
 struct RowContext<'a> {
     path: &'a Path,
     abs_root: &'a Path,
-    dups: &'a mut Tally,
 }
 
-/// Adds one row's sample; `Ok(false)` when the file was already listed (reported, first row kept).
+/// Adds one row's sample (repeated paths are found when the dataset is finished).
 fn push_sample(
     builder: &mut DatasetBuilder,
-    ctx: &mut RowContext<'_>,
+    ctx: &RowContext<'_>,
     line: u64,
     file: &str,
     label: Option<&str>,
     split: Option<&str>,
-) -> Result<bool, LoadError> {
-    let RowContext {
-        path,
-        abs_root,
-        dups,
-    } = ctx;
-    let (path, abs_root): (&Path, &Path) = (path, abs_root);
+) -> Result<(), LoadError> {
     if file.is_empty() {
-        return Err(LoadError::parse(path, line, "the file name is empty"));
+        return Err(LoadError::parse(ctx.path, line, "the file name is empty"));
     }
-    let file = normalize_sample_path(file, abs_root);
+    let file = normalize_sample_path(file, ctx.abs_root);
     let label = label.filter(|l| !l.is_empty());
     let split = split.filter(|s| !s.is_empty());
-    match builder.push(&file, label, split) {
-        Ok(_) => {
-            builder.push_line(line);
-            Ok(true)
-        }
-        Err(AddError::Duplicate(_)) => {
-            dups.add(Some(line), || format!("{file} on line {line}"));
-            Ok(false)
-        }
-        Err(AddError::Full) => Err(LoadError::parse(
-            path,
+    builder.push(&file, label, split).map_err(|_| {
+        LoadError::parse(
+            ctx.path,
             line,
             "the manifest is too large (over 4 GiB of file names)",
-        )),
-    }
+        )
+    })?;
+    builder.push_line(line);
+    Ok(())
 }
 
 fn load_csv(
@@ -152,7 +145,6 @@ fn load_csv(
     abs_root: &Path,
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
-    dups: &mut Tally,
 ) -> Result<DatasetBuilder, LoadError> {
     let mut reader = CsvReader::open(path, control.cloned())?;
     let mut rec = Record::default();
@@ -175,11 +167,7 @@ fn load_csv(
         .collect();
     let label_name = label_col.map(|i| names[i].clone()).unwrap_or_default();
     let file_name = names[file_col].clone();
-    let mut ctx = RowContext {
-        path,
-        abs_root,
-        dups,
-    };
+    let ctx = RowContext { path, abs_root };
     let mut n = 0u64;
     while reader.read_record(&mut rec)? {
         n += 1;
@@ -204,9 +192,7 @@ fn load_csv(
         let split = split_col
             .map(|i| rec.str(i, path, SPLIT_COLUMN))
             .transpose()?;
-        if !push_sample(&mut builder, &mut ctx, rec.line(), file, label, split)? {
-            continue;
-        }
+        push_sample(&mut builder, &ctx, rec.line(), file, label, split)?;
         for &(src, dst) in &meta_cols {
             let value = rec.str(src, path, &names[src])?;
             builder
@@ -221,16 +207,11 @@ fn load_jsonl(
     path: &Path,
     abs_root: &Path,
     control: Option<&LoadControl>,
-    dups: &mut Tally,
 ) -> Result<DatasetBuilder, LoadError> {
     let mut reader = JsonlReader::open(path, control.cloned())?;
     let mut builder = DatasetBuilder::default();
     let mut meta_cols: Vec<String> = Vec::new();
-    let mut ctx = RowContext {
-        path,
-        abs_root,
-        dups,
-    };
+    let ctx = RowContext { path, abs_root };
     let mut n = 0u64;
     while let Some((line, obj)) = reader.next_object()? {
         n += 1;
@@ -254,16 +235,14 @@ fn load_jsonl(
         let label_key = LABEL_COLUMNS.iter().find(|k| obj.contains_key(**k));
         let label = label_key.and_then(|k| obj.get(*k)).map(value_text);
         let split = obj.get(SPLIT_COLUMN).map(value_text);
-        if !push_sample(
+        push_sample(
             &mut builder,
-            &mut ctx,
+            &ctx,
             line,
             file,
             label.as_deref(),
             split.as_deref(),
-        )? {
-            continue;
-        }
+        )?;
         for (key, value) in &obj {
             if key == *file_key || Some(&key.as_str()) == label_key || key == SPLIT_COLUMN {
                 continue;

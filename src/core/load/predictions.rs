@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::core::columns::{Interner, NONE, StrColumn};
 use crate::core::dataset::{Dataset, TableFormat};
 use crate::core::error::LoadError;
+use crate::core::sample_files::path_hash;
 use crate::core::warnings::{MAX_EXAMPLES, Tally, Warning, WarningKind, Warnings};
 
 use super::csv_reader::{CsvReader, Record};
@@ -176,6 +177,8 @@ pub struct RawPredictions {
     kind: PredictionKind,
     /// Normalised sample paths, one per row.
     files: StrColumn,
+    /// [`path_hash`] of each path, computed while parsing (the bytes are hot then).
+    hashes: Vec<u64>,
     lines: Vec<u32>,
     /// Class name per value column (prefix stripped), for probabilities/logits.
     columns: Vec<String>,
@@ -265,7 +268,96 @@ fn layout(
     })
 }
 
+/// Powers of ten exactly representable as f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Clinger's fast path for a plain decimal (`-0.0012`, `9.11885e-05`): when the digits fit in 53 bits
+/// and the power of ten is exact, one IEEE multiply or divide gives the correctly rounded value, the
+/// same bits any correct parser returns. `None` sends everything else to the general parser.
+fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
+    let mut i = 0;
+    let negative = match b.first() {
+        Some(b'-') => {
+            i = 1;
+            true
+        }
+        Some(b'+') => {
+            i = 1;
+            false
+        }
+        _ => false,
+    };
+    let mut mantissa: u64 = 0;
+    let mut exponent: i32 = 0;
+    let mut digits = 0;
+    let mut seen_point = false;
+    while let Some(&c) = b.get(i) {
+        if c.is_ascii_digit() {
+            if mantissa >= (1 << 53) / 10 {
+                return None;
+            }
+            mantissa = mantissa * 10 + u64::from(c - b'0');
+            digits += 1;
+            if seen_point {
+                exponent -= 1;
+            }
+        } else if c == b'.' && !seen_point {
+            seen_point = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(&(b'e' | b'E')) = b.get(i) {
+        i += 1;
+        let exp_negative = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        let mut e: i32 = 0;
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            if i - start >= 4 {
+                return None;
+            }
+            e = e * 10 + i32::from(c - b'0');
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        exponent += if exp_negative { -e } else { e };
+    }
+    if i != b.len() {
+        return None;
+    }
+    let value = mantissa as f64;
+    let value = match exponent {
+        0 => value,
+        1..=22 => value * POW10[exponent as usize],
+        -22..=-1 => value / POW10[(-exponent) as usize],
+        _ => return None,
+    };
+    Some(if negative { -value } else { value })
+}
+
 fn parse_number(bytes: &[u8], path: &Path, line: u64, column: &str) -> Result<f64, LoadError> {
+    if let Some(v) = parse_simple_decimal(bytes) {
+        return Ok(v);
+    }
     let trimmed = bytes.trim_ascii();
     if trimmed.is_empty() {
         return Err(LoadError::parse(
@@ -273,6 +365,9 @@ fn parse_number(bytes: &[u8], path: &Path, line: u64, column: &str) -> Result<f6
             line,
             format!("{column} is empty; expected a number"),
         ));
+    }
+    if let Some(v) = parse_simple_decimal(trimmed) {
+        return Ok(v);
     }
     fast_float2::parse::<f64, _>(trimmed).map_err(|_| {
         LoadError::parse(
@@ -323,6 +418,7 @@ impl RawPredictions {
             path: path.to_path_buf(),
             kind,
             files: StrColumn::with_capacity(rows_guess, 40),
+            hashes: Vec::with_capacity(rows_guess),
             lines: Vec::with_capacity(rows_guess),
             columns,
             values: Vec::with_capacity(rows_guess * width),
@@ -336,6 +432,7 @@ impl RawPredictions {
             return Err(LoadError::parse(&self.path, line, "the file name is empty"));
         }
         let file = normalize_sample_path(file, root);
+        self.hashes.push(path_hash(&file));
         self.files
             .push(&file)
             .map_err(|_| LoadError::parse(&self.path, line, "the file is too large"))?;
@@ -522,6 +619,7 @@ pub fn join_predictions(
         path,
         kind,
         files,
+        hashes,
         lines,
         columns,
         values,
@@ -539,15 +637,8 @@ pub fn join_predictions(
 
     let t0 = std::time::Instant::now();
     // Which sample each row names (hash lookups, in parallel); then the file names can go.
-    let mut sample_of_row: Vec<u32> = (0..rows)
-        .into_par_iter()
-        .map(|r| {
-            files
-                .get(r)
-                .and_then(|f| dataset.files().find(f))
-                .unwrap_or(NONE)
-        })
-        .collect();
+    let mut sample_of_row: Vec<u32> = dataset.files().find_all(&files, &hashes);
+    drop(hashes);
 
     super::timing("  join: lookups", t0);
     // Per-row values in dataset class order.
@@ -918,4 +1009,83 @@ pub fn load_predictions(
     let root = super::paths::absolute_root(dataset.root());
     let raw = parse_predictions(path, &root, control, warnings)?;
     Ok(join_predictions(dataset, raw, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_decimal_path_agrees_bit_for_bit_with_the_general_parser() {
+        let cases = [
+            "0",
+            "1",
+            "-2.5",
+            "+3",
+            "0.000110216",
+            "9.11885e-05",
+            "0.991475",
+            "1e-22",
+            "12345678901234567",
+            "7.2E+3",
+            "0.1",
+            "0.30000000000000004",
+            "123.456e2",
+            ".5",
+            "5.",
+            "4.2e-7",
+            "0.000000000000000000001",
+        ];
+        for c in cases {
+            let fast = parse_simple_decimal(c.as_bytes());
+            let general: f64 = c.parse().unwrap();
+            if let Some(v) = fast {
+                assert_eq!(v.to_bits(), general.to_bits(), "{c}");
+            }
+        }
+        // Outside the exact range the fast path declines and the general parser decides.
+        for c in [
+            "1e-300",
+            "123456789012345678901",
+            "nan",
+            "inf",
+            "1e",
+            "--1",
+            "1.2.3",
+            "",
+            "e5",
+            " 1",
+        ] {
+            assert_eq!(parse_simple_decimal(c.as_bytes()), None, "{c}");
+        }
+        let p = Path::new("p.csv");
+        assert_eq!(parse_number(b"1e-300", p, 2, "prob_a").unwrap(), 1e-300);
+        assert_eq!(parse_number(b" 0.25 ", p, 2, "prob_a").unwrap(), 0.25);
+        assert!(parse_number(b"NaN", p, 2, "prob_a").unwrap().is_nan());
+        assert!(parse_number(b"0.5x", p, 2, "prob_a").is_err());
+    }
+
+    #[test]
+    fn fast_decimal_path_on_many_random_values() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mantissa = x % 10_000_000;
+            let exp = (x >> 40) % 30;
+            let text = format!("{mantissa}e-{exp}");
+            let general: f64 = text.parse().unwrap();
+            if let Some(v) = parse_simple_decimal(text.as_bytes()) {
+                assert_eq!(v.to_bits(), general.to_bits(), "{text}");
+            }
+            let text = format!("{:.6}", general);
+            let general: f64 = text.parse().unwrap();
+            assert_eq!(
+                parse_simple_decimal(text.as_bytes()).map(f64::to_bits),
+                Some(general.to_bits()),
+                "{text}"
+            );
+        }
+    }
 }

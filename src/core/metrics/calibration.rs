@@ -4,7 +4,7 @@
 use crate::core::load::Predictions;
 
 use super::Scored;
-use super::temperature::{TemperatureFit, fit_temperature, temperature_scaled};
+use super::temperature::{TemperatureFit, fit_temperature};
 
 /// One bin of a reliability diagram: samples with confidence in `(lower, upper]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,12 +154,12 @@ pub fn calibration_report(
     drop(pairs);
     let denom = scored.len().max(1) as f64;
     let t0 = std::time::Instant::now();
-    let temperature = fit_temperature(predictions, scored);
+    let (temperature, scaled) = fit_temperature(predictions, scored);
     crate::core::load::timing(
         &format!("  temperature fit ({} passes)", temperature.iterations),
         t0,
     );
-    let (after_pairs, nll_after) = temperature_scaled(predictions, scored, temperature.temperature);
+    let (after_pairs, nll_after) = (scaled.pairs, scaled.nll);
     let reliability_after = reliability_diagram(after_pairs.into_iter(), num_bins);
     crate::core::load::timing("  after temperature", t0);
     CalibrationReport {

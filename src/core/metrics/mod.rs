@@ -14,7 +14,9 @@ pub use calibration::{
 pub use classification::{
     ClassMetrics, ClassificationReport, ConfusionMatrix, confusion_from_pairs, confusion_matrix,
 };
-pub use temperature::{TEMPERATURE_BOUNDS, TemperatureFit, fit_temperature, temperature_scaled};
+pub use temperature::{
+    Scaled, TEMPERATURE_BOUNDS, TemperatureFit, fit_temperature, temperature_scaled,
+};
 
 use crate::core::columns::NONE;
 use crate::core::load::Predictions;
