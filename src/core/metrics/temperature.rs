@@ -53,13 +53,16 @@ impl std::ops::Add for Sums {
     }
 }
 
+/// One chunk's share of a pass: derivative sums, scaled (confidence, correct) pairs, NLL sum.
+type PassPart = (Sums, Vec<(f64, bool)>, f64);
+
 /// One pass over `scored` at b = 1/T: the NLL's derivative sums (for Newton) and, when `collect`, the
 /// scaled confidences and NLL, all from the same exponentials. A probability of 0 is a logit of -inf
 /// and gets zero weight for every b > 0; a sample whose true class has probability 0 has a clipped NLL
 /// that is constant in b, so it does not enter the derivatives.
 fn pass(predictions: &Predictions, scored: &[Scored], b: f64, collect: bool) -> (Sums, Scaled) {
     let ln_clip = NLL_CLIP.ln();
-    let parts: Vec<(Sums, Vec<(f64, bool)>, f64)> = scored
+    let parts: Vec<PassPart> = scored
         .par_chunks(8192)
         .map(|chunk| {
             let mut acc = Sums::default();
