@@ -56,52 +56,97 @@ pub fn bin_index(confidence: f64, num_bins: usize) -> usize {
     b
 }
 
+/// Per-bin sums while scanning samples; chunks scanned in parallel merge their accumulators. Keeps a
+/// pass over a million samples free of a million-entry temporary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinSums {
+    count: Vec<u64>,
+    sum_conf: Vec<f64>,
+    sum_correct: Vec<f64>,
+}
+
+impl BinSums {
+    /// Empty sums over `num_bins` equal-width bins.
+    pub fn new(num_bins: usize) -> Self {
+        let n = num_bins.max(1);
+        Self {
+            count: vec![0; n],
+            sum_conf: vec![0.0; n],
+            sum_correct: vec![0.0; n],
+        }
+    }
+
+    /// Counts one sample.
+    pub fn add(&mut self, confidence: f64, correct: bool) {
+        let b = bin_index(confidence, self.count.len());
+        self.count[b] += 1;
+        self.sum_conf[b] += confidence;
+        self.sum_correct[b] += if correct { 1.0 } else { 0.0 };
+    }
+
+    /// Adds another accumulator's sums (same number of bins).
+    pub fn merge(mut self, other: &BinSums) -> Self {
+        for (i, &c) in other.count.iter().enumerate() {
+            if let (Some(a), Some(b), Some(d)) = (
+                self.count.get_mut(i),
+                self.sum_conf.get_mut(i),
+                self.sum_correct.get_mut(i),
+            ) {
+                *a += c;
+                *b += other.sum_conf[i];
+                *d += other.sum_correct[i];
+            }
+        }
+        self
+    }
+
+    /// The diagram: mean confidence and accuracy per bin, ECE and MCE.
+    pub fn diagram(&self) -> ReliabilityDiagram {
+        let n = self.count.len();
+        let total: u64 = self.count.iter().sum();
+        let mut ece = 0.0;
+        let mut mce: f64 = 0.0;
+        let bins = (0..n)
+            .map(|i| {
+                let c = self.count[i];
+                let (confidence, accuracy) = if c > 0 {
+                    (self.sum_conf[i] / c as f64, self.sum_correct[i] / c as f64)
+                } else {
+                    (0.0, 0.0)
+                };
+                if c > 0 {
+                    let gap = (accuracy - confidence).abs();
+                    ece += c as f64 / total as f64 * gap;
+                    mce = mce.max(gap);
+                }
+                ReliabilityBin {
+                    lower: i as f64 / n as f64,
+                    upper: (i + 1) as f64 / n as f64,
+                    count: c,
+                    confidence,
+                    accuracy,
+                }
+            })
+            .collect();
+        ReliabilityDiagram {
+            bins,
+            ece,
+            mce,
+            total,
+        }
+    }
+}
+
 /// Builds a reliability diagram from (confidence, correct) pairs.
 pub fn reliability_diagram(
     pairs: impl Iterator<Item = (f64, bool)>,
     num_bins: usize,
 ) -> ReliabilityDiagram {
-    let n = num_bins.max(1);
-    let mut count = vec![0u64; n];
-    let mut sum_conf = vec![0.0f64; n];
-    let mut sum_correct = vec![0.0f64; n];
+    let mut sums = BinSums::new(num_bins);
     for (conf, correct) in pairs {
-        let b = bin_index(conf, n);
-        count[b] += 1;
-        sum_conf[b] += conf;
-        sum_correct[b] += if correct { 1.0 } else { 0.0 };
+        sums.add(conf, correct);
     }
-    let total: u64 = count.iter().sum();
-    let mut ece = 0.0;
-    let mut mce: f64 = 0.0;
-    let bins = (0..n)
-        .map(|i| {
-            let c = count[i];
-            let (confidence, accuracy) = if c > 0 {
-                (sum_conf[i] / c as f64, sum_correct[i] / c as f64)
-            } else {
-                (0.0, 0.0)
-            };
-            if c > 0 {
-                let gap = (accuracy - confidence).abs();
-                ece += c as f64 / total as f64 * gap;
-                mce = mce.max(gap);
-            }
-            ReliabilityBin {
-                lower: i as f64 / n as f64,
-                upper: (i + 1) as f64 / n as f64,
-                count: c,
-                confidence,
-                accuracy,
-            }
-        })
-        .collect();
-    ReliabilityDiagram {
-        bins,
-        ece,
-        mce,
-        total,
-    }
+    sums.diagram()
 }
 
 /// The floor under the true-class probability in the NLL (as in the contract and the reference).
@@ -132,41 +177,47 @@ pub fn calibration_report(
     scored: &[Scored],
     num_bins: usize,
 ) -> CalibrationReport {
+    use rayon::prelude::*;
     let ln_clip = NLL_CLIP.ln();
-    let (mut nll, mut brier) = (0.0, 0.0);
-    let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(scored.len());
-    for s in scored {
-        let row = s.row as usize;
-        let z_true = predictions
-            .row_log_probabilities(row)
-            .get(s.label as usize)
-            .copied()
-            .unwrap_or(f64::NEG_INFINITY);
-        // -ln(max(p, clip)) == -max(ln p, ln clip); the stored logs are the reference's np.log(p).
-        nll -= z_true.max(ln_clip);
-        brier += predictions.row_sum_sq(row) - 2.0 * z_true.exp() + 1.0;
-        pairs.push((
-            predictions.row_confidence(row),
-            predictions.row_top(row) == Some(s.label as usize),
-        ));
-    }
-    let reliability = reliability_diagram(pairs.iter().copied(), num_bins);
-    drop(pairs);
+    let (bins, nll, brier) = scored
+        .par_chunks(8192)
+        .map(|chunk| {
+            let mut bins = BinSums::new(num_bins);
+            let (mut nll, mut brier) = (0.0, 0.0);
+            for s in chunk {
+                let row = s.row as usize;
+                let z_true = predictions
+                    .row_log_probabilities(row)
+                    .get(s.label as usize)
+                    .copied()
+                    .unwrap_or(f64::NEG_INFINITY);
+                // -ln(max(p, clip)) == -max(ln p, ln clip); the stored logs are the reference's np.log(p).
+                nll -= z_true.max(ln_clip);
+                brier += predictions.row_sum_sq(row) - 2.0 * z_true.exp() + 1.0;
+                bins.add(
+                    predictions.row_confidence(row),
+                    predictions.row_top(row) == Some(s.label as usize),
+                );
+            }
+            (bins, nll, brier)
+        })
+        .reduce(
+            || (BinSums::new(num_bins), 0.0, 0.0),
+            |a, b| (a.0.merge(&b.0), a.1 + b.1, a.2 + b.2),
+        );
     let denom = scored.len().max(1) as f64;
     let t0 = std::time::Instant::now();
-    let (temperature, scaled) = fit_temperature(predictions, scored);
+    let (temperature, scaled) = fit_temperature(predictions, scored, num_bins);
     crate::core::load::timing(
         &format!("  temperature fit ({} passes)", temperature.iterations),
         t0,
     );
-    let (after_pairs, nll_after) = (scaled.pairs, scaled.nll);
-    let reliability_after = reliability_diagram(after_pairs.into_iter(), num_bins);
-    crate::core::load::timing("  after temperature", t0);
+    let reliability_after = scaled.bins.diagram();
     CalibrationReport {
         ece_after_temperature: reliability_after.ece,
-        nll_after_temperature: nll_after,
+        nll_after_temperature: scaled.nll,
         reliability_after_temperature: reliability_after,
-        reliability,
+        reliability: bins.diagram(),
         nll: nll / denom,
         brier: brier / denom,
         temperature,

@@ -8,7 +8,7 @@ mod classification;
 mod temperature;
 
 pub use calibration::{
-    CalibrationReport, ReliabilityBin, ReliabilityDiagram, bin_index, calibration_report,
+    BinSums, CalibrationReport, ReliabilityBin, ReliabilityDiagram, bin_index, calibration_report,
     reliability_diagram,
 };
 pub use classification::{

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::core::load::Predictions;
 
 use super::Scored;
-use super::calibration::NLL_CLIP;
+use super::calibration::{BinSums, NLL_CLIP};
 
 /// Lowest and highest temperature considered.
 pub const TEMPERATURE_BOUNDS: (f64, f64) = (0.01, 100.0);
@@ -27,10 +27,10 @@ pub struct TemperatureFit {
 
 /// Probabilities after temperature scaling, summarised: what the reliability diagram and the NLL
 /// after scaling need.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scaled {
-    /// (top-class confidence, top class is right) per sample, in `scored` order.
-    pub pairs: Vec<(f64, bool)>,
+    /// Reliability bin sums of the scaled top-class confidences.
+    pub bins: BinSums,
     /// Mean negative log-likelihood of the true class (clipped at [`NLL_CLIP`]).
     pub nll: f64,
 }
@@ -53,21 +53,26 @@ impl std::ops::Add for Sums {
     }
 }
 
-/// One chunk's share of a pass: derivative sums, scaled (confidence, correct) pairs, NLL sum.
-type PassPart = (Sums, Vec<(f64, bool)>, f64);
+/// One chunk's share of a pass: derivative sums, scaled reliability bin sums, NLL sum, samples.
+type PassPart = (Sums, BinSums, f64, usize);
 
 /// One pass over `scored` at b = 1/T: the NLL's derivative sums (for Newton) and, when `collect`, the
 /// scaled confidences and NLL, all from the same exponentials. A probability of 0 is a logit of -inf
 /// and gets zero weight for every b > 0; a sample whose true class has probability 0 has a clipped NLL
 /// that is constant in b, so it does not enter the derivatives.
-fn pass(predictions: &Predictions, scored: &[Scored], b: f64, collect: bool) -> (Sums, Scaled) {
+fn pass(
+    predictions: &Predictions,
+    scored: &[Scored],
+    b: f64,
+    collect: Option<usize>,
+) -> (Sums, Option<Scaled>) {
     let ln_clip = NLL_CLIP.ln();
     let parts: Vec<PassPart> = scored
         .par_chunks(8192)
         .map(|chunk| {
             let mut acc = Sums::default();
-            let mut pairs = Vec::with_capacity(if collect { chunk.len() } else { 0 });
-            let mut nll = 0.0;
+            let mut bins = BinSums::new(collect.unwrap_or(1));
+            let (mut nll, mut count) = (0.0, 0usize);
             for sc in chunk {
                 let row = sc.row as usize;
                 let z = predictions.row_log_probabilities(row);
@@ -96,55 +101,59 @@ fn pass(predictions: &Predictions, scored: &[Scored], b: f64, collect: bool) -> 
                             n: 1,
                         };
                 }
-                if collect {
+                if collect.is_some() {
                     // ln q_true = b d_true - ln s0; the top class keeps weight 1, so its confidence is 1 / s0.
                     nll -= (b * d_true - ln_s0).max(ln_clip);
-                    pairs.push((
+                    bins.add(
                         1.0 / s0,
                         predictions.row_top(row) == Some(sc.label as usize),
-                    ));
+                    );
+                    count += 1;
                 }
             }
-            (acc, pairs, nll)
+            (acc, bins, nll, count)
         })
         .collect();
-    let sums = parts.iter().fold(Sums::default(), |a, (s, _, _)| a + *s);
-    let count: usize = parts.iter().map(|(_, p, _)| p.len()).sum();
-    let nll: f64 = parts.iter().map(|(_, _, l)| l).sum();
-    let pairs = if collect {
-        parts.into_iter().flat_map(|(_, p, _)| p).collect()
-    } else {
-        Vec::new()
-    };
-    (
-        sums,
+    let sums = parts.iter().fold(Sums::default(), |a, p| a + p.0);
+    let scaled = collect.map(|num_bins| {
+        let bins = parts
+            .iter()
+            .fold(BinSums::new(num_bins), |a, p| a.merge(&p.1));
+        let count: usize = parts.iter().map(|p| p.3).sum();
+        let nll: f64 = parts.iter().map(|p| p.2).sum();
         Scaled {
-            pairs,
+            bins,
             nll: if count == 0 { 0.0 } else { nll / count as f64 },
-        },
-    )
+        }
+    });
+    (sums, scaled)
 }
 
 /// Where a Newton solve ended.
 struct Solved {
     b: f64,
     iterations: usize,
-    /// The b of the last pass, and what that pass collected.
-    last: Option<(f64, Scaled)>,
+    /// The b of the last pass, and what that pass collected (if it did).
+    last: Option<(f64, Option<Scaled>)>,
 }
 
 /// Safeguarded Newton on u = ln b, from `b0`, until the relative step is below `tolerance`.
-fn solve(b0: f64, tolerance: f64, mut eval: impl FnMut(f64) -> (Sums, Scaled)) -> Solved {
+fn solve(
+    b0: f64,
+    tolerance: f64,
+    mut eval: impl FnMut(f64, f64) -> (Sums, Option<Scaled>),
+) -> Solved {
     // Keep a bracket [lo, hi] around the minimiser (the derivative in b is increasing).
     let (b_min, b_max) = (1.0 / TEMPERATURE_BOUNDS.1, 1.0 / TEMPERATURE_BOUNDS.0);
     let (mut lo, mut hi) = (b_min, b_max);
     let (mut probed_min, mut probed_max) = (false, false);
     let mut b = b0.clamp(b_min, b_max);
     let mut last = None;
+    let mut last_step = f64::INFINITY;
     let mut iterations = 0;
     while iterations < MAX_ITERATIONS {
         iterations += 1;
-        let (s, scaled) = eval(b);
+        let (s, scaled) = eval(b, last_step / b);
         last = Some((b, scaled));
         if s.n == 0 {
             return Solved {
@@ -177,7 +186,7 @@ fn solve(b0: f64, tolerance: f64, mut eval: impl FnMut(f64) -> (Sums, Scaled)) -
             b = newton.clamp(b_min, b_max);
             break; // converged: the step is below the tolerance
         }
-        b = if newton > lo && newton < hi {
+        let next = if newton > lo && newton < hi {
             newton
         } else if newton >= hi && hi == b_max && !probed_max {
             probed_max = true; // try the bound itself once before bisecting towards it
@@ -188,6 +197,8 @@ fn solve(b0: f64, tolerance: f64, mut eval: impl FnMut(f64) -> (Sums, Scaled)) -
         } else {
             (lo * hi).sqrt()
         };
+        last_step = (next - b).abs();
+        b = next;
     }
     Solved {
         b,
@@ -200,35 +211,60 @@ fn solve(b0: f64, tolerance: f64, mut eval: impl FnMut(f64) -> (Sums, Scaled)) -
 /// or so of the full one, from where Newton needs about three full passes.
 const SUBSAMPLE: usize = 32;
 const WARM_START_MIN: usize = 64 * SUBSAMPLE;
+/// A pass whose previous step was below this (relative) is most likely the last (Newton converges
+/// quadratically), so it also collects the scaled reliability bins and NLL.
+const LIKELY_LAST_STEP: f64 = 1e-4;
 
 /// Fits the temperature on `scored` samples (which need probabilities) and returns it with the
-/// probabilities scaled by it. The scaled values come from the solver's last pass when that pass was at
-/// the final temperature (within 1e-10), which saves a pass over the matrix.
-pub fn fit_temperature(predictions: &Predictions, scored: &[Scored]) -> (TemperatureFit, Scaled) {
+/// probabilities scaled by it (`num_bins` reliability bins). The scaled values come from the solver's
+/// last pass when that pass was at the final temperature (within 1e-10), which saves a pass.
+pub fn fit_temperature(
+    predictions: &Predictions,
+    scored: &[Scored],
+    num_bins: usize,
+) -> (TemperatureFit, Scaled) {
     let b0 = if scored.len() >= WARM_START_MIN {
         let sample: Vec<Scored> = scored.iter().step_by(SUBSAMPLE).copied().collect();
-        solve(1.0, 1e-6, |b| pass(predictions, &sample, b, false)).b
+        solve(1.0, 1e-6, |b, _| pass(predictions, &sample, b, None)).b
     } else {
         1.0
     };
-    let solved = solve(b0, RELATIVE_TOLERANCE, |b| {
-        pass(predictions, scored, b, true)
+    let solved = solve(b0, RELATIVE_TOLERANCE, |b, last_step| {
+        pass(
+            predictions,
+            scored,
+            b,
+            (last_step <= LIKELY_LAST_STEP).then_some(num_bins),
+        )
     });
     let fit = TemperatureFit {
         temperature: 1.0 / solved.b,
         iterations: solved.iterations,
     };
     let scaled = match solved.last {
-        Some((b_last, scaled)) if (b_last - solved.b).abs() <= RELATIVE_TOLERANCE * solved.b => {
+        Some((b_last, Some(scaled)))
+            if (b_last - solved.b).abs() <= RELATIVE_TOLERANCE * solved.b =>
+        {
             scaled
         }
-        _ => temperature_scaled(predictions, scored, fit.temperature),
+        _ => temperature_scaled(predictions, scored, fit.temperature, num_bins),
     };
     (fit, scaled)
 }
 
-/// The probabilities of `scored` samples scaled by temperature `t` (for applying a temperature fitted on
-/// one split to another). The top class does not change under scaling (T > 0 keeps the order).
-pub fn temperature_scaled(predictions: &Predictions, scored: &[Scored], t: f64) -> Scaled {
-    pass(predictions, scored, 1.0 / t, true).1
+/// The probabilities of `scored` samples scaled by temperature `t`, summarised in `num_bins` reliability
+/// bins and the NLL (for applying a temperature fitted on one split to another). The top class does not
+/// change under scaling (T > 0 keeps the order).
+pub fn temperature_scaled(
+    predictions: &Predictions,
+    scored: &[Scored],
+    t: f64,
+    num_bins: usize,
+) -> Scaled {
+    pass(predictions, scored, 1.0 / t, Some(num_bins))
+        .1
+        .unwrap_or_else(|| Scaled {
+            bins: BinSums::new(num_bins),
+            nll: 0.0,
+        })
 }
