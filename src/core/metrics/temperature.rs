@@ -84,7 +84,8 @@ fn pass(
                 for &zk in z {
                     if zk > f64::NEG_INFINITY {
                         let d = zk - z_max;
-                        let e = (b * d).exp();
+                        // The top entry has d = 0 and weight exactly 1: no exp needed.
+                        let e = if d == 0.0 { 1.0 } else { (b * d).exp() };
                         s0 += e;
                         s1 += d * e;
                         s2 += d * d * e;
