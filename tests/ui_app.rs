@@ -42,7 +42,7 @@ fn welcome_then_demo_dataset() {
     wait_for(&mut h, "42 samples, 2 classes");
     h.get_by_label("landscape");
     h.get_by_label("portrait");
-    h.get_by_label_contains("Accuracy 0.6905");
+    h.get_by_label_contains("0.6905 on 42 samples");
 }
 
 #[test]

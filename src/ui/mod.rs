@@ -11,7 +11,7 @@ pub fn run(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> Result<(),
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("spotcheck")
-            .with_inner_size([1280.0, 800.0])
+            .with_inner_size([1400.0, 900.0])
             .with_min_inner_size([640.0, 400.0]),
         ..Default::default()
     };

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Screenshots the app under a private Xvfb at 1600x1000 (see ../shared/notes/headless.md).
+#   scripts/screenshot.sh OUT.png [spotcheck args...]
+# Needs: apt-get install -y --no-install-recommends xvfb x11-utils imagemagick xdotool
+set -euo pipefail
+OUTPNG=$1; shift
+BIN=${BIN:-target/release/spotcheck}
+TITLE=${TITLE:-spotcheck}
+WAIT=${WAIT:-3}
+FD_FILE=$(mktemp)
+Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$FD_FILE" 2>/dev/null & XVFB_PID=$!
+for _ in $(seq 50); do [ -s "$FD_FILE" ] && break; sleep 0.1; done
+export DISPLAY=":$(cat "$FD_FILE")"; rm -f "$FD_FILE"
+"$BIN" "$@" > /tmp/spotcheck-screenshot.log 2>&1 & APP_PID=$!
+for _ in $(seq 100); do xwininfo -root -tree | grep -qF "\"$TITLE\"" && break; sleep 0.1; done
+sleep "$WAIT"
+WID=$(xdotool search --name "^$TITLE$" | head -1)
+import -window "${WID:-root}" "$OUTPNG"
+kill "$APP_PID" 2>/dev/null; wait "$APP_PID" 2>/dev/null || true
+kill "$XVFB_PID" 2>/dev/null; wait "$XVFB_PID" 2>/dev/null || true
+echo "wrote $OUTPNG"
