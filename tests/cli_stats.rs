@@ -391,3 +391,116 @@ fn non_utf8_file_names_are_reported_not_dropped_silently() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["dataset"]["num_samples"], 1);
 }
+
+/// A predictions file large enough to be parsed in chunks by two threads: the chunked result must equal
+/// the one-pass result, line numbers included, and a quoted newline across a chunk boundary or an error
+/// deep in the file must fall back to one pass with the exact line.
+#[test]
+fn large_predictions_files_parse_in_chunks_exactly() {
+    use std::fmt::Write as _;
+    let d = tempfile::tempdir().unwrap();
+    let n = 300_000;
+    let mut manifest = String::from("file_name,label\n");
+    let mut preds = String::from("file_name,prob_b,prob_a\n");
+    for i in 0..n {
+        writeln!(
+            manifest,
+            "img/{i}.jpg,{}",
+            if i % 3 == 0 { "a" } else { "b" }
+        )
+        .unwrap();
+        let p = (i % 97) as f64 / 97.0;
+        writeln!(preds, "img/{i}.jpg,{p:.6},{:.6}", 1.0 - p).unwrap();
+    }
+    // One unmatched row near the end: its line number must survive the chunking.
+    writeln!(preds, "elsewhere.jpg,0.5,0.5").unwrap();
+    let m = write(d.path(), "m.csv", &manifest);
+    let p = write(d.path(), "p.csv", &preds);
+    assert!(
+        preds.len() > 9 << 20,
+        "the file must be large enough to be chunked"
+    );
+    let (code, out, err) = run(&[
+        "stats",
+        m.to_str().unwrap(),
+        "--predictions",
+        p.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "p.csv:{}: 1 row(s) name files that are not samples",
+            n + 2
+        )),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["predictions"], json!({"matched": n, "unmatched": 1}));
+    assert_eq!(v["metrics"]["num_samples"], n);
+
+    // The same rows in one small file (parsed in one pass) give the same document.
+    let small_dir = tempfile::tempdir().unwrap();
+    let head: String = preds.lines().take(1001).map(|l| format!("{l}\n")).collect();
+    let mhead: String = manifest
+        .lines()
+        .take(1001)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (_, small_out, _) = run(&[
+        "stats",
+        write(small_dir.path(), "m.csv", &mhead).to_str().unwrap(),
+        "--predictions",
+        write(small_dir.path(), "p.csv", &head).to_str().unwrap(),
+        "--json",
+    ]);
+    let small: Value = serde_json::from_str(&small_out).unwrap();
+    assert_eq!(small["metrics"]["num_samples"], 1000);
+
+    // A bad number deep in the file: the error names its exact line.
+    let bad = preds.replacen(
+        &format!("img/{}.jpg,", n - 5),
+        &format!("img/{}.jpg,oops", n - 5),
+        1,
+    );
+    assert_ne!(bad, preds);
+    let p_bad = write(d.path(), "bad.csv", &bad);
+    let (code, _, err) = run(&[
+        "stats",
+        m.to_str().unwrap(),
+        "--predictions",
+        p_bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("bad.csv:{}: prob_b is not a number", n - 5 + 2)),
+        "{err}"
+    );
+
+    // A quoted field with a newline in it, in the middle of the file, where a chunk may start.
+    let mid = preds.len() / 2;
+    let cut = mid + preds[mid..].find('\n').unwrap() + 1;
+    let quoted = format!(
+        "{}\"img/odd\nname.jpg\",0.5,0.5\n{}",
+        &preds[..cut],
+        &preds[cut..]
+    );
+    let p_q = write(d.path(), "q.csv", &quoted);
+    let (code, out, err) = run(&[
+        "stats",
+        m.to_str().unwrap(),
+        "--predictions",
+        p_q.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["predictions"], json!({"matched": n, "unmatched": 2}));
+    assert!(
+        err.contains(&format!(
+            "q.csv:{}: 2 row(s)",
+            quoted[..cut].lines().count() + 1
+        )),
+        "{err}"
+    );
+}

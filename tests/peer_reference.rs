@@ -101,9 +101,7 @@ fn check(manifest: &Path, probs: &Path, extra: &[&str]) {
 #[test]
 fn stats_matches_pandas_and_scikit_learn() {
     let dir = tempfile::tempdir().unwrap();
-    let make = common::shared_dir()
-        .join("bench")
-        .join("make_bench_data.py");
+    let make = common::bench_script("make_bench_data.py");
     python(&[
         make.to_str().unwrap(),
         dir.path().to_str().unwrap(),

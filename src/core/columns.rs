@@ -33,6 +33,28 @@ impl StrColumn {
         Ok(())
     }
 
+    /// Makes room for `rows` more values of `bytes` bytes in all.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.bytes.reserve_exact(bytes);
+        self.ends.reserve_exact(rows);
+    }
+
+    /// Bytes of text held.
+    pub fn text_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Appends all of `other`'s values (joining columns parsed in parallel).
+    pub fn append(&mut self, other: &StrColumn) -> Result<(), ColumnFull> {
+        let base = u32::try_from(self.bytes.len()).map_err(|_| ColumnFull)?;
+        if self.bytes.len() + other.bytes.len() > u32::MAX as usize {
+            return Err(ColumnFull);
+        }
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|&e| e + base));
+        Ok(())
+    }
+
     /// Appends `n` empty values (a JSONL column first seen on a later row).
     pub fn pad_to(&mut self, rows: usize) {
         let end = self.ends.last().copied().unwrap_or(0);

@@ -115,6 +115,10 @@ pub struct CsvReader<R> {
     started: bool,
     line: u64,
     control: Option<LoadControl>,
+    /// Bytes taken from `reader` so far.
+    read_total: u64,
+    /// Whether a UTF-8 byte-order mark at the start is skipped (only at the start of a file).
+    skip_bom: bool,
 }
 
 impl CsvReader<File> {
@@ -138,7 +142,28 @@ impl<R: Read> CsvReader<R> {
             started: false,
             line: 1,
             control,
+            read_total: 0,
+            skip_bom: true,
         }
+    }
+
+    /// A reader for a slice of a file that starts at a line boundary (parallel parsing): no byte-order
+    /// mark is expected and line numbers count from 1 within the slice.
+    pub fn new_slice(reader: R, path: &Path, control: Option<LoadControl>) -> Self {
+        Self {
+            skip_bom: false,
+            ..Self::new(reader, path, control)
+        }
+    }
+
+    /// The line number the next record would start on (so `line() - 1` lines were consumed).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Bytes of the input consumed by the records read so far (where the next record starts).
+    pub fn consumed_bytes(&self) -> u64 {
+        self.read_total - (self.end - self.pos) as u64
     }
 
     /// The file being read (for error messages built by callers).
@@ -171,6 +196,7 @@ impl<R: Read> CsvReader<R> {
                 }
                 Ok(n) => {
                     self.end += n;
+                    self.read_total += n as u64;
                     if let Some(c) = &self.control {
                         c.progress.fetch_add(n as u64, Ordering::Relaxed);
                     }
@@ -182,7 +208,7 @@ impl<R: Read> CsvReader<R> {
         }
         if !self.started && self.end >= 3 {
             self.started = true;
-            if self.buf.starts_with(b"\xEF\xBB\xBF") {
+            if self.skip_bom && self.buf.starts_with(b"\xEF\xBB\xBF") {
                 self.pos = 3;
             }
         } else if self.eof {

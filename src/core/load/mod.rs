@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub use csv_reader::{CsvReader, Record};
 pub use paths::normalize_sample_path;
 pub use predictions::{
-    PredictionKind, Predictions, RawPredictions, argmax, join_predictions, load_predictions,
-    parse_predictions,
+    ChunkPlan, CsvPlan, PredictionKind, Predictions, RawPredictions, argmax, join_predictions,
+    load_predictions, parse_predictions, plan_predictions,
 };
 
 use super::dataset::{Dataset, TableFormat};
@@ -155,17 +155,31 @@ pub fn open(
     });
     let mut pred_warnings = Warnings::default();
     let started = std::time::Instant::now();
-    let (dataset, raw) = std::thread::scope(|scope| {
-        let parser = std::thread::Builder::new()
-            .name("predictions-parser".into())
-            .spawn_scoped(scope, || {
-                let raw = parse_predictions(pred_path, &root, control, &mut pred_warnings);
-                timing("parse predictions", started);
-                raw
-            });
+    // The predictions thread reads the header and, for a large CSV, starts on its chunks; this thread
+    // loads the dataset, then takes the chunks that are left. The join needs both.
+    let shared: std::sync::OnceLock<ChunkPlan> = std::sync::OnceLock::new();
+    let (dataset, planned) = std::thread::scope(|scope| {
+        let parser =
+            std::thread::Builder::new()
+                .name("predictions-parser".into())
+                .spawn_scoped(scope, || {
+                    let planned = plan_predictions(pred_path, &root, control, &mut pred_warnings)
+                        .map(|plan| match plan {
+                            CsvPlan::Parsed(raw) => Some(raw),
+                            CsvPlan::Chunks(chunks) => {
+                                shared.get_or_init(|| chunks).work();
+                                None
+                            }
+                        });
+                    timing("parse predictions (its thread)", started);
+                    planned
+                });
         let dataset = open_dataset(dataset_path, control, warnings);
         timing("load dataset", started);
-        let raw = match parser {
+        if let Some(plan) = shared.get() {
+            plan.work();
+        }
+        let planned = match parser {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(LoadError::parse_file(
                     pred_path,
@@ -173,12 +187,27 @@ pub fn open(
                 ))
             }),
             // No thread available: parse here instead.
-            Err(_) => parse_predictions(pred_path, &root, control, &mut Warnings::default()),
+            Err(_) => {
+                parse_predictions(pred_path, &root, control, &mut Warnings::default()).map(Some)
+            }
         };
-        (dataset, raw)
+        (dataset, planned)
     });
+    // The dataset's own error comes first: predictions mean nothing without it.
     let mut dataset = dataset?;
-    let raw = raw?;
+    let raw = match planned? {
+        Some(raw) => raw,
+        None => match shared.into_inner() {
+            Some(plan) => plan.finish()?,
+            None => {
+                return Err(LoadError::parse_file(
+                    pred_path,
+                    "the predictions parser stopped unexpectedly",
+                ));
+            }
+        },
+    };
+    timing("parse predictions", started);
     warnings.extend(pred_warnings);
     let predictions = join_predictions(&mut dataset, raw, warnings);
     timing("join", started);

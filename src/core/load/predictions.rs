@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use crate::core::columns::{Interner, NONE, StrColumn};
-use crate::core::dataset::{Dataset, TableFormat};
+use crate::core::dataset::Dataset;
 use crate::core::error::LoadError;
 use crate::core::sample_files::path_hash;
 use crate::core::warnings::{MAX_EXAMPLES, Tally, Warning, WarningKind, Warnings};
@@ -391,22 +394,36 @@ pub fn parse_predictions(
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
 ) -> Result<RawPredictions, LoadError> {
-    if let Some(c) = control {
-        c.total
-            .fetch_add(file_len(path), std::sync::atomic::Ordering::Relaxed);
+    match plan_predictions(path, root, control, warnings)? {
+        CsvPlan::Parsed(raw) => Ok(raw),
+        CsvPlan::Chunks(plan) => {
+            plan.work();
+            plan.finish()
+        }
     }
-    let format = match path
+}
+
+/// Starts parsing a predictions file: JSONL and small CSV files are parsed at once; a large CSV comes
+/// back as chunks for one or more threads to parse ([`ChunkPlan::work`]) and join ([`ChunkPlan::finish`]).
+pub fn plan_predictions(
+    path: &Path,
+    root: &Path,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+) -> Result<CsvPlan, LoadError> {
+    if let Some(c) = control {
+        c.total.fetch_add(file_len(path), Ordering::Relaxed);
+    }
+    match path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("jsonl") | Some("ndjson") => TableFormat::Jsonl,
-        _ => TableFormat::Csv,
-    };
-    match format {
-        TableFormat::Csv => parse_csv(path, root, control, warnings),
-        TableFormat::Jsonl => parse_jsonl(path, root, control, warnings),
+        Some("jsonl") | Some("ndjson") => {
+            parse_jsonl(path, root, control, warnings).map(CsvPlan::Parsed)
+        }
+        _ => plan_csv(path, root, control, warnings),
     }
 }
 
@@ -444,12 +461,25 @@ impl RawPredictions {
     }
 }
 
-fn parse_csv(
+/// Files with a body at least twice this size are parsed in chunks of about this size, which any
+/// thread can take (see [`crate::core::load::open`]).
+const CHUNK_BYTES: u64 = 4 << 20;
+
+/// How a predictions CSV will be parsed: already parsed (small files), or chunks to share out.
+pub enum CsvPlan {
+    /// Parsed in one pass.
+    Parsed(RawPredictions),
+    /// To be parsed chunk by chunk by [`ChunkPlan::work`] on one or more threads.
+    Chunks(ChunkPlan),
+}
+
+/// Reads the header of a predictions CSV and either parses a small file at once or splits a large one.
+fn plan_csv(
     path: &Path,
     root: &Path,
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
-) -> Result<RawPredictions, LoadError> {
+) -> Result<CsvPlan, LoadError> {
     let mut reader = CsvReader::open(path, control.cloned())?;
     let mut rec = Record::default();
     if !reader.read_record(&mut rec)? {
@@ -462,17 +492,85 @@ fn parse_csv(
         .map(|i| rec.str(i, path, "header").map(|s| s.trim().to_string()))
         .collect::<Result<_, _>>()?;
     let layout = layout(&names, path, Some(1), warnings)?;
-    let columns: Vec<String> = layout.value_cols.iter().map(|(_, c)| c.clone()).collect();
-    let width = columns.len().max(1);
-    let rows_guess = (file_len(path) / (12 * width as u64 + 30)).min(1 << 26) as usize;
-    let mut raw = RawPredictions::new(path, layout.kind, columns, rows_guess);
-    let mut interner = Interner::default();
+    let header = CsvHeader {
+        path: path.to_path_buf(),
+        root: root.to_path_buf(),
+        control: control.cloned(),
+        names,
+        layout,
+    };
+    let size = file_len(path);
+    let body_start = reader.consumed_bytes();
+    if size.saturating_sub(body_start) >= 2 * CHUNK_BYTES
+        && let Some(ranges) = chunk_ranges(path, body_start, size)
+    {
+        let slots = (0..ranges.len()).map(|_| None).collect();
+        return Ok(CsvPlan::Chunks(ChunkPlan {
+            header,
+            ranges,
+            next: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+            slots: Mutex::new(slots),
+        }));
+    }
+    let mut out = header.empty(size);
+    parse_rows(&header, &mut reader, &mut out, &mut rec)?;
+    Ok(CsvPlan::Parsed(out.finish()))
+}
+
+/// What every chunk of one predictions CSV shares.
+struct CsvHeader {
+    path: PathBuf,
+    root: PathBuf,
+    control: Option<LoadControl>,
+    names: Vec<String>,
+    layout: Layout,
+}
+
+/// Rows parsed from a file or a chunk of it; hard prediction names are interned per chunk.
+struct Parsed {
+    raw: RawPredictions,
+    interner: Interner,
+}
+
+impl CsvHeader {
+    fn empty(&self, bytes: u64) -> Parsed {
+        let columns: Vec<String> = self
+            .layout
+            .value_cols
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect();
+        let width = columns.len().max(1);
+        let rows_guess = (bytes / (12 * width as u64 + 30)).min(1 << 26) as usize;
+        Parsed {
+            raw: RawPredictions::new(&self.path, self.layout.kind, columns, rows_guess),
+            interner: Interner::default(),
+        }
+    }
+}
+
+impl Parsed {
+    fn finish(mut self) -> RawPredictions {
+        self.raw.hard_names = self.interner.into_names();
+        self.raw
+    }
+}
+
+/// Parses every remaining record of `reader` into `out`.
+fn parse_rows<R: std::io::Read>(
+    h: &CsvHeader,
+    reader: &mut CsvReader<R>,
+    out: &mut Parsed,
+    rec: &mut Record,
+) -> Result<(), LoadError> {
+    let (path, names, layout) = (h.path.as_path(), &h.names, &h.layout);
     let file_name = &names[layout.file_col];
     let mut n = 0u64;
-    while reader.read_record(&mut rec)? {
+    while reader.read_record(rec)? {
         n += 1;
         if n.is_multiple_of(65536) {
-            LoadControl::check(control)?;
+            LoadControl::check(h.control.as_ref())?;
         }
         let line = rec.line();
         if rec.len() != names.len() {
@@ -486,25 +584,168 @@ fn parse_csv(
                 ),
             ));
         }
-        raw.push_file(rec.str(layout.file_col, path, file_name)?, root, line)?;
+        out.raw
+            .push_file(rec.str(layout.file_col, path, file_name)?, &h.root, line)?;
         if layout.kind == PredictionKind::Hard {
             let (col, _) = &layout.value_cols[0];
             let name = rec.str(*col, path, &names[*col])?.trim();
-            raw.hard_ids.push(if name.is_empty() {
+            out.raw.hard_ids.push(if name.is_empty() {
                 NONE
             } else {
-                interner.intern(name)
+                out.interner.intern(name)
             });
         } else {
             for (col, _) in &layout.value_cols {
                 let bytes = rec.get(*col).unwrap_or_default();
-                raw.values
+                out.raw
+                    .values
                     .push(parse_number(bytes, path, line, &names[*col])?);
             }
         }
     }
-    raw.hard_names = interner.into_names();
-    Ok(raw)
+    Ok(())
+}
+
+/// Byte ranges of about [`CHUNK_BYTES`] covering `body_start..size`, each starting right after a newline.
+fn chunk_ranges(path: &Path, body_start: u64, size: u64) -> Option<Vec<(u64, u64)>> {
+    use std::os::unix::fs::FileExt as _;
+    let file = std::fs::File::open(path).ok()?;
+    let chunks = ((size - body_start) / CHUNK_BYTES).max(2);
+    let mut starts = vec![body_start];
+    let mut buf = vec![0u8; 64 << 10];
+    for k in 1..chunks {
+        let mut at = body_start + (size - body_start) * k / chunks;
+        let start = loop {
+            if at >= size {
+                break size;
+            }
+            let n = file.read_at(&mut buf, at).ok()?;
+            if n == 0 {
+                break size;
+            }
+            if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+                break at + i as u64 + 1;
+            }
+            at += n as u64;
+        };
+        if start > *starts.last()? && start < size {
+            starts.push(start);
+        }
+    }
+    Some(
+        starts
+            .iter()
+            .zip(starts.iter().skip(1).chain([&size]))
+            .map(|(&a, &b)| (a, b))
+            .collect(),
+    )
+}
+
+/// A large predictions CSV split into chunks that several threads parse: each thread takes the next
+/// chunk until none are left (no idle spinning, unlike a thread pool, so a thread still busy with the
+/// dataset is not slowed). Chunks start right after a newline; chunk k starts at a record boundary when
+/// chunk k-1, itself rightly started, ends outside any quoted field, which its reader checks (an open
+/// quote at its end is an error). Any error in any chunk makes [`ChunkPlan::finish`] parse the file in
+/// one pass instead, which reports errors with exact line numbers.
+pub struct ChunkPlan {
+    header: CsvHeader,
+    ranges: Vec<(u64, u64)>,
+    next: AtomicUsize,
+    failed: AtomicBool,
+    slots: Mutex<Vec<Option<(Parsed, u64)>>>,
+}
+
+impl ChunkPlan {
+    /// Parses chunks until none are left; call from any number of threads.
+    pub fn work(&self) {
+        use std::io::{Read as _, Seek as _};
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(start, end)) = self.ranges.get(i) else {
+                return;
+            };
+            if self.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            let h = &self.header;
+            let parsed = (|| {
+                let mut f = std::fs::File::open(&h.path).ok()?;
+                f.seek(std::io::SeekFrom::Start(start)).ok()?;
+                let mut reader =
+                    CsvReader::new_slice(f.take(end - start), &h.path, h.control.clone());
+                let mut out = h.empty(end - start);
+                parse_rows(h, &mut reader, &mut out, &mut Record::default()).ok()?;
+                Some((out, reader.line() - 1))
+            })();
+            match (parsed, self.slots.lock()) {
+                (Some(p), Ok(mut slots)) => {
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = Some(p);
+                    }
+                }
+                _ => self.failed.store(true, Ordering::Relaxed),
+            }
+        }
+    }
+
+    /// Joins the chunks in file order (line numbers made absolute), or parses the file in one pass if
+    /// any chunk could not be taken on its own.
+    pub fn finish(self) -> Result<RawPredictions, LoadError> {
+        let Self {
+            header,
+            failed,
+            slots,
+            ..
+        } = self;
+        let slots = slots
+            .into_inner()
+            .ok()
+            .filter(|_| !failed.into_inner())
+            .filter(|s| s.iter().all(Option::is_some));
+        let Some(slots) = slots else {
+            let mut reader = CsvReader::open(&header.path, header.control.clone())?;
+            let mut rec = Record::default();
+            reader.read_record(&mut rec)?; // the header, already checked
+            let mut out = header.empty(file_len(&header.path));
+            parse_rows(&header, &mut reader, &mut out, &mut rec)?;
+            return Ok(out.finish());
+        };
+        let parts: Vec<(Parsed, u64)> = slots.into_iter().flatten().collect();
+        let total_rows: usize = parts.iter().map(|(p, _)| p.raw.lines.len()).sum();
+        let total_values: usize = parts.iter().map(|(p, _)| p.raw.values.len()).sum();
+        let mut merged = header.empty(0);
+        let raw = &mut merged.raw;
+        let total_text: usize = parts.iter().map(|(p, _)| p.raw.files.text_len()).sum();
+        raw.files.reserve(total_rows, total_text);
+        raw.hashes.reserve_exact(total_rows);
+        raw.lines.reserve_exact(total_rows);
+        raw.values.reserve_exact(total_values);
+        let mut lines_before: u64 = 1; // the header
+        for (part, lines) in parts {
+            raw.files
+                .append(&part.raw.files)
+                .map_err(|_| LoadError::parse_file(&header.path, "the file is too large"))?;
+            raw.hashes.extend_from_slice(&part.raw.hashes);
+            raw.lines.extend(
+                part.raw
+                    .lines
+                    .iter()
+                    .map(|&l| u32::try_from(u64::from(l) + lines_before).unwrap_or(u32::MAX)),
+            );
+            raw.values.extend_from_slice(&part.raw.values);
+            let names = part.interner.into_names();
+            let ids: Vec<u32> = names.iter().map(|n| merged.interner.intern(n)).collect();
+            raw.hard_ids.extend(part.raw.hard_ids.iter().map(|&i| {
+                if i == NONE {
+                    NONE
+                } else {
+                    ids.get(i as usize).copied().unwrap_or(NONE)
+                }
+            }));
+            lines_before += lines;
+        }
+        Ok(merged.finish())
+    }
 }
 
 fn parse_jsonl(
