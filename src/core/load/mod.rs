@@ -177,7 +177,18 @@ pub fn open(
         let dataset = open_dataset(dataset_path, control, warnings);
         timing("load dataset", started);
         if let Some(plan) = shared.get() {
-            plan.work();
+            // Beyond the two threads already at work, idle cores take chunks too.
+            let extra =
+                std::thread::available_parallelism().map_or(0, |n| n.get().saturating_sub(2));
+            std::thread::scope(|helpers| {
+                for _ in 0..extra {
+                    std::thread::Builder::new()
+                        .name("predictions-helper".into())
+                        .spawn_scoped(helpers, || plan.work())
+                        .ok();
+                }
+                plan.work();
+            });
         }
         let planned = match parser {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
