@@ -33,6 +33,13 @@ impl StrColumn {
         Ok(())
     }
 
+    /// The same column emptied, keeping its capacity (scratch buffers).
+    pub fn cleared(mut self) -> Self {
+        self.bytes.clear();
+        self.ends.clear();
+        self
+    }
+
     /// Makes room for `rows` more values of `bytes` bytes in all.
     pub fn reserve(&mut self, rows: usize, bytes: usize) {
         self.bytes.reserve_exact(bytes);
@@ -138,6 +145,11 @@ impl Interner {
         self.ids.insert(name.into(), id);
         self.names.push(name.into());
         id
+    }
+
+    /// Names in id (first-seen) order, borrowed.
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.names.iter().map(|n| &**n)
     }
 
     /// Names in id (first-seen) order.

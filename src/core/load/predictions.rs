@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use crate::core::columns::{Interner, NONE, StrColumn};
 use crate::core::dataset::Dataset;
@@ -466,6 +466,10 @@ impl RawPredictions {
 const CHUNK_BYTES: u64 = 4 << 20;
 
 /// How a predictions CSV will be parsed: already parsed (small files), or chunks to share out.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per load and moved once; boxing buys nothing"
+)]
 pub enum CsvPlan {
     /// Parsed in one pass.
     Parsed(RawPredictions),
@@ -504,14 +508,7 @@ fn plan_csv(
     if size.saturating_sub(body_start) >= 2 * CHUNK_BYTES
         && let Some(ranges) = chunk_ranges(path, body_start, size)
     {
-        let slots = (0..ranges.len()).map(|_| None).collect();
-        return Ok(CsvPlan::Chunks(ChunkPlan {
-            header,
-            ranges,
-            next: AtomicUsize::new(0),
-            failed: AtomicBool::new(false),
-            slots: Mutex::new(slots),
-        }));
+        return Ok(CsvPlan::Chunks(ChunkPlan::new(header, ranges, size)));
     }
     let mut out = header.empty(size);
     parse_rows(&header, &mut reader, &mut out, &mut rec)?;
@@ -643,7 +640,9 @@ fn chunk_ranges(path: &Path, body_start: u64, size: u64) -> Option<Vec<(u64, u64
 
 /// A large predictions CSV split into chunks that several threads parse: each thread takes the next
 /// chunk until none are left (no idle spinning, unlike a thread pool, so a thread still busy with the
-/// dataset is not slowed). Chunks start right after a newline; chunk k starts at a record boundary when
+/// dataset is not slowed), parses it into its own reused scratch buffers, then appends them to the
+/// shared result in chunk order (waiting its turn), so there is no merge at the end and no per-chunk
+/// allocation churn. Chunks start right after a newline; chunk k starts at a record boundary when
 /// chunk k-1, itself rightly started, ends outside any quoted field, which its reader checks (an open
 /// quote at its end is an error). Any error in any chunk makes [`ChunkPlan::finish`] parse the file in
 /// one pass instead, which reports errors with exact line numbers.
@@ -652,13 +651,49 @@ pub struct ChunkPlan {
     ranges: Vec<(u64, u64)>,
     next: AtomicUsize,
     failed: AtomicBool,
-    slots: Mutex<Vec<Option<(Parsed, u64)>>>,
+    joined: Mutex<Joined>,
+    turn: Condvar,
+}
+
+/// The chunks appended so far.
+struct Joined {
+    /// The chunk whose turn it is to append.
+    next: usize,
+    out: Parsed,
+    /// Lines before the next chunk (the header is line 1).
+    lines_before: u64,
 }
 
 impl ChunkPlan {
+    fn new(header: CsvHeader, ranges: Vec<(u64, u64)>, size: u64) -> Self {
+        let out = header.empty(size);
+        Self {
+            header,
+            ranges,
+            next: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+            joined: Mutex::new(Joined {
+                next: 0,
+                out,
+                lines_before: 1,
+            }),
+            turn: Condvar::new(),
+        }
+    }
+
+    fn fail(&self) {
+        self.failed.store(true, Ordering::Relaxed);
+        // Take the lock so no waiter misses the wake-up between its check and its wait.
+        drop(self.joined.lock());
+        self.turn.notify_all();
+    }
+
     /// Parses chunks until none are left; call from any number of threads.
     pub fn work(&self) {
         use std::io::{Read as _, Seek as _};
+        let h = &self.header;
+        let mut scratch = h.empty(CHUNK_BYTES + CHUNK_BYTES / 2);
+        let mut rec = Record::default();
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(&(start, end)) = self.ranges.get(i) else {
@@ -667,84 +702,116 @@ impl ChunkPlan {
             if self.failed.load(Ordering::Relaxed) {
                 return;
             }
-            let h = &self.header;
-            let parsed = (|| {
+            scratch.clear();
+            let lines = (|| {
                 let mut f = std::fs::File::open(&h.path).ok()?;
                 f.seek(std::io::SeekFrom::Start(start)).ok()?;
                 let mut reader =
                     CsvReader::new_slice(f.take(end - start), &h.path, h.control.clone());
-                let mut out = h.empty(end - start);
-                parse_rows(h, &mut reader, &mut out, &mut Record::default()).ok()?;
-                Some((out, reader.line() - 1))
+                parse_rows(h, &mut reader, &mut scratch, &mut rec).ok()?;
+                Some(reader.line() - 1)
             })();
-            match (parsed, self.slots.lock()) {
-                (Some(p), Ok(mut slots)) => {
-                    if let Some(slot) = slots.get_mut(i) {
-                        *slot = Some(p);
+            let Some(lines) = lines else {
+                self.fail();
+                return;
+            };
+            let Ok(mut joined) = self.joined.lock() else {
+                self.fail();
+                return;
+            };
+            while joined.next != i && !self.failed.load(Ordering::Relaxed) {
+                joined = match self.turn.wait(joined) {
+                    Ok(j) => j,
+                    Err(_) => {
+                        self.failed.store(true, Ordering::Relaxed);
+                        return;
                     }
-                }
-                _ => self.failed.store(true, Ordering::Relaxed),
+                };
             }
+            if self.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            let Joined {
+                out,
+                lines_before,
+                next,
+            } = &mut *joined;
+            if out.append(&scratch, *lines_before).is_none() {
+                drop(joined);
+                self.fail();
+                return;
+            }
+            *lines_before += lines;
+            *next += 1;
+            drop(joined);
+            self.turn.notify_all();
         }
     }
 
-    /// Joins the chunks in file order (line numbers made absolute), or parses the file in one pass if
-    /// any chunk could not be taken on its own.
+    /// The joined chunks, or one pass over the file if any chunk could not be taken on its own.
     pub fn finish(self) -> Result<RawPredictions, LoadError> {
         let Self {
             header,
             failed,
-            slots,
+            joined,
+            ranges,
             ..
         } = self;
-        let slots = slots
+        let joined = joined
             .into_inner()
             .ok()
-            .filter(|_| !failed.into_inner())
-            .filter(|s| s.iter().all(Option::is_some));
-        let Some(slots) = slots else {
-            let mut reader = CsvReader::open(&header.path, header.control.clone())?;
-            let mut rec = Record::default();
-            reader.read_record(&mut rec)?; // the header, already checked
-            let mut out = header.empty(file_len(&header.path));
-            parse_rows(&header, &mut reader, &mut out, &mut rec)?;
-            return Ok(out.finish());
-        };
-        let parts: Vec<(Parsed, u64)> = slots.into_iter().flatten().collect();
-        let total_rows: usize = parts.iter().map(|(p, _)| p.raw.lines.len()).sum();
-        let total_values: usize = parts.iter().map(|(p, _)| p.raw.values.len()).sum();
-        let mut merged = header.empty(0);
-        let raw = &mut merged.raw;
-        let total_text: usize = parts.iter().map(|(p, _)| p.raw.files.text_len()).sum();
-        raw.files.reserve(total_rows, total_text);
-        raw.hashes.reserve_exact(total_rows);
-        raw.lines.reserve_exact(total_rows);
-        raw.values.reserve_exact(total_values);
-        let mut lines_before: u64 = 1; // the header
-        for (part, lines) in parts {
-            raw.files
-                .append(&part.raw.files)
-                .map_err(|_| LoadError::parse_file(&header.path, "the file is too large"))?;
-            raw.hashes.extend_from_slice(&part.raw.hashes);
-            raw.lines.extend(
-                part.raw
-                    .lines
-                    .iter()
-                    .map(|&l| u32::try_from(u64::from(l) + lines_before).unwrap_or(u32::MAX)),
-            );
-            raw.values.extend_from_slice(&part.raw.values);
-            let names = part.interner.into_names();
-            let ids: Vec<u32> = names.iter().map(|n| merged.interner.intern(n)).collect();
-            raw.hard_ids.extend(part.raw.hard_ids.iter().map(|&i| {
-                if i == NONE {
-                    NONE
-                } else {
-                    ids.get(i as usize).copied().unwrap_or(NONE)
-                }
-            }));
-            lines_before += lines;
+            .filter(|j| !failed.into_inner() && j.next == ranges.len());
+        match joined {
+            Some(j) => Ok(j.out.finish()),
+            None => {
+                let mut reader = CsvReader::open(&header.path, header.control.clone())?;
+                let mut rec = Record::default();
+                reader.read_record(&mut rec)?; // the header, already checked
+                let mut out = header.empty(file_len(&header.path));
+                parse_rows(&header, &mut reader, &mut out, &mut rec)?;
+                Ok(out.finish())
+            }
         }
-        Ok(merged.finish())
+    }
+}
+
+impl Parsed {
+    /// Empties the buffers for reuse, keeping their capacity.
+    fn clear(&mut self) {
+        let raw = &mut self.raw;
+        raw.files = std::mem::take(&mut raw.files).cleared();
+        raw.hashes.clear();
+        raw.lines.clear();
+        raw.values.clear();
+        raw.hard_ids.clear();
+        self.interner = Interner::default();
+    }
+
+    /// Appends a chunk's rows (line numbers made absolute, hard prediction names re-interned).
+    fn append(&mut self, part: &Parsed, lines_before: u64) -> Option<()> {
+        let raw = &mut self.raw;
+        raw.files.append(&part.raw.files).ok()?;
+        raw.hashes.extend_from_slice(&part.raw.hashes);
+        raw.lines.extend(
+            part.raw
+                .lines
+                .iter()
+                .map(|&l| u32::try_from(u64::from(l) + lines_before).unwrap_or(u32::MAX)),
+        );
+        raw.values.extend_from_slice(&part.raw.values);
+        let ids: Vec<u32> = part
+            .interner
+            .names()
+            .map(|n| self.interner.intern(n))
+            .collect();
+        raw.hard_ids.extend(part.raw.hard_ids.iter().map(|&i| {
+            if i == NONE {
+                NONE
+            } else {
+                ids.get(i as usize).copied().unwrap_or(NONE)
+            }
+        }));
+        Some(())
     }
 }
 
@@ -846,6 +913,26 @@ struct RowInfo {
     sum_sq: f64,
 }
 
+/// What the join learns about every predictions row, one column per field (a million rows of
+/// `RowInfo` would be 32 MB; these columns are what `Predictions` keeps anyway).
+struct RowColumns {
+    state: Vec<RowState>,
+    top: Vec<u32>,
+    confidence: Vec<f64>,
+    sum_sq: Vec<f64>,
+}
+
+impl RowColumns {
+    fn new(rows: usize) -> Self {
+        Self {
+            state: vec![RowState::Invalid; rows],
+            top: vec![NONE; rows],
+            confidence: vec![f64::NAN; rows],
+            sum_sq: vec![0.0; rows],
+        }
+    }
+}
+
 const EMPTY_ROW: RowInfo = RowInfo {
     state: RowState::Invalid,
     top: NONE,
@@ -880,14 +967,45 @@ pub fn join_predictions(
     let file_of = Some(path.clone());
 
     let t0 = std::time::Instant::now();
-    // Which sample each row names (hash lookups, in parallel); then the file names can go.
+    // Which sample each row names (hash lookups, in parallel).
     let mut sample_of_row: Vec<u32> = dataset.files().find_all(&files, &hashes);
     drop(hashes);
-
     super::timing("  join: lookups", t0);
+
+    // Settle unmatched and repeated rows while the names are at hand (the first row naming a file is
+    // the one used), then let the names go before the matrix work.
+    let n = dataset.len();
+    let mut row_of_sample = vec![NONE; n];
+    let (mut matched, mut unmatched) = (0u64, 0u64);
+    let mut unmatched_tally = Tally::new(WarningKind::UnmatchedPrediction, file_of.clone());
+    let mut dup_tally = Tally::new(WarningKind::DuplicatePrediction, file_of.clone());
+    for (row, sample) in sample_of_row.iter_mut().enumerate() {
+        let line = lines.get(row).map(|&l| u64::from(l));
+        if *sample == NONE {
+            unmatched += 1;
+            unmatched_tally.add(line, || files.get(row).unwrap_or_default().to_string());
+            continue;
+        }
+        matched += 1;
+        let s = *sample as usize;
+        if row_of_sample[s] != NONE {
+            dup_tally.add(line, || {
+                format!(
+                    "{} on line {}",
+                    files.get(row).unwrap_or_default(),
+                    line.unwrap_or(0)
+                )
+            });
+            *sample = NONE;
+            continue;
+        }
+        row_of_sample[s] = row as u32;
+    }
+    drop(files);
+
     // Per-row values in dataset class order.
-    let (log_probs, infos) = if kind == PredictionKind::Hard {
-        let infos = hard_rows(
+    let (log_probs, info) = if kind == PredictionKind::Hard {
+        let info = hard_rows(
             dataset,
             &hard_ids,
             &hard_names,
@@ -895,7 +1013,7 @@ pub fn join_predictions(
             file_of.clone(),
             warnings,
         );
-        (Array2::zeros((0, k)), infos)
+        (Array2::zeros((0, k)), info)
     } else {
         let matrix = class_matrix(
             dataset,
@@ -908,54 +1026,36 @@ pub fn join_predictions(
         );
         soft_rows(matrix, kind == PredictionKind::Logits)
     };
-
     super::timing("  join: matrix", t0);
-    let n = dataset.len();
-    let mut row_of_sample = vec![NONE; n];
-    let (mut matched, mut unmatched) = (0u64, 0u64);
-    let mut unmatched_tally = Tally::new(WarningKind::UnmatchedPrediction, file_of.clone());
-    let mut dup_tally = Tally::new(WarningKind::DuplicatePrediction, file_of.clone());
+
+    // Rows whose values cannot be used leave their sample without a prediction.
     let mut invalid_tally = Tally::new(WarningKind::InvalidProbabilities, file_of.clone());
     let mut far_tally = Tally::new(WarningKind::UnnormalisedProbabilities, file_of.clone());
     for (row, sample) in sample_of_row.iter_mut().enumerate() {
-        let line = lines.get(row).map(|&l| u64::from(l));
         if *sample == NONE {
-            unmatched += 1;
-            unmatched_tally.add(line, || files.get(row).unwrap_or_default().to_string());
             continue;
         }
-        matched += 1;
-        let s = *sample as usize;
-        let info = infos.get(row).copied().unwrap_or(EMPTY_ROW);
-        if row_of_sample[s] != NONE {
-            dup_tally.add(line, || {
-                format!(
-                    "{} on line {}",
-                    files.get(row).unwrap_or_default(),
-                    line.unwrap_or(0)
-                )
-            });
-            *sample = NONE;
-            continue;
-        }
-        match info.state {
+        let line = lines.get(row).map(|&l| u64::from(l));
+        match info.state.get(row).copied().unwrap_or(RowState::Invalid) {
             RowState::Invalid => {
                 if kind != PredictionKind::Hard {
                     invalid_tally.add(line, || format!("line {}", line.unwrap_or(0)));
                 }
+                if let Some(r) = row_of_sample.get_mut(*sample as usize) {
+                    *r = NONE;
+                }
                 *sample = NONE;
-                continue;
             }
             RowState::FarFromOne => far_tally.add(line, || format!("line {}", line.unwrap_or(0))),
             RowState::Ok => {}
         }
-        row_of_sample[s] = row as u32;
     }
-    drop(files);
-    let row_top: Vec<u32> = infos.iter().map(|i| i.top).collect();
-    let row_confidence: Vec<f64> = infos.iter().map(|i| i.confidence).collect();
-    let row_sum_sq: Vec<f64> = infos.iter().map(|i| i.sum_sq).collect();
-    drop(infos);
+    let RowColumns {
+        top: row_top,
+        confidence: row_confidence,
+        sum_sq: row_sum_sq,
+        ..
+    } = info;
     let predicted: Vec<u32> = row_of_sample
         .par_iter()
         .map(|&r| {
@@ -1032,42 +1132,34 @@ fn hard_rows(
     lines: &[u32],
     file: Option<PathBuf>,
     warnings: &mut Warnings,
-) -> Vec<RowInfo> {
+) -> RowColumns {
     let map: Vec<u32> = hard_names
         .iter()
         .map(|n| dataset.class_id(n).map_or(NONE, |c| c as u32))
         .collect();
     let mut unknown = Tally::new(WarningKind::UnknownPredictedClass, file);
-    let infos = hard_ids
-        .iter()
-        .enumerate()
-        .map(|(row, &h)| {
-            let class = if h == NONE {
-                NONE
-            } else {
-                map.get(h as usize).copied().unwrap_or(NONE)
-            };
-            if h != NONE && class == NONE {
-                let name = hard_names.get(h as usize).cloned().unwrap_or_default();
-                unknown.add(lines.get(row).map(|&l| u64::from(l)), || name);
-            }
-            let state = if class == NONE {
-                RowState::Invalid
-            } else {
-                RowState::Ok
-            };
-            RowInfo {
-                state,
-                top: class,
-                confidence: f64::NAN,
-                sum_sq: 0.0,
-            }
-        })
-        .collect();
+    let mut out = RowColumns::new(hard_ids.len());
+    for (row, &h) in hard_ids.iter().enumerate() {
+        let class = if h == NONE {
+            NONE
+        } else {
+            map.get(h as usize).copied().unwrap_or(NONE)
+        };
+        if h != NONE && class == NONE {
+            let name = hard_names.get(h as usize).cloned().unwrap_or_default();
+            unknown.add(lines.get(row).map(|&l| u64::from(l)), || name);
+        }
+        out.state[row] = if class == NONE {
+            RowState::Invalid
+        } else {
+            RowState::Ok
+        };
+        out.top[row] = class;
+    }
     unknown.finish(warnings, |c| {
         format!("{c} row(s) predict a class that is not in the dataset, or none; those samples are left out of the metrics")
     });
-    infos
+    out
 }
 
 /// Puts probability/logit columns into dataset class order (in place when the columns are exactly the
@@ -1166,22 +1258,39 @@ fn class_matrix(
 
 /// Normalises every row in parallel: top class, confidence and sum of squares from the exact
 /// probabilities, then the row becomes log-probabilities.
-fn soft_rows(mut matrix: Array2<f64>, logits: bool) -> (Array2<f64>, Vec<RowInfo>) {
-    let mut infos = vec![EMPTY_ROW; matrix.nrows()];
+fn soft_rows(mut matrix: Array2<f64>, logits: bool) -> (Array2<f64>, RowColumns) {
+    let mut out = RowColumns::new(matrix.nrows());
     if matrix.ncols() > 0 {
+        const BLOCK: usize = 4096;
+        let RowColumns {
+            state,
+            top,
+            confidence,
+            sum_sq,
+        } = &mut out;
         matrix
-            .axis_chunks_iter_mut(ndarray::Axis(0), 4096)
+            .axis_chunks_iter_mut(ndarray::Axis(0), BLOCK)
             .into_par_iter()
-            .zip(infos.par_chunks_mut(4096))
-            .for_each(|(mut block, infos)| {
-                for (mut row, info) in block.rows_mut().into_iter().zip(infos) {
+            .zip(state.par_chunks_mut(BLOCK))
+            .zip(top.par_chunks_mut(BLOCK))
+            .zip(
+                confidence
+                    .par_chunks_mut(BLOCK)
+                    .zip(sum_sq.par_chunks_mut(BLOCK)),
+            )
+            .for_each(|(((mut block, state), top), (confidence, sum_sq))| {
+                for (r, mut row) in block.rows_mut().into_iter().enumerate() {
                     if let Some(row) = row.as_slice_mut() {
-                        *info = prepare_row(row, logits);
+                        let info = prepare_row(row, logits);
+                        state[r] = info.state;
+                        top[r] = info.top;
+                        confidence[r] = info.confidence;
+                        sum_sq[r] = info.sum_sq;
                     }
                 }
             });
     }
-    (matrix, infos)
+    (matrix, out)
 }
 
 /// Renormalises a probability row (or applies softmax to logits, where -inf means probability 0),

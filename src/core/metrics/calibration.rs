@@ -201,10 +201,13 @@ pub fn calibration_report(
             }
             (bins, nll, brier)
         })
-        .reduce(
-            || (BinSums::new(num_bins), 0.0, 0.0),
-            |a, b| (a.0.merge(&b.0), a.1 + b.1, a.2 + b.2),
-        );
+        .collect::<Vec<_>>()
+        // Folded in chunk order (a parallel reduce would add in a schedule-dependent order and change
+        // the last bits from run to run).
+        .into_iter()
+        .fold((BinSums::new(num_bins), 0.0, 0.0), |a, b| {
+            (a.0.merge(&b.0), a.1 + b.1, a.2 + b.2)
+        });
     let denom = scored.len().max(1) as f64;
     let t0 = std::time::Instant::now();
     let (temperature, scaled) = fit_temperature(predictions, scored, num_bins);
