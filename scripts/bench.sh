@@ -53,4 +53,6 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}'
 printf 'stats on %s rows (median of %s):\n' "$(($(wc -l < "$M") - 1))" "$RUNS"
 printf '  spotcheck  %6.2f s  %5d MB peak RSS\n' "$ot" "$((om / 1024))"
 printf '  peer       %6.2f s  %5d MB peak RSS\n' "$pt" "$((pm / 1024))"
-awk -v o="$ot" -v p="$pt" 'BEGIN{printf "  speed-up   %.1fx\n", p / o}'
+awk -v o="$ot" -v p="$pt" 'BEGIN{printf "  speed-up   %.1fx (ratio of the medians)\n", p / o}'
+ratios=(); for i in "${!ours_t[@]}"; do ratios+=("$(awk -v o="${ours_t[$i]}" -v p="${peer_t[$i]}" 'BEGIN{print p / o}')"); done
+printf '  speed-up   %.1fx (median of the %s side-by-side ratios)\n' "$(median "${ratios[@]}")" "$RUNS"
