@@ -504,3 +504,35 @@ fn large_predictions_files_parse_in_chunks_exactly() {
         "{err}"
     );
 }
+
+#[test]
+fn repeated_header_columns_are_told_apart_with_a_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let m = write(
+        d.path(),
+        "m.csv",
+        "file_name,label,note,note\n1.png,a,x,y\n2.png,b,,\n",
+    );
+    let p = write(
+        d.path(),
+        "p.csv",
+        "file_name,prob_a,prob_b,prob_a\n1.png,0.9,0.1,0.2\n2.png,0.3,0.7,0.1\n",
+    );
+    let (code, out, err) = run(&[
+        "stats",
+        m.to_str().unwrap(),
+        "--predictions",
+        p.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("m.csv:1: column \"note\" appears more than once; the copy in column 4 is called \"note (2)\""), "{err}");
+    assert!(
+        err.contains("p.csv:1: column \"prob_a\" appears more than once"),
+        "{err}"
+    );
+    // The first prob_a is the one used; "prob_a (2)" names no class and is ignored.
+    assert!(err.contains("prob_a (2)"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["metrics"]["accuracy"], 1.0);
+}

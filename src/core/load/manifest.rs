@@ -73,12 +73,22 @@ fn missing_file_column(path: &Path, line: Option<u64>, found: &[String]) -> Load
     }
 }
 
-/// Header names, with repeated names made unique (`x`, `x (2)`) and a warning.
-fn header_names(
-    rec: &Record,
+/// Opens a CSV and reads its header row: names trimmed, repeated names made unique (`x`, `x (2)`) with
+/// a warning, so every column can be told apart. An empty file is an error saying `expected`.
+pub(super) fn open_csv(
     path: &Path,
+    control: Option<&LoadControl>,
     warnings: &mut Warnings,
-) -> Result<Vec<String>, LoadError> {
+    expected: &str,
+) -> Result<(CsvReader<std::fs::File>, Record, Vec<String>), LoadError> {
+    let mut reader = CsvReader::open(path, control.cloned())?;
+    let mut rec = Record::default();
+    if !reader.read_record(&mut rec)? {
+        return Err(LoadError::parse_file(
+            path,
+            format!("the file is empty: expected {expected}"),
+        ));
+    }
     let mut names: Vec<String> = Vec::with_capacity(rec.len());
     for i in 0..rec.len() {
         let name = rec.str(i, path, "header")?.trim().to_string();
@@ -98,7 +108,7 @@ fn header_names(
             names.push(name);
         }
     }
-    Ok(names)
+    Ok((reader, rec, names))
 }
 
 /// Position of the first of `candidates` present in `names`.
@@ -146,15 +156,12 @@ fn load_csv(
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
 ) -> Result<DatasetBuilder, LoadError> {
-    let mut reader = CsvReader::open(path, control.cloned())?;
-    let mut rec = Record::default();
-    if !reader.read_record(&mut rec)? {
-        return Err(LoadError::parse_file(
-            path,
-            "the file is empty: expected a header row naming a file_name column",
-        ));
-    }
-    let names = header_names(&rec, path, warnings)?;
+    let (mut reader, mut rec, names) = open_csv(
+        path,
+        control,
+        warnings,
+        "a header row naming a file_name column",
+    )?;
     let file_col = find_column(&names, FILE_COLUMNS)
         .ok_or_else(|| missing_file_column(path, Some(1), &names))?;
     let label_col = find_column(&names, LABEL_COLUMNS);

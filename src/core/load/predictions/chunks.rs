@@ -8,6 +8,7 @@ use crate::core::error::LoadError;
 use crate::core::warnings::Warnings;
 
 use super::super::csv_reader::{CsvReader, Record};
+use super::super::manifest::open_csv;
 use super::super::{LoadControl, file_len};
 use super::*;
 
@@ -34,17 +35,12 @@ pub(super) fn plan_csv(
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
 ) -> Result<CsvPlan, LoadError> {
-    let mut reader = CsvReader::open(path, control.cloned())?;
-    let mut rec = Record::default();
-    if !reader.read_record(&mut rec)? {
-        return Err(LoadError::parse_file(
-            path,
-            "the file is empty: expected a header row with file_name and prob_<class> columns",
-        ));
-    }
-    let names: Vec<String> = (0..rec.len())
-        .map(|i| rec.str(i, path, "header").map(|s| s.trim().to_string()))
-        .collect::<Result<_, _>>()?;
+    let (mut reader, mut rec, names) = open_csv(
+        path,
+        control,
+        warnings,
+        "a header row with file_name and prob_<class> columns",
+    )?;
     let layout = layout(&names, path, Some(1), warnings)?;
     let header = CsvHeader {
         path: path.to_path_buf(),
