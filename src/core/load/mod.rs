@@ -158,6 +158,7 @@ pub fn open(
     // The predictions thread reads the header and, for a large CSV, starts on its chunks; this thread
     // loads the dataset, then takes the chunks that are left. The join needs both.
     let shared: std::sync::OnceLock<ChunkPlan> = std::sync::OnceLock::new();
+    let dataset_failed = AtomicBool::new(false);
     let (dataset, planned) = std::thread::scope(|scope| {
         let parser =
             std::thread::Builder::new()
@@ -167,7 +168,13 @@ pub fn open(
                         .map(|plan| match plan {
                             CsvPlan::Parsed(raw) => Some(raw),
                             CsvPlan::Chunks(chunks) => {
-                                shared.get_or_init(|| chunks).work();
+                                let plan = shared.get_or_init(|| chunks);
+                                // Published first, checked second: with the dataset thread doing
+                                // the opposite, one of the two always sees the other.
+                                if dataset_failed.load(Ordering::SeqCst) {
+                                    plan.abandon();
+                                }
+                                plan.work();
                                 None
                             }
                         });
@@ -176,7 +183,13 @@ pub fn open(
                 });
         let dataset = open_dataset(dataset_path, control, warnings);
         timing("load dataset", started);
-        if let Some(plan) = shared.get() {
+        if dataset.is_err() {
+            // Its error is what the user will see: stop parsing predictions that cannot be joined.
+            dataset_failed.store(true, Ordering::SeqCst);
+            if let Some(plan) = shared.get() {
+                plan.abandon();
+            }
+        } else if let Some(plan) = shared.get() {
             // Beyond the two threads already at work, idle cores take chunks too.
             let extra =
                 std::thread::available_parallelism().map_or(0, |n| n.get().saturating_sub(2));

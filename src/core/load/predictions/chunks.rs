@@ -139,6 +139,11 @@ impl ChunkPlan {
         }
     }
 
+    /// Stops all threads after their current chunk (the load failed elsewhere).
+    pub fn abandon(&self) {
+        self.fail();
+    }
+
     fn fail(&self) {
         self.failed.store(true, Ordering::Relaxed);
         // Take the lock so no waiter misses the wake-up between its check and its wait.
