@@ -16,6 +16,22 @@ fn stats_json(args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap()
 }
 
+/// Runs `stats DATASET --predictions PREDICTIONS [extra]`; returns (exit code, stdout, stderr).
+fn stats_with(
+    dataset: &std::path::Path,
+    predictions: &std::path::Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let mut args = vec![
+        "stats",
+        dataset.to_str().unwrap(),
+        "--predictions",
+        predictions.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// Runs `stats` expecting failure; returns stderr after checking exit status 2 and no panic.
 fn stats_error(args: &[&str]) -> String {
     let mut full = vec!["stats"];
@@ -187,13 +203,7 @@ fn join_findings_are_warnings_on_stderr() {
         "p.csv",
         "file_name,prob_a,prob_b,prob_zebra\n1.png,0.5,0.5,0\n1.png,0.9,0.1,0\n2.png,-1,2,0\n3.png,40,60,0\nother.png,1,0,0\n",
     );
-    let (code, out, err) = run(&[
-        "stats",
-        m.to_str().unwrap(),
-        "--predictions",
-        p.to_str().unwrap(),
-        "--json",
-    ]);
+    let (code, out, err) = stats_with(&m, &p, &["--json"]);
     assert_eq!(code, 0, "{err}");
     for needle in [
         "m.csv:5: 1 row(s) repeat a file",
@@ -211,12 +221,7 @@ fn join_findings_are_warnings_on_stderr() {
     assert_eq!(v["metrics"]["num_samples"], 2);
 
     let missing_class = write(d.path(), "q.csv", "file_name,prob_a\n1.png,1\n");
-    let (_, _, err) = run(&[
-        "stats",
-        m.to_str().unwrap(),
-        "--predictions",
-        missing_class.to_str().unwrap(),
-    ]);
+    let (_, _, err) = stats_with(&m, &missing_class, &[]);
     assert!(
         err.contains("1 dataset class(es) have no prob_<class> column") && err.contains("(e.g. b)"),
         "{err}"
@@ -420,13 +425,7 @@ fn large_predictions_files_parse_in_chunks_exactly() {
         preds.len() > 9 << 20,
         "the file must be large enough to be chunked"
     );
-    let (code, out, err) = run(&[
-        "stats",
-        m.to_str().unwrap(),
-        "--predictions",
-        p.to_str().unwrap(),
-        "--json",
-    ]);
+    let (code, out, err) = stats_with(&m, &p, &["--json"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(&format!(
@@ -465,12 +464,7 @@ fn large_predictions_files_parse_in_chunks_exactly() {
     );
     assert_ne!(bad, preds);
     let p_bad = write(d.path(), "bad.csv", &bad);
-    let (code, _, err) = run(&[
-        "stats",
-        m.to_str().unwrap(),
-        "--predictions",
-        p_bad.to_str().unwrap(),
-    ]);
+    let (code, _, err) = stats_with(&m, &p_bad, &[]);
     assert_eq!(code, 2);
     assert!(
         err.contains(&format!("bad.csv:{}: prob_b is not a number", n - 5 + 2)),
@@ -486,13 +480,7 @@ fn large_predictions_files_parse_in_chunks_exactly() {
         &preds[cut..]
     );
     let p_q = write(d.path(), "q.csv", &quoted);
-    let (code, out, err) = run(&[
-        "stats",
-        m.to_str().unwrap(),
-        "--predictions",
-        p_q.to_str().unwrap(),
-        "--json",
-    ]);
+    let (code, out, err) = stats_with(&m, &p_q, &["--json"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["predictions"], json!({"matched": n, "unmatched": 2}));
@@ -518,13 +506,7 @@ fn repeated_header_columns_are_told_apart_with_a_warning() {
         "p.csv",
         "file_name,prob_a,prob_b,prob_a\n1.png,0.9,0.1,0.2\n2.png,0.3,0.7,0.1\n",
     );
-    let (code, out, err) = run(&[
-        "stats",
-        m.to_str().unwrap(),
-        "--predictions",
-        p.to_str().unwrap(),
-        "--json",
-    ]);
+    let (code, out, err) = stats_with(&m, &p, &["--json"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("m.csv:1: column \"note\" appears more than once; the copy in column 4 is called \"note (2)\""), "{err}");
     assert!(

@@ -109,6 +109,11 @@ impl StrColumn {
 /// Marks "no class" / "no split" in the compact `u32`/`u16` id columns.
 pub const NONE: u32 = u32::MAX;
 
+/// Entry `i` of an id column as an index, or `None` past the end or where it is [`NONE`].
+pub fn id_at(ids: &[u32], i: usize) -> Option<usize> {
+    ids.get(i).filter(|&&id| id != NONE).map(|&id| id as usize)
+}
+
 /// Maps distinct names (labels, split names) to small ids in first-seen order; the loader sorts and
 /// remaps them once at the end, so the per-row cost is one hash lookup with no allocation.
 #[derive(Debug, Default)]

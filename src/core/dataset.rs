@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::columns::{Interner, NONE, StrColumn};
+use super::columns::{Interner, NONE, StrColumn, id_at};
 use super::sample_files::{AddError, SampleFiles, path_hash};
 
 /// Where a dataset came from, which decides how label edits are written back later.
@@ -93,10 +93,7 @@ impl Dataset {
 
     /// Class id of sample `i`, or `None` when it is unlabelled.
     pub fn label(&self, i: usize) -> Option<usize> {
-        self.labels
-            .get(i)
-            .filter(|&&c| c != NONE)
-            .map(|&c| c as usize)
+        id_at(&self.labels, i)
     }
 
     /// Class ids of all samples ([`NONE`] = unlabelled): what the metrics take.
@@ -106,10 +103,7 @@ impl Dataset {
 
     /// Split id of sample `i`, or `None` when the dataset has no split for it.
     pub fn split(&self, i: usize) -> Option<usize> {
-        self.splits
-            .get(i)
-            .filter(|&&s| s != NONE)
-            .map(|&s| s as usize)
+        id_at(&self.splits, i)
     }
 
     /// Split ids of all samples ([`NONE`] = no split).

@@ -102,6 +102,21 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
+/// The string value of `key` in a JSONL object; `what` ends the error message when it is missing or
+/// not a string (e.g. "must be a string").
+pub fn string_field<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+    path: &Path,
+    line: u64,
+    what: &str,
+) -> Result<&'a str, LoadError> {
+    match obj.get(key) {
+        Some(Value::String(s)) => Ok(s.as_str()),
+        _ => Err(LoadError::parse(path, line, format!("{key:?} {what}"))),
+    }
+}
+
 /// A JSON value as the text a manifest cell would hold: strings as they are, `null` as empty,
 /// numbers and booleans as written, arrays and objects as compact JSON.
 pub fn value_text(v: &Value) -> std::borrow::Cow<'_, str> {

@@ -8,7 +8,7 @@ use crate::core::error::LoadError;
 use crate::core::warnings::{Tally, WarningKind, Warnings};
 
 use super::csv_reader::{CsvReader, Record};
-use super::jsonl_reader::{JsonlReader, value_text};
+use super::jsonl_reader::{JsonlReader, string_field, value_text};
 use super::paths::{absolute_root, normalize_sample_path};
 use super::{FILE_COLUMNS, LABEL_COLUMNS, LoadControl, SPLIT_COLUMN, file_len};
 
@@ -229,16 +229,7 @@ fn load_jsonl(
         let Some(file_key) = FILE_COLUMNS.iter().find(|k| obj.contains_key(**k)) else {
             return Err(missing_file_column(path, Some(line), &keys));
         };
-        let file = match obj.get(*file_key) {
-            Some(serde_json::Value::String(s)) => s.as_str(),
-            _ => {
-                return Err(LoadError::parse(
-                    path,
-                    line,
-                    format!("{file_key:?} must be a string"),
-                ));
-            }
-        };
+        let file = string_field(&obj, file_key, path, line, "must be a string")?;
         let label_key = LABEL_COLUMNS.iter().find(|k| obj.contains_key(**k));
         let label = label_key.and_then(|k| obj.get(*k)).map(value_text);
         let split = obj.get(SPLIT_COLUMN).map(value_text);

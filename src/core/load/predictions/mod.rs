@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
-use crate::core::columns::{Interner, NONE, StrColumn};
+use crate::core::columns::{Interner, NONE, StrColumn, id_at};
 use crate::core::dataset::Dataset;
 use crate::core::error::LoadError;
 use crate::core::sample_files::path_hash;
@@ -91,10 +91,7 @@ impl Predictions {
 
     /// Predicted class of sample `i` (argmax, lowest index on ties), if it has a usable prediction.
     pub fn predicted(&self, i: usize) -> Option<usize> {
-        self.predicted
-            .get(i)
-            .filter(|&&c| c != NONE)
-            .map(|&c| c as usize)
+        id_at(&self.predicted, i)
     }
 
     /// Predicted class per sample ([`NONE`] = no usable prediction).
@@ -109,10 +106,7 @@ impl Predictions {
 
     /// The predictions row of sample `i`, if it has a usable prediction.
     pub fn row_of(&self, i: usize) -> Option<usize> {
-        self.row_of_sample
-            .get(i)
-            .filter(|&&r| r != NONE)
-            .map(|&r| r as usize)
+        id_at(&self.row_of_sample, i)
     }
 
     /// The sample per predictions row ([`NONE`] = row not used), in file order.
@@ -122,10 +116,7 @@ impl Predictions {
 
     /// Top class of row `row`.
     pub fn row_top(&self, row: usize) -> Option<usize> {
-        self.row_top
-            .get(row)
-            .filter(|&&c| c != NONE)
-            .map(|&c| c as usize)
+        id_at(&self.row_top, row)
     }
 
     /// Top probability of row `row` (NaN for hard predictions).

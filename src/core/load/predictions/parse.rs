@@ -8,7 +8,7 @@ use crate::core::error::LoadError;
 use crate::core::warnings::{WarningKind, Warnings};
 
 use super::super::csv_reader::{CsvReader, Record};
-use super::super::jsonl_reader::{JsonlReader, value_text};
+use super::super::jsonl_reader::{JsonlReader, string_field, value_text};
 use super::super::manifest::find_column;
 use super::super::{FILE_COLUMNS, LoadControl, file_len};
 use super::*;
@@ -314,16 +314,7 @@ pub(super) fn parse_jsonl(
             continue;
         };
         let file_key = &names[layout.file_col];
-        let file = match obj.get(file_key) {
-            Some(serde_json::Value::String(s)) => s.as_str(),
-            _ => {
-                return Err(LoadError::parse(
-                    path,
-                    line,
-                    format!("{file_key:?} is missing or not a string"),
-                ));
-            }
-        };
+        let file = string_field(&obj, file_key, path, line, "is missing or not a string")?;
         raw.push_file(file, root, line)?;
         for (col, class) in &layout.value_cols {
             let key = &names[*col];
