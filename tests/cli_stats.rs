@@ -361,6 +361,13 @@ fn bad_dataset_paths_and_requests() {
     let d = tempfile::tempdir().unwrap();
     let err = stats_error(&[d.path().to_str().unwrap()]);
     assert!(err.contains("no image or audio files found"), "{err}");
+    write(d.path(), "flat/a.jpg", b"x");
+    write(d.path(), "flat/b.PNG", b"x");
+    let err = stats_error(&[d.path().join("flat").to_str().unwrap()]);
+    assert!(
+        err.contains("flat: 2 image or audio file(s) here are not inside class folders"),
+        "{err}"
+    );
     let err = stats_error(&[d.path().join("nope").to_str().unwrap()]);
     assert!(err.contains("nope: no such file or folder"), "{err}");
     let m = write(

@@ -86,6 +86,7 @@ pub fn load_folder(
         unreadable,
         ..
     } = walk;
+    let loose_media = outside_class.count();
     outside_class.finish(warnings, |n| {
         format!("{n} media file(s) are not inside a class folder and were skipped (expected ROOT/[SPLIT/]CLASS/FILE)")
     });
@@ -99,9 +100,17 @@ pub fn load_folder(
         format!("{n} file(s) are not images or audio and were ignored")
     });
     if builder.is_empty() {
+        let reason = if loose_media > 0 {
+            // The media are there, just not sorted by class: say so rather than "none found".
+            format!(
+                "{loose_media} image or audio file(s) here are not inside class folders: put them in ROOT/CLASS/ (or ROOT/SPLIT/CLASS/) folders, or list them with their labels in a metadata.csv"
+            )
+        } else {
+            "no image or audio files found: expected class folders (ROOT/CLASS/FILE or ROOT/SPLIT/CLASS/FILE), metadata.csv or metadata.jsonl".into()
+        };
         return Err(LoadError::NotADataset {
             path: root.to_path_buf(),
-            reason: "no image or audio files found: expected class folders (ROOT/CLASS/FILE or ROOT/SPLIT/CLASS/FILE), metadata.csv or metadata.jsonl".into(),
+            reason,
         });
     }
     // One walk lists each path once, so there are no repeats to report.
