@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks `spotcheck stats --json` against the pandas + scikit-learn peer on the same 1,000,000-row
-# manifest + predictions, side by side: RUNS alternating runs of each (default 3), medians of wall time
+# manifest + predictions, side by side: RUNS alternating runs of each (default 5), medians of wall time
 # and peak RSS, and the ratio. Both print the same JSON; the script checks they agree.
 #
 #   scripts/bench.sh            # data is made once into bench-data/ (about 1 minute)
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 DATA=${BENCH_DATA:-bench-data}
 SHARED=${SPOTCHECK_SHARED:-../shared}
 bench_py() { if [ -f "$SHARED/bench/$1" ]; then echo "$SHARED/bench/$1"; else echo "tests/reference/$1"; fi; }

@@ -3,6 +3,7 @@
 pub mod columns;
 pub mod dataset;
 pub mod error;
+pub mod fast_math;
 pub mod load;
 pub mod metrics;
 pub mod report;

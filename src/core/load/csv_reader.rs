@@ -96,6 +96,23 @@ impl Record {
     }
 }
 
+/// What [`CsvReader::next_line`] found.
+pub enum Next<'a> {
+    /// A line with no quote character: its bytes (without the line end) and its line number.
+    Line(&'a [u8], u64),
+    /// A record with quotes, parsed into the caller's [`Record`].
+    Record,
+    /// The end of the input.
+    End,
+}
+
+/// Where the next line is in the buffer (so the borrow of the buffer starts after the search).
+enum Found {
+    Line(usize, usize, u64),
+    Record,
+    End,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     FieldStart,
@@ -219,10 +236,37 @@ impl<R: Read> CsvReader<R> {
 
     /// Reads the next non-blank record into `rec`; `Ok(false)` at the end of the file.
     pub fn read_record(&mut self, rec: &mut Record) -> Result<bool, LoadError> {
+        match self.next_line(rec)? {
+            Next::Line(line, line_no) => {
+                split_unquoted(line, rec, line_no);
+                rec.finish();
+                Ok(true)
+            }
+            Next::Record => Ok(true),
+            Next::End => Ok(false),
+        }
+    }
+
+    /// The next non-blank record: a line without quotes as its raw bytes (not split, not copied, not
+    /// checked for UTF-8: a caller that knows the layout can parse it in one pass), or any other
+    /// record parsed into `rec`.
+    pub fn next_line(&mut self, rec: &mut Record) -> Result<Next<'_>, LoadError> {
+        let (start, len, line_no) = match self.find_unquoted_line(rec)? {
+            Found::Line(start, len, line_no) => (start, len, line_no),
+            Found::Record => return Ok(Next::Record),
+            Found::End => return Ok(Next::End),
+        };
+        Ok(Next::Line(
+            self.buf.get(start..start + len).unwrap_or_default(),
+            line_no,
+        ))
+    }
+
+    fn find_unquoted_line(&mut self, rec: &mut Record) -> Result<Found, LoadError> {
         loop {
             if self.pos == self.end || !self.started {
                 if self.eof {
-                    return Ok(false);
+                    return Ok(Found::End);
                 }
                 self.fill()?;
                 continue;
@@ -241,12 +285,14 @@ impl<R: Read> CsvReader<R> {
                         self.pos += consumed;
                         continue;
                     }
-                    split_unquoted(line, rec, line_no);
-                    rec.finish();
+                    let found = Found::Line(self.pos, line.len(), line_no);
                     self.pos += consumed;
-                    return Ok(true);
+                    return Ok(found);
                 }
-                Some(_) => return self.read_quoted_record(rec),
+                Some(_) => {
+                    self.read_quoted_record(rec)?;
+                    return Ok(Found::Record);
+                }
                 None if self.eof => {
                     let line_no = self.line;
                     let mut line = avail;
@@ -255,12 +301,11 @@ impl<R: Read> CsvReader<R> {
                     }
                     if line.is_empty() {
                         self.pos = self.end;
-                        return Ok(false);
+                        return Ok(Found::End);
                     }
-                    split_unquoted(line, rec, line_no);
-                    rec.finish();
+                    let found = Found::Line(self.pos, line.len(), line_no);
                     self.pos = self.end;
-                    return Ok(true);
+                    return Ok(found);
                 }
                 None => self.fill()?,
             }
@@ -347,6 +392,14 @@ impl<R: Read> CsvReader<R> {
 fn strip_cr(rec: &mut Record, state: State) {
     if state == State::Unquoted && rec.data.last() == Some(&b'\r') {
         rec.data.pop();
+    }
+}
+
+impl Record {
+    /// Fills the record from a line [`CsvReader::next_line`] returned raw.
+    pub fn set_from_line(&mut self, line: &[u8], line_no: u64) {
+        split_unquoted(line, self, line_no);
+        self.finish();
     }
 }
 

@@ -16,9 +16,8 @@ pub fn normalize_sample_path<'a>(raw: &'a str, root: &Path) -> Cow<'a, str> {
     let needs_work = b.first() == Some(&b'/')
         || b.last() == Some(&b'/')
         || b.starts_with(b"./")
-        || b.iter()
-            .zip(b.iter().skip(1).chain([&0u8]))
-            .any(|(&c, &next)| c == b'\\' || (c == b'/' && (next == b'/' || next == b'.')));
+        || memchr::memchr(b'\\', b).is_some()
+        || memchr::memchr_iter(b'/', b).any(|i| matches!(b.get(i + 1), Some(b'/' | b'.')));
     if !needs_work {
         return Cow::Borrowed(raw);
     }

@@ -9,6 +9,7 @@ use crate::core::load::Predictions;
 
 use super::Scored;
 use super::calibration::{BinSums, NLL_CLIP};
+use crate::core::fast_math::exp_nonpositive;
 
 /// Lowest and highest temperature considered.
 pub const TEMPERATURE_BOUNDS: (f64, f64) = (0.01, 100.0);
@@ -53,6 +54,9 @@ impl std::ops::Add for Sums {
     }
 }
 
+/// Classes whose weights are computed together (a stack buffer; rows with more classes take several).
+const WEIGHT_BLOCK: usize = 16;
+
 /// One chunk's share of a pass: derivative sums, scaled reliability bin sums, NLL sum, samples.
 type PassPart = (Sums, BinSums, f64, usize);
 
@@ -73,6 +77,7 @@ fn pass(
             let mut acc = Sums::default();
             let mut bins = BinSums::new(collect.unwrap_or(1));
             let (mut nll, mut count) = (0.0, 0usize);
+            let mut weights = [0.0f64; WEIGHT_BLOCK];
             for sc in chunk {
                 let row = sc.row as usize;
                 let z = predictions.row_log_probabilities(row);
@@ -81,11 +86,20 @@ fn pass(
                 };
                 let z_max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
-                for &zk in z {
-                    if zk > f64::NEG_INFINITY {
-                        let d = zk - z_max;
-                        // The top entry has d = 0 and weight exactly 1: no exp needed.
-                        let e = if d == 0.0 { 1.0 } else { (b * d).exp() };
+                // Weights first, in a loop the compiler vectorises, then the sums. A probability of
+                // 0 (z = -inf) gets weight 0; the top entry has d = 0 and weight exactly 1.
+                for zc in z.chunks(WEIGHT_BLOCK) {
+                    let w = &mut weights[..zc.len()];
+                    for (w, &zk) in w.iter_mut().zip(zc) {
+                        let e = exp_nonpositive(b * (zk - z_max));
+                        *w = if zk > f64::NEG_INFINITY { e } else { 0.0 };
+                    }
+                    for (&e, &zk) in w.iter().zip(zc) {
+                        let d = if zk > f64::NEG_INFINITY {
+                            zk - z_max
+                        } else {
+                            0.0
+                        };
                         s0 += e;
                         s1 += d * e;
                         s2 += d * d * e;

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use crate::core::fast_math::ln_nonnegative;
+
 use crate::core::columns::NONE;
 use crate::core::dataset::Dataset;
 use crate::core::warnings::{MAX_EXAMPLES, Tally, Warning, WarningKind, Warnings};
@@ -403,7 +405,7 @@ pub(super) fn prepare_row(row: &mut [f64], logits: bool) -> RowInfo {
     let (top, confidence) = argmax(row);
     let sum_sq = row.iter().map(|p| p * p).sum();
     for v in row.iter_mut() {
-        *v = v.ln();
+        *v = ln_nonnegative(*v);
     }
     RowInfo {
         state,

@@ -7,7 +7,7 @@ use crate::core::columns::{Interner, NONE};
 use crate::core::error::LoadError;
 use crate::core::warnings::{WarningKind, Warnings};
 
-use super::super::csv_reader::{CsvReader, Record};
+use super::super::csv_reader::{CsvReader, Next, Record};
 use super::super::jsonl_reader::{JsonlReader, string_field, value_text};
 use super::super::manifest::find_column;
 use super::super::{FILE_COLUMNS, LoadControl, file_len};
@@ -86,10 +86,84 @@ pub(super) const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// Reads the run of ASCII digits at the start of `b` into `mantissa` (which already holds `digits`
+/// digits), eight bytes at a time with SWAR arithmetic: the new mantissa and digit count. `None` when
+/// the mantissa could overflow (more than 19 digits), for the general parser.
+#[inline(always)]
+fn digit_run(mut b: &[u8], mut mantissa: u64, mut digits: usize) -> Option<(u64, usize)> {
+    const POW10_U64: [u64; 9] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+    ];
+    loop {
+        let (value, n) = eight_digits(b);
+        if n == 0 {
+            return Some((mantissa, digits));
+        }
+        digits += n;
+        if digits > 19 {
+            return None;
+        }
+        mantissa = mantissa * POW10_U64[n] + value;
+        if n < 8 {
+            return Some((mantissa, digits));
+        }
+        b = b.get(8..).unwrap_or_default();
+    }
+}
+
+/// The value and count of the leading ASCII digits among the first eight bytes of `b`.
+#[inline(always)]
+fn eight_digits(b: &[u8]) -> (u64, usize) {
+    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let word = match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            // Short field: pad with zero bytes, which are not digits.
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(b) {
+                *d = *s;
+            }
+            u64::from_le_bytes(w)
+        }
+    };
+    // A byte is a digit when its high nibble is 3 both before and after adding 6. A carry out of a
+    // non-digit byte can only disturb the bytes after it, which are not counted.
+    let non_digit =
+        ((word & HIGH) ^ ZEROS) | ((word.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ ZEROS);
+    let n = (non_digit.trailing_zeros() / 8) as usize;
+    if n == 0 {
+        return (0, 0);
+    }
+    // Keep the n digits, moved to the top so the bytes below read as leading zeros, then combine
+    // pairs, quads and octets (the first character is the most significant digit).
+    let mut v = (word & LOW) << (8 * (8 - n));
+    v = (v.wrapping_mul(10 * 256 + 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    v = (v.wrapping_mul(100 * 65_536 + 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    v = v.wrapping_mul(10_000 * (1 << 32) + 1) >> 32;
+    (v, n)
+}
+
 /// Clinger's fast path for a plain decimal (`-0.0012`, `9.11885e-05`): when the digits fit in 53 bits
 /// and the power of ten is exact, one IEEE multiply or divide gives the correctly rounded value, the
 /// same bits any correct parser returns. `None` sends everything else to the general parser.
 pub(super) fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
+    decimal_prefix(b).and_then(|(v, used)| (used == b.len()).then_some(v))
+}
+
+/// [`parse_simple_decimal`] on the number at the start of `b`: its value and length, for a caller
+/// that checks what follows (a comma). `None` when the fast path does not apply.
+#[inline(always)]
+pub(super) fn decimal_prefix(b: &[u8]) -> Option<(f64, usize)> {
     let mut i = 0;
     let negative = match b.first() {
         Some(b'-') => {
@@ -102,29 +176,21 @@ pub(super) fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
         }
         _ => false,
     };
-    let mut mantissa: u64 = 0;
     let mut exponent: i32 = 0;
-    let mut digits = 0;
-    // Integer part, then fraction: two tight loops predict better than one with a branch per '.'.
-    while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d < 10) {
-        if mantissa >= (1 << 53) / 10 {
-            return None;
-        }
-        mantissa = mantissa * 10 + u64::from(d);
-        digits += 1;
-        i += 1;
-    }
+    // Integer part, then fraction, each read eight digits at a time.
+    let (mut mantissa, mut digits) = digit_run(b.get(i..).unwrap_or_default(), 0, 0)?;
+    i += digits;
     if b.get(i) == Some(&b'.') {
         i += 1;
-        while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d < 10) {
-            if mantissa >= (1 << 53) / 10 {
-                return None;
-            }
-            mantissa = mantissa * 10 + u64::from(d);
-            digits += 1;
-            exponent -= 1;
-            i += 1;
-        }
+        let (m, n) = digit_run(b.get(i..).unwrap_or_default(), mantissa, digits)?;
+        let fraction = n - digits;
+        (mantissa, digits) = (m, n);
+        i += fraction;
+        exponent = -(fraction as i32);
+    }
+    // Beyond 2^53 the mantissa is not exact as a double.
+    if mantissa > 1 << 53 {
+        return None;
     }
     if digits == 0 {
         return None;
@@ -156,9 +222,6 @@ pub(super) fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
         }
         exponent += if exp_negative { -e } else { e };
     }
-    if i != b.len() {
-        return None;
-    }
     let value = mantissa as f64;
     let value = match exponent {
         0 => value,
@@ -166,7 +229,7 @@ pub(super) fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
         -22..=-1 => value / POW10[(-exponent) as usize],
         _ => return None,
     };
-    Some(if negative { -value } else { value })
+    Some((if negative { -value } else { value }, i))
 }
 
 pub(super) fn parse_number(
@@ -250,8 +313,37 @@ pub(super) fn parse_rows<R: std::io::Read>(
 ) -> Result<(), LoadError> {
     let (path, names, layout) = (h.path.as_path(), &h.names, &h.layout);
     let file_name = &names[layout.file_col];
+    // The usual layout (file name first, then exactly the class columns) is parsed straight from the
+    // line's bytes in one pass; anything unusual in a row sends that row to the general path below.
+    let plain = layout.kind != PredictionKind::Hard
+        && layout.file_col == 0
+        && names.len() == layout.value_cols.len() + 1
+        && layout
+            .value_cols
+            .iter()
+            .enumerate()
+            .all(|(k, (c, _))| *c == k + 1);
     let mut n = 0u64;
-    while reader.read_record(rec)? {
+    loop {
+        match reader.next_line(rec)? {
+            Next::End => break,
+            Next::Record => {}
+            Next::Line(bytes, line) => {
+                if plain && let Some((file, values)) = split_plain_row(bytes) {
+                    let start = out.raw.values.len();
+                    if parse_plain_values(values, layout.value_cols.len(), &mut out.raw.values) {
+                        out.raw.push_file(file, &h.root, line)?;
+                        n += 1;
+                        if n.is_multiple_of(65536) {
+                            LoadControl::check(h.control.as_ref())?;
+                        }
+                        continue;
+                    }
+                    out.raw.values.truncate(start);
+                }
+                rec.set_from_line(bytes, line);
+            }
+        }
         n += 1;
         if n.is_multiple_of(65536) {
             LoadControl::check(h.control.as_ref())?;
@@ -288,6 +380,33 @@ pub(super) fn parse_rows<R: std::io::Read>(
         }
     }
     Ok(())
+}
+
+/// The file name (valid UTF-8) and the rest of a row, when the row starts with an unquoted name.
+#[inline]
+fn split_plain_row(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let comma = memchr::memchr(b',', bytes)?;
+    let file = std::str::from_utf8(bytes.get(..comma)?).ok()?;
+    Some((file, bytes.get(comma + 1..)?))
+}
+
+/// Parses exactly `count` comma-separated plain decimals that make up all of `bytes`, appending them
+/// to `out`; `false` (with some values maybe appended) when anything else is there.
+#[inline]
+fn parse_plain_values(mut bytes: &[u8], count: usize, out: &mut Vec<f64>) -> bool {
+    for k in 0..count {
+        let Some((v, used)) = decimal_prefix(bytes) else {
+            return false;
+        };
+        out.push(v);
+        let last = k + 1 == count;
+        match bytes.get(used) {
+            None if last => return true,
+            Some(b',') if !last => bytes = bytes.get(used + 1..).unwrap_or_default(),
+            _ => return false,
+        }
+    }
+    count == 0 && bytes.is_empty()
 }
 
 pub(super) fn parse_jsonl(
@@ -437,6 +556,98 @@ mod tests {
                 Some(general.to_bits()),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn digit_runs_of_every_length_parse_exactly() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = |n: u64, seed: u64| -> String {
+                (0..n)
+                    .map(|k| char::from(b'0' + ((seed >> (k % 60)) % 10) as u8))
+                    .collect()
+            };
+            let text = format!("{}.{}", digits(x % 21, x), digits((x >> 8) % 21, x >> 3));
+            if text == "." {
+                continue;
+            }
+            let general: f64 = text.parse().unwrap();
+            if let Some(v) = parse_simple_decimal(text.as_bytes()) {
+                assert_eq!(v.to_bits(), general.to_bits(), "{text}");
+            } else {
+                assert!(text.len() > 16, "{text} declined"); // more than 15 digits
+            }
+        }
+    }
+
+    #[test]
+    fn rows_off_the_plain_path_parse_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(
+            &path,
+            "file_name,prob_a,prob_b\n\
+             a.jpg,0.25,0.75\n\
+             \"b,1.jpg\",0.5,0.5\n\
+             c.jpg, 0.125 ,0.875\n\
+             d.jpg,1e-300,1\n\
+             e.jpg,12345678901234567890,0\r\n",
+        )
+        .unwrap();
+        let raw = parse_predictions(&path, dir.path(), None, &mut Warnings::default()).unwrap();
+        assert_eq!(
+            raw.values,
+            [
+                0.25,
+                0.75,
+                0.5,
+                0.5,
+                0.125,
+                0.875,
+                1e-300,
+                1.0,
+                12345678901234567890.0,
+                0.0
+            ]
+        );
+        let files: Vec<&str> = (0..raw.files.len())
+            .map(|i| raw.files.get(i).unwrap())
+            .collect();
+        assert_eq!(files, ["a.jpg", "b,1.jpg", "c.jpg", "d.jpg", "e.jpg"]);
+        assert_eq!(raw.lines, [2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn a_bad_row_on_the_plain_path_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        for (body, needle) in [
+            (
+                "a.jpg,0.5,0.5\nb.jpg,0.5,x\n",
+                "p.csv:3: prob_b is not a number",
+            ),
+            (
+                "a.jpg,0.5,0.5\nb.jpg,0.5\n",
+                "p.csv:3: this row has 2 fields",
+            ),
+            (
+                "a.jpg,0.5,0.5\nb.jpg,0.5,0.5,0.1\n",
+                "p.csv:3: this row has 4 fields",
+            ),
+            (
+                "a.jpg,0.5,0.5\n,0.5,0.5\n",
+                "p.csv:3: the file name is empty",
+            ),
+        ] {
+            std::fs::write(&path, format!("file_name,prob_a,prob_b\n{body}")).unwrap();
+            let err = parse_predictions(&path, dir.path(), None, &mut Warnings::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{err}");
         }
     }
 }
