@@ -177,8 +177,12 @@ pub(super) fn decimal_prefix(b: &[u8]) -> Option<(f64, usize)> {
         _ => false,
     };
     let mut exponent: i32 = 0;
-    // Integer part, then fraction, each read eight digits at a time.
-    let (mut mantissa, mut digits) = digit_run(b.get(i..).unwrap_or_default(), 0, 0)?;
+    // Integer part, then fraction, each read eight digits at a time; a one-digit integer part (the
+    // usual `0.` of a probability) is read directly.
+    let (mut mantissa, mut digits) = match (b.get(i), b.get(i + 1)) {
+        (Some(&d), Some(b'.')) if d.is_ascii_digit() => (u64::from(d - b'0'), 1),
+        _ => digit_run(b.get(i..).unwrap_or_default(), 0, 0)?,
+    };
     i += digits;
     if b.get(i) == Some(&b'.') {
         i += 1;
