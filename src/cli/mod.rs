@@ -1,7 +1,10 @@
 //! Command-line interface: argument parsing and the headless commands. Errors become a message on
 //! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
 
+mod check;
+mod progress;
 mod stats;
+mod thumbs;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -29,6 +32,10 @@ pub struct Cli {
 enum Command {
     /// Class balance, accuracy, per-class scores, confusion matrix and calibration.
     Stats(stats::StatsArgs),
+    /// Decode every file: problems with their reasons, EXIF orientation census, byte-identical duplicates.
+    Check(check::CheckArgs),
+    /// Upright PNG thumbnails of every image sample, at OUT/<sample path>.png.
+    Thumbs(thumbs::ThumbsArgs),
 }
 
 /// Exit status for unreadable input or bad usage (the contract's "2").
@@ -53,6 +60,8 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Stats(args)) => stats::run(args),
+        Some(Command::Check(args)) => check::run(args),
+        Some(Command::Thumbs(args)) => thumbs::run(args),
         None => open_app(cli.dataset, cli.predictions),
     }
 }

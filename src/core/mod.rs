@@ -1,11 +1,14 @@
 //! The egui-free core: dataset model, loaders, metrics. The CLI and the GUI are thin layers over it.
 
+pub mod check;
 pub mod columns;
 pub mod dataset;
 pub mod error;
 pub mod fast_math;
 pub mod load;
+pub mod media;
 pub mod metrics;
 pub mod report;
 pub mod sample_files;
+pub mod thumbs;
 pub mod warnings;

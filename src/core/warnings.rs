@@ -5,6 +5,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::core::media::ProblemKind;
+
 /// What kind of finding a warning is; lets the GUI group them and tests assert on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WarningKind {
@@ -76,10 +78,23 @@ impl fmt::Display for Warning {
 /// How many examples a folded warning keeps.
 pub const MAX_EXAMPLES: usize = 5;
 
+/// A file the loader found but could not make a sample of (a name that is not UTF-8, an entry it
+/// could not read, a symlink loop). Warnings fold these into a count; `check` lists every one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusableFile {
+    /// The path relative to the dataset root, lossily decoded (U+FFFD for bytes that are not UTF-8).
+    pub path: String,
+    /// The contract's problem kind for it.
+    pub kind: ProblemKind,
+    /// Why it could not be used.
+    pub detail: String,
+}
+
 /// Collects warnings in the order they were found.
 #[derive(Debug, Clone, Default)]
 pub struct Warnings {
     items: Vec<Warning>,
+    unusable: Vec<UnusableFile>,
 }
 
 impl Warnings {
@@ -119,6 +134,17 @@ impl Warnings {
     /// Moves all of `other`'s findings to the end of this list.
     pub fn extend(&mut self, other: Warnings) {
         self.items.extend(other.items);
+        self.unusable.extend(other.unusable);
+    }
+
+    /// Records a file that could not become a sample (also counted in a folded warning).
+    pub fn add_unusable(&mut self, file: UnusableFile) {
+        self.unusable.push(file);
+    }
+
+    /// Every file that could not become a sample, in the order found.
+    pub fn unusable(&self) -> &[UnusableFile] {
+        &self.unusable
     }
 
     /// Findings of one kind (tests and the GUI's grouping use this).

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: tiny datasets written into temp folders, and the binary.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod media;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

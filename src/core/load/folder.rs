@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering;
 
 use crate::core::dataset::{Dataset, DatasetBuilder, DatasetSource};
 use crate::core::error::LoadError;
-use crate::core::warnings::{Tally, WarningKind, Warnings};
+use crate::core::media::ProblemKind;
+use crate::core::warnings::{Tally, UnusableFile, WarningKind, Warnings};
 
 use super::{LoadControl, SPLIT_NAMES, is_media_file};
 
@@ -23,6 +24,8 @@ struct Walk<'a> {
     not_media: Tally,
     not_utf8: Tally,
     unreadable: Tally,
+    /// Every file or folder that could not become a sample, for `check` to list.
+    unusable: Vec<UnusableFile>,
 }
 
 /// Loads a class-folder dataset rooted at `root`.
@@ -59,6 +62,7 @@ pub fn load_folder(
         not_media: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
         not_utf8: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
         unreadable: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        unusable: Vec::new(),
     };
     for (path, name, is_dir) in &top {
         if !*is_dir {
@@ -84,8 +88,12 @@ pub fn load_folder(
         not_media,
         not_utf8,
         unreadable,
+        unusable,
         ..
     } = walk;
+    for file in unusable {
+        warnings.add_unusable(file);
+    }
     let loose_media = outside_class.count();
     outside_class.finish(warnings, |n| {
         format!("{n} media file(s) are not inside a class folder and were skipped (expected ROOT/[SPLIT/]CLASS/FILE)")
@@ -149,7 +157,23 @@ impl Walk<'_> {
         match rel.to_str() {
             Some(s) => Some(s.replace(std::path::MAIN_SEPARATOR, "/")),
             None => {
-                let shown = rel.to_string_lossy().into_owned();
+                let shown = rel
+                    .to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/");
+                let is_dir = path.is_dir();
+                // Folders always (their files are skipped with them); files when they look like media.
+                if is_dir || is_media_file(&shown) {
+                    let what = if is_dir {
+                        "a folder name that is not valid UTF-8: the folder and everything in it were skipped; rename it"
+                    } else {
+                        "a file name that is not valid UTF-8, so it cannot be a sample id; rename it"
+                    };
+                    self.unusable.push(UnusableFile {
+                        path: shown.clone(),
+                        kind: ProblemKind::Unsupported,
+                        detail: what.into(),
+                    });
+                }
                 self.not_utf8.add(None, || shown);
                 None
             }
@@ -181,13 +205,22 @@ impl Walk<'_> {
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    let shown = match err.path() {
-                        Some(p) => format!(
-                            "{} ({})",
-                            p.strip_prefix(self.root).unwrap_or(p).display(),
-                            err_reason(&err)
-                        ),
-                        None => err.to_string(),
+                    let path = err.path().map_or_else(String::new, |p| {
+                        p.strip_prefix(self.root)
+                            .unwrap_or(p)
+                            .to_string_lossy()
+                            .replace(std::path::MAIN_SEPARATOR, "/")
+                    });
+                    let reason = err_reason(&err);
+                    self.unusable.push(UnusableFile {
+                        path: path.clone(),
+                        kind: ProblemKind::Unreadable,
+                        detail: format!("skipped while listing the dataset: {reason}"),
+                    });
+                    let shown = if path.is_empty() {
+                        reason
+                    } else {
+                        format!("{path} ({reason})")
                     };
                     self.unreadable.add(None, || shown);
                     continue;

@@ -1,0 +1,73 @@
+//! `spotcheck thumbs`: upright PNG thumbnails for every image sample, in parallel.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::core::load;
+use crate::core::media::DEFAULT_MAX_PIXELS;
+use crate::core::thumbs::{ThumbsOptions, write_thumbnails};
+use crate::core::warnings::Warnings;
+
+/// Arguments of `spotcheck thumbs`.
+#[derive(Debug, Args)]
+pub struct ThumbsArgs {
+    /// A class-folder tree, a .csv/.jsonl manifest, or a folder holding metadata.csv/metadata.jsonl.
+    dataset: PathBuf,
+    /// Folder to write OUT/<sample path>.png into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Longest side of a thumbnail in pixels (smaller images are not enlarged).
+    #[arg(long, value_name = "PX", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=16384))]
+    size: u32,
+    /// Refuse images larger than this many megapixels, from their header (decompression bombs).
+    #[arg(long, value_name = "MPX", default_value_t = DEFAULT_MAX_PIXELS / 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_megapixels: u64,
+}
+
+/// Runs `thumbs`.
+pub fn run(args: ThumbsArgs) -> anyhow::Result<ExitCode> {
+    let mut warnings = Warnings::default();
+    let dataset = load::open_dataset(&args.dataset, None, &mut warnings)?;
+    super::print_warnings(&warnings);
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the output folder {}: {e}",
+            args.out.display()
+        )
+    })?;
+    let options = ThumbsOptions {
+        size: args.size,
+        max_pixels: args.max_megapixels.saturating_mul(1_000_000),
+    };
+    let started = std::time::Instant::now();
+    let summary = super::progress::with_progress(dataset.len() as u64, "thumbnails", |done| {
+        write_thumbnails(&dataset, &args.out, &options, Some(done))
+    });
+    let mut err = std::io::stderr().lock();
+    for f in &summary.failures {
+        writeln!(
+            err,
+            "skipped {}: {} ({})",
+            f.file,
+            f.error.detail,
+            f.error.kind.as_str()
+        )?;
+    }
+    let audio = if summary.audio > 0 {
+        format!(", {} audio samples have none", summary.audio)
+    } else {
+        String::new()
+    };
+    writeln!(
+        err,
+        "{} thumbnails written to {} in {:.1} s, {} skipped{audio}",
+        summary.written,
+        args.out.display(),
+        started.elapsed().as_secs_f64(),
+        summary.failures.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
