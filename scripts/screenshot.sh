@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots the app under a private Xvfb at 1600x1000 (see ../shared/notes/headless.md).
 #   scripts/screenshot.sh OUT.png [spotcheck args...]
+#   CLICK="x y" clicks there (window coordinates) before the shot; WAIT=seconds before it.
 # Needs: apt-get install -y --no-install-recommends xvfb x11-utils imagemagick xdotool
 set -euo pipefail
 OUTPNG=$1; shift
@@ -15,6 +16,10 @@ export DISPLAY=":$(cat "$FD_FILE")"; rm -f "$FD_FILE"
 for _ in $(seq 100); do xwininfo -root -tree | grep -qF "\"$TITLE\"" && break; sleep 0.1; done
 sleep "$WAIT"
 WID=$(xdotool search --name "^$TITLE$" | head -1)
+if [ -n "${CLICK:-}" ] && [ -n "$WID" ]; then
+  # shellcheck disable=SC2086
+  xdotool mousemove --window "$WID" $CLICK click 1; sleep "${AFTER_CLICK:-3}"
+fi
 import -window "${WID:-root}" "$OUTPNG"
 kill "$APP_PID" 2>/dev/null; wait "$APP_PID" 2>/dev/null || true
 kill "$XVFB_PID" 2>/dev/null; wait "$XVFB_PID" 2>/dev/null || true

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod columns;
 pub mod dataset;
+pub mod decode_pool;
 pub mod error;
 pub mod fast_math;
 pub mod load;
@@ -11,4 +12,5 @@ pub mod metrics;
 pub mod report;
 pub mod sample_files;
 pub mod thumbs;
+pub mod view;
 pub mod warnings;

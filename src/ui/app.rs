@@ -1,23 +1,41 @@
-//! The app shell: loads a dataset on a worker thread and shows its summary. The grid, inspector and
-//! plots arrive with their own modules.
+//! The app: a welcome screen, a dataset loading on a worker thread (progress and Cancel), then the
+//! grid of samples with its filters, the inspector, the summary, and a status bar. Decoding runs
+//! on a pool of worker threads; results are drained at the start of each frame under a time box.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 
 use crate::core::dataset::Dataset;
+use crate::core::decode_pool::DecodePool;
 use crate::core::load::{self, LoadControl, Predictions};
 use crate::core::report::{DEFAULT_BINS, StatsReport};
 use crate::core::warnings::Warnings;
 
+use super::browse::{Browse, Tab};
+use super::inspector::{InspectorAction, inspector_ui};
+use super::texture_cache::TextureCache;
+
+/// Texture memory the grid and inspector may hold.
+const TEXTURE_BUDGET_BYTES: usize = 512 << 20;
+/// Longest time per frame spent uploading finished decodes, so scrolling stays smooth.
+const DRAIN_BUDGET: Duration = Duration::from_millis(6);
+
 /// A finished load.
 pub struct Loaded {
-    path: PathBuf,
-    dataset: Dataset,
-    predictions: Option<Predictions>,
-    warnings: Warnings,
-    report: StatsReport,
+    /// What was opened.
+    pub path: PathBuf,
+    /// The dataset.
+    pub dataset: Dataset,
+    /// Its predictions, when a file was given.
+    pub predictions: Option<Predictions>,
+    /// What the load found that did not stop it.
+    pub warnings: Warnings,
+    /// The numbers `stats` prints.
+    pub report: StatsReport,
 }
 
 type LoadResult = Result<Loaded, String>;
@@ -32,16 +50,28 @@ enum Screen {
         control: LoadControl,
         rx: Receiver<LoadResult>,
     },
-    Loaded(Box<Loaded>),
+    Browsing(Box<Browse>),
     Failed {
+        path: PathBuf,
         message: String,
     },
 }
 
 /// The spotcheck app.
-#[derive(Default)]
 pub struct App {
     screen: Screen,
+    cache: TextureCache,
+    pool: Option<DecodePool>,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self {
+            screen: Screen::Welcome,
+            cache: TextureCache::new(TEXTURE_BUDGET_BYTES),
+            pool: None,
+        }
+    }
 }
 
 impl App {
@@ -79,21 +109,65 @@ impl App {
         self.screen = match spawned {
             Ok(_) => Screen::Loading { path, control, rx },
             Err(e) => Screen::Failed {
+                path,
                 message: format!("could not start loading: {e}"),
             },
         };
     }
 
-    fn poll(&mut self) {
-        if let Screen::Loading { rx, .. } = &self.screen {
+    /// The browsing state, once a dataset is open (tests look at it).
+    pub fn browse(&self) -> Option<&Browse> {
+        match &self.screen {
+            Screen::Browsing(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The browsing state, mutable (tests set the seed with it, as a user types it).
+    pub fn browse_mut(&mut self) -> Option<&mut Browse> {
+        match &mut self.screen {
+            Screen::Browsing(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn poll(&mut self, ctx: &egui::Context) {
+        if let Screen::Loading { rx, path, .. } = &self.screen {
+            let path = path.clone();
             match rx.try_recv() {
-                Ok(Ok(loaded)) => self.screen = Screen::Loaded(Box::new(loaded)),
-                Ok(Err(message)) => self.screen = Screen::Failed { message },
+                Ok(Ok(loaded)) => {
+                    self.cache.clear();
+                    if self.pool.is_none() {
+                        let ctx = ctx.clone();
+                        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+                        self.pool = Some(DecodePool::new(
+                            workers,
+                            256,
+                            Arc::new(move || ctx.request_repaint()),
+                        ));
+                    } else if let Some(pool) = &self.pool {
+                        pool.next_epoch();
+                    }
+                    self.screen = Screen::Browsing(Box::new(Browse::new(Box::new(loaded))));
+                }
+                Ok(Err(message)) => self.screen = Screen::Failed { path, message },
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
                     self.screen = Screen::Failed {
+                        path,
                         message: "loading stopped unexpectedly".into(),
                     };
+                }
+            }
+        }
+        // Upload finished decodes, for a few milliseconds at most; the rest wait for the next frame.
+        if let Some(pool) = &self.pool {
+            let start = Instant::now();
+            while let Some(result) = pool.try_recv() {
+                self.cache.insert(ctx, result);
+                if start.elapsed() > DRAIN_BUDGET {
+                    ctx.request_repaint();
+                    break;
                 }
             }
         }
@@ -101,8 +175,15 @@ impl App {
 
     /// Draws the whole window (also the entry point for GUI tests).
     pub fn show(&mut self, ui: &mut egui::Ui) {
-        self.poll();
+        let ctx = ui.ctx().clone();
+        self.poll(&ctx);
         let mut open_request = None;
+        for file in ctx.input(|i| i.raw.dropped_files.clone()) {
+            let path = file.path();
+            if !path.as_os_str().is_empty() {
+                open_request = Some(path.to_path_buf());
+            }
+        }
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("spotcheck");
@@ -119,138 +200,205 @@ impl App {
                 {
                     open_request = Some(file);
                 }
+                if let Screen::Browsing(browse) = &mut self.screen {
+                    ui.separator();
+                    ui.selectable_value(&mut browse.tab, Tab::Samples, "Samples");
+                    ui.selectable_value(&mut browse.tab, Tab::Summary, "Summary");
+                }
             });
         });
-        egui::CentralPanel::default().show(ui, |ui| match &self.screen {
-            Screen::Welcome => {
-                ui.vertical_centered(|ui| {
-                    ui.add_space(ui.available_height() * 0.3);
-                    ui.heading("Open a dataset to spot-check it");
-                    ui.label(
-                        "A class-folder tree, a CSV/JSONL manifest, or a folder with metadata.csv",
-                    );
-                });
+        self.status_bar(ui);
+        let pool = self.pool.as_ref();
+        match (&mut self.screen, pool) {
+            (Screen::Browsing(browse), Some(pool)) => {
+                browse_ui(ui, browse, &mut self.cache, pool);
             }
-            Screen::Loading { path, control, .. } => {
-                ui.label(format!("Loading {}…", path.display()));
+            (screen, _) => {
+                egui::CentralPanel::default().show(ui, |ui| other_screen_ui(ui, screen));
+            }
+        }
+        self.cache.end_frame();
+        if let Some(path) = open_request {
+            self.open(path, None, ctx);
+        }
+    }
+
+    fn status_bar(&self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            ui.horizontal(|ui| match &self.screen {
+                Screen::Browsing(browse) => {
+                    let ds = &browse.loaded.dataset;
+                    ui.label(browse.loaded.path.display().to_string());
+                    ui.separator();
+                    ui.label(format!(
+                        "{} samples, {} classes",
+                        ds.len(),
+                        ds.classes().len()
+                    ));
+                    if let Some(p) = &browse.loaded.predictions {
+                        ui.separator();
+                        ui.label(format!("predictions: {} matched", p.matched()));
+                    }
+                    ui.separator();
+                    ui.label(format!(
+                        "texture cache {:.1} MiB",
+                        self.cache.bytes() as f64 / 1_048_576.0
+                    ));
+                }
+                _ => {
+                    ui.label("No dataset open");
+                }
+            });
+        });
+    }
+}
+
+fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, pool: &DecodePool) {
+    if browse.tab == Tab::Summary {
+        egui::CentralPanel::default().show(ui, |ui| super::summary::summary_ui(ui, &browse.loaded));
+        return;
+    }
+    if browse.inspecting {
+        match inspector_ui(ui, browse, cache, pool) {
+            Some(InspectorAction::Close) => browse.inspecting = false,
+            Some(InspectorAction::Step(d)) => {
+                if let Some(pos) = browse.selected {
+                    let next = pos
+                        .saturating_add_signed(d)
+                        .min(browse.shown.len().saturating_sub(1));
+                    browse.selected = Some(next);
+                }
+            }
+            None => {}
+        }
+        return;
+    }
+    egui::Panel::top("filters").show(ui, |ui| {
+        if browse.toolbar_ui(ui) {
+            pool.next_epoch();
+            cache.forget_pending();
+        }
+        let total = browse.loaded.dataset.len();
+        let order = match browse.order {
+            crate::core::view::SampleOrder::Dataset => "dataset order".to_string(),
+            crate::core::view::SampleOrder::Shuffled { seed } => format!("shuffled, seed {seed}"),
+            crate::core::view::SampleOrder::Stratified { seed, per_class } => {
+                format!("{per_class} per class, seed {seed}")
+            }
+        };
+        ui.strong(format!("{} of {total} shown ({order})", browse.shown.len()));
+    });
+    if !browse.loaded.warnings.is_empty() {
+        egui::Panel::left("warnings")
+            .resizable(true)
+            .default_size(260.0)
+            .show(ui, |ui| {
+                warnings_ui(ui, browse);
+            });
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        if browse.shown.is_empty() {
+            ui.label("No sample passes the filters");
+            return;
+        }
+        let enter = ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter));
+        if let Some(pos) = super::grid::grid_ui(ui, browse, cache, pool) {
+            browse.selected = Some(pos);
+            browse.inspecting = true;
+        } else if enter {
+            browse.selected = Some(browse.selected.unwrap_or(0));
+            browse.inspecting = true;
+        }
+    });
+}
+
+/// The load's warnings; a warning that names a sample opens it on click.
+fn warnings_ui(ui: &mut egui::Ui, browse: &mut Browse) {
+    ui.strong(format!(
+        "Warnings ({})",
+        browse.loaded.warnings.items().len()
+    ));
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let mut open = None;
+        for w in browse.loaded.warnings.items() {
+            let text = w.to_string();
+            let sample = w
+                .examples
+                .iter()
+                .find_map(|e| browse.loaded.dataset.find(e));
+            match sample {
+                Some(s) => {
+                    if ui.link(&text).on_hover_text("Show this sample").clicked() {
+                        open = Some(s);
+                    }
+                }
+                None => {
+                    ui.label(text);
+                }
+            }
+            ui.separator();
+        }
+        if let Some(s) = open {
+            let pos = match browse.shown.iter().position(|&x| x as usize == s) {
+                Some(pos) => pos,
+                None => {
+                    browse.filter = Default::default();
+                    browse.confidence_on = false;
+                    browse.order = crate::core::view::SampleOrder::Dataset;
+                    browse.refresh();
+                    s
+                }
+            };
+            browse.selected = Some(pos);
+            browse.inspecting = true;
+        }
+    });
+}
+
+fn other_screen_ui(ui: &mut egui::Ui, screen: &mut Screen) {
+    match screen {
+        Screen::Welcome => {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() * 0.3);
+                ui.heading("Open a dataset to spot-check it");
+                ui.label(
+                    "A class-folder tree, a CSV/JSONL manifest, or a folder with metadata.csv",
+                );
+                ui.label("Use the buttons above, or drop a folder or file on the window");
+            });
+        }
+        Screen::Loading { path, control, .. } => {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() * 0.3);
+                ui.heading(format!("Loading {}…", path.display()));
                 let total = control.total.load(std::sync::atomic::Ordering::Relaxed);
                 let done = control.progress.load(std::sync::atomic::Ordering::Relaxed);
                 if total > 0 {
-                    ui.add(egui::ProgressBar::new(done as f32 / total as f32).show_percentage());
+                    let fraction = (done as f32 / total as f32).clamp(0.0, 1.0);
+                    ui.add(
+                        egui::ProgressBar::new(fraction)
+                            .show_percentage()
+                            .desired_width(400.0),
+                    );
                 } else {
                     ui.spinner();
                 }
                 if ui.button("Cancel").clicked() {
                     control.cancel();
                 }
-                ui.request_repaint_after(std::time::Duration::from_millis(100));
-            }
-            Screen::Failed { message } => {
-                ui.colored_label(ui.visuals().error_fg_color, message);
-            }
-            Screen::Loaded(loaded) => summary_ui(ui, loaded),
-        });
-        if let Some(path) = open_request {
-            self.open(path, None, ui.ctx().clone());
-        }
-    }
-}
-
-fn summary_ui(ui: &mut egui::Ui, loaded: &Loaded) {
-    let ds = &loaded.dataset;
-    let report = &loaded.report;
-    ui.heading(loaded.path.display().to_string());
-    let splits = if ds.splits().is_empty() {
-        "no splits".to_string()
-    } else {
-        format!("splits: {}", ds.splits().join(", "))
-    };
-    ui.label(format!(
-        "{} samples, {} classes, {splits}",
-        ds.len(),
-        ds.classes().len()
-    ));
-    match &loaded.predictions {
-        Some(p) => ui.label(format!(
-            "Predictions {}: {} rows matched, {} unmatched",
-            p.path().display(),
-            p.matched(),
-            p.unmatched()
-        )),
-        None => ui.label("No predictions loaded"),
-    };
-    if let Some(m) = &report.metrics {
-        ui.add_space(6.0);
-        egui::Grid::new("headline")
-            .num_columns(2)
-            .spacing([24.0, 4.0])
-            .show(ui, |ui| {
-                let mut row = |name: &str, value: String| {
-                    ui.label(name);
-                    ui.strong(value);
-                    ui.end_row();
-                };
-                row(
-                    "Accuracy",
-                    format!("{:.4} on {} samples", m.accuracy, m.num_samples),
-                );
-                row(
-                    "Macro F1 / weighted F1",
-                    format!("{:.4} / {:.4}", m.macro_f1, m.weighted_f1),
-                );
-                if let Some(c) = &report.calibration {
-                    row(
-                        "ECE / MCE",
-                        format!("{:.4} / {:.4} ({} bins)", c.ece, c.mce, c.num_bins),
-                    );
-                    row("NLL / Brier", format!("{:.4} / {:.4}", c.nll, c.brier));
-                    row(
-                        "Temperature",
-                        format!(
-                            "{:.3}: ECE {:.4} -> {:.4} after scaling",
-                            c.temperature, c.ece, c.ece_after_temperature
-                        ),
-                    );
-                }
             });
-    }
-    ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        egui::Grid::new("class_counts")
-            .striped(true)
-            .spacing([24.0, 4.0])
-            .show(ui, |ui| {
-                ui.strong("Class");
-                for (key, _) in &report.class_counts.0 {
-                    ui.strong(key);
-                }
-                if report.metrics.is_some() {
-                    for title in ["Precision", "Recall", "F1"] {
-                        ui.strong(title);
-                    }
-                }
-                ui.end_row();
-                for (ci, class) in ds.classes().iter().enumerate() {
-                    ui.label(class);
-                    for (_, counts) in &report.class_counts.0 {
-                        ui.label(counts.get(ci).map_or(0, |(_, n)| *n).to_string());
-                    }
-                    if let Some(pc) = report.metrics.as_ref().and_then(|m| m.per_class.get(ci)) {
-                        for v in [pc.precision, pc.recall, pc.f1] {
-                            ui.label(format!("{v:.3}"));
-                        }
-                    }
-                    ui.end_row();
-                }
-            });
-        if !loaded.warnings.is_empty() {
-            ui.separator();
-            ui.strong(format!("Warnings ({})", loaded.warnings.items().len()));
-            for w in loaded.warnings.items() {
-                ui.label(w.to_string());
-            }
+            ui.request_repaint_after(Duration::from_millis(100));
         }
-    });
+        Screen::Failed { path, message } => {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() * 0.25);
+                ui.heading(format!("Could not open {}", path.display()));
+                ui.colored_label(ui.visuals().error_fg_color, message.as_str());
+                ui.label("Open another folder or manifest with the buttons above");
+            });
+        }
+        Screen::Browsing(_) => {}
+    }
 }
 
 impl eframe::App for App {

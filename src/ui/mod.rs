@@ -1,10 +1,16 @@
 //! The desktop app (eframe/egui). Only drawing and input live here; every number comes from `core`.
 
 mod app;
+mod browse;
+mod grid;
+mod inspector;
+mod summary;
+mod texture_cache;
 
 use std::path::PathBuf;
 
-pub use app::App;
+pub use app::{App, Loaded};
+pub use browse::{Browse, Tab};
 
 /// Opens the app window, optionally loading a dataset (and predictions) straight away.
 pub fn run(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> Result<(), eframe::Error> {

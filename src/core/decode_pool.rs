@@ -1,0 +1,222 @@
+//! A bounded pool of named decoder threads for the GUI: requests go in over a bounded channel,
+//! upright RGBA thumbnails come back over another, and a waker (the GUI passes
+//! `ctx.request_repaint`) is called after each result, outside any lock. Requests carry an epoch:
+//! when the view changes, older requests still queued are dropped unread instead of decoded.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+use crate::core::media::{
+    DEFAULT_MAX_PIXELS, DecodeOptions, MediaError, decode_image, read_media_file, resize_to_fit,
+};
+
+/// What to decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeRequest {
+    /// The sample index (the caller's key).
+    pub sample: u32,
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Longest side wanted, in pixels.
+    pub size: u32,
+    /// Upright (EXIF applied) or as stored.
+    pub upright: bool,
+    /// The epoch the request was made in; see [`DecodePool::next_epoch`].
+    pub epoch: u64,
+}
+
+/// Upright (or as-stored) RGBA pixels ready for a texture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width * height * 4` bytes, not premultiplied.
+    pub rgba: Arc<[u8]>,
+    /// The file's full stored size (before orientation and scaling).
+    pub stored_size: (u32, u32),
+    /// The EXIF Orientation value (1–8) when the file has a valid one.
+    pub orientation: Option<u8>,
+    /// Why the orientation was ignored, when it was.
+    pub orientation_note: Option<String>,
+    /// The file's format by content.
+    pub format: &'static str,
+}
+
+/// A finished request.
+#[derive(Debug, Clone)]
+pub struct DecodeResult {
+    /// The request it answers.
+    pub request: DecodeRequest,
+    /// The pixels, or why there are none.
+    pub result: Result<Thumbnail, MediaError>,
+}
+
+/// Decodes one request (also usable without a pool, in tests).
+pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbnail, MediaError> {
+    let bytes = read_media_file(&request.path)?;
+    let ext = request.path.extension().and_then(|e| e.to_str());
+    let options = DecodeOptions {
+        max_pixels,
+        target_size: Some(request.size),
+        apply_orientation: request.upright,
+    };
+    let decoded = decode_image(&bytes, ext, &options)?;
+    drop(bytes);
+    let (orientation, orientation_note) = match &decoded.exif {
+        crate::core::media::ExifOrientation::Tag(o) => (Some(o.value()), None),
+        crate::core::media::ExifOrientation::Absent => (None, None),
+        crate::core::media::ExifOrientation::Ignored(why) => (None, Some(why.clone())),
+    };
+    let pixels = resize_to_fit(decoded.pixels, request.size)?;
+    Ok(Thumbnail {
+        width: pixels.width,
+        height: pixels.height,
+        rgba: pixels.to_rgba().into(),
+        stored_size: decoded.stored_size,
+        orientation,
+        orientation_note,
+        format: decoded.format,
+    })
+}
+
+/// The pool. Dropping it stops the workers once they finish the file in hand.
+pub struct DecodePool {
+    requests: Option<SyncSender<DecodeRequest>>,
+    results: Receiver<DecodeResult>,
+    epoch: Arc<AtomicU64>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl DecodePool {
+    /// Starts `workers` threads (at least one) with room for `queue` waiting requests.
+    pub fn new(workers: usize, queue: usize, waker: Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (req_tx, req_rx) = std::sync::mpsc::sync_channel::<DecodeRequest>(queue.max(1));
+        let (res_tx, res_rx) = std::sync::mpsc::channel();
+        let req_rx = Arc::new(Mutex::new(req_rx));
+        let epoch = Arc::new(AtomicU64::new(0));
+        let workers = (0..workers.max(1))
+            .filter_map(|k| {
+                let req_rx = Arc::clone(&req_rx);
+                let res_tx = res_tx.clone();
+                let epoch = Arc::clone(&epoch);
+                let waker = Arc::clone(&waker);
+                std::thread::Builder::new()
+                    .name(format!("thumbnail-decoder-{k}"))
+                    .spawn(move || {
+                        loop {
+                            let next = match req_rx.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => return,
+                            };
+                            let Ok(request) = next else { return };
+                            if request.epoch < epoch.load(Ordering::Relaxed) {
+                                continue;
+                            }
+                            let result = decode_request(&request, DEFAULT_MAX_PIXELS);
+                            if res_tx.send(DecodeResult { request, result }).is_err() {
+                                return;
+                            }
+                            waker();
+                        }
+                    })
+                    .ok()
+            })
+            .collect();
+        Self {
+            requests: Some(req_tx),
+            results: res_rx,
+            epoch,
+            workers,
+        }
+    }
+
+    /// The current epoch, to put in new requests.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    /// Starts a new epoch: requests of earlier epochs still in the queue are skipped.
+    pub fn next_epoch(&self) -> u64 {
+        self.epoch.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Queues a request; `false` when the queue is full (ask again next frame).
+    pub fn request(&self, request: DecodeRequest) -> bool {
+        match self.requests.as_ref().map(|tx| tx.try_send(request)) {
+            Some(Ok(())) => true,
+            Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => false,
+        }
+    }
+
+    /// A finished result, if one is waiting.
+    pub fn try_recv(&self) -> Option<DecodeResult> {
+        self.results.try_recv().ok()
+    }
+}
+
+impl Drop for DecodePool {
+    fn drop(&mut self) {
+        // Closing the request channel ends each worker after its current file.
+        self.requests = None;
+        self.epoch.store(u64::MAX, Ordering::Relaxed);
+        for w in self.workers.drain(..) {
+            w.join().ok();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_and_old_epochs_are_skipped() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats");
+        let pool = DecodePool::new(1, 16, Arc::new(|| {}));
+        let request = |sample: u32, name: &str, epoch: u64| DecodeRequest {
+            sample,
+            path: dir.join(name),
+            size: 16,
+            upright: true,
+            epoch,
+        };
+        assert!(pool.request(request(0, "rgb.png", pool.epoch())));
+        assert!(pool.request(request(1, "no-such-file.png", pool.epoch())));
+        let mut got = Vec::new();
+        let start = std::time::Instant::now();
+        while got.len() < 2 && start.elapsed().as_secs() < 10 {
+            if let Some(r) = pool.try_recv() {
+                got.push(r);
+            }
+            std::thread::yield_now();
+        }
+        got.sort_by_key(|r| r.request.sample);
+        let thumb = got[0].result.as_ref().unwrap();
+        assert_eq!((thumb.width, thumb.height), (16, 11));
+        assert_eq!(thumb.rgba.len(), 16 * 11 * 4);
+        assert_eq!(
+            got[1].result.as_ref().unwrap_err().kind,
+            crate::core::media::ProblemKind::Missing
+        );
+        let old = pool.epoch();
+        pool.next_epoch();
+        assert!(pool.request(request(2, "rgb.png", old)));
+        assert!(pool.request(request(3, "rgb.png", pool.epoch())));
+        let start = std::time::Instant::now();
+        let mut samples = Vec::new();
+        while samples.is_empty() && start.elapsed().as_secs() < 10 {
+            if let Some(r) = pool.try_recv() {
+                samples.push(r.request.sample);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        while let Some(r) = pool.try_recv() {
+            samples.push(r.request.sample);
+        }
+        assert_eq!(samples, vec![3], "the request of the old epoch was skipped");
+    }
+}

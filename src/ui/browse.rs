@@ -1,0 +1,259 @@
+//! Browsing a loaded dataset: the filters and the spot-check order (a visible, editable seed), the
+//! list of samples they give, and the toolbar that edits them.
+
+use eframe::egui;
+
+use crate::core::view::{Correctness, SampleFilter, SampleOrder, shown_samples};
+
+use super::app::Loaded;
+
+/// Which view of a loaded dataset is on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// The grid of samples (and the inspector over it).
+    Samples,
+    /// Metrics, class balance, warnings.
+    Summary,
+}
+
+/// The state of browsing one dataset.
+pub struct Browse {
+    /// The dataset and what came with it.
+    pub loaded: Box<Loaded>,
+    /// What is kept.
+    pub filter: SampleFilter,
+    /// In what order.
+    pub order: SampleOrder,
+    /// The seed as typed (an invalid entry leaves the last valid seed in use).
+    pub seed_text: String,
+    /// Samples per class for a stratified draw.
+    pub per_class: usize,
+    /// Sample indices shown, in order.
+    pub shown: Vec<u32>,
+    /// Tile edge in points.
+    pub tile_size: f32,
+    /// Position in `shown` of the selected sample.
+    pub selected: Option<usize>,
+    /// Whether the inspector covers the grid.
+    pub inspecting: bool,
+    /// The view on screen.
+    pub tab: Tab,
+    /// Confidence range filter as edited (applied when `confidence_on`).
+    pub confidence_range: (f64, f64),
+    /// Whether the confidence filter is on.
+    pub confidence_on: bool,
+    /// Zoom, pan and the EXIF toggle of the inspector.
+    pub inspector: super::inspector::InspectorState,
+}
+
+impl Browse {
+    /// Starts browsing in dataset order with nothing filtered.
+    pub fn new(loaded: Box<Loaded>) -> Self {
+        let mut browse = Self {
+            loaded,
+            filter: SampleFilter::default(),
+            order: SampleOrder::Dataset,
+            seed_text: "42".into(),
+            per_class: 8,
+            shown: Vec::new(),
+            tile_size: 160.0,
+            selected: None,
+            inspecting: false,
+            tab: Tab::Samples,
+            confidence_range: (0.0, 1.0),
+            confidence_on: false,
+            inspector: Default::default(),
+        };
+        browse.refresh();
+        browse
+    }
+
+    /// Recomputes the shown samples from the filter and the order.
+    pub fn refresh(&mut self) {
+        self.filter.confidence = self.confidence_on.then_some(self.confidence_range);
+        let loaded = &self.loaded;
+        self.shown = shown_samples(
+            &loaded.dataset,
+            loaded.dataset.labels(),
+            loaded.predictions.as_ref(),
+            &self.filter,
+            self.order,
+        );
+        self.selected = None;
+        self.inspecting = false;
+    }
+
+    /// The seed typed in the box, if it is a number.
+    pub fn seed(&self) -> Option<u64> {
+        self.seed_text.trim().parse().ok()
+    }
+
+    /// Paths of the shown samples (tests and the header use it).
+    pub fn shown_files(&self) -> Vec<&str> {
+        self.shown
+            .iter()
+            .map(|&i| self.loaded.dataset.file(i as usize))
+            .collect()
+    }
+
+    /// The filter and order toolbar; returns whether the shown list changed.
+    pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut changed = false;
+        let splits = self.loaded.dataset.splits().to_vec();
+        let classes = self.loaded.dataset.classes().to_vec();
+        let has_predictions = self.loaded.predictions.is_some();
+        ui.horizontal_wrapped(|ui| {
+            let seed_label = ui.label("Seed");
+            let seed_ok = self.seed().is_some();
+            let edit = egui::TextEdit::singleline(&mut self.seed_text)
+                .desired_width(70.0)
+                .text_color_opt((!seed_ok).then(|| ui.visuals().error_fg_color));
+            ui.add(edit)
+                .labelled_by(seed_label.id)
+                .on_hover_text("The same seed gives the same order");
+            if ui
+                .add_enabled(seed_ok, egui::Button::new("Shuffle"))
+                .on_hover_text(
+                    "Show every sample that passes the filters, in a random order from the seed",
+                )
+                .clicked()
+                && let Some(seed) = self.seed()
+            {
+                self.order = SampleOrder::Shuffled { seed };
+                changed = true;
+            }
+            if ui
+                .add_enabled(seed_ok, egui::Button::new("Stratified"))
+                .on_hover_text("Random samples from each class, drawn from the seed")
+                .clicked()
+                && let Some(seed) = self.seed()
+            {
+                self.order = SampleOrder::Stratified {
+                    seed,
+                    per_class: self.per_class,
+                };
+                changed = true;
+            }
+            let per_class = ui.add(
+                egui::DragValue::new(&mut self.per_class)
+                    .range(1..=10_000)
+                    .suffix(" per class"),
+            );
+            if per_class.changed()
+                && let SampleOrder::Stratified { seed, .. } = self.order
+            {
+                self.order = SampleOrder::Stratified {
+                    seed,
+                    per_class: self.per_class,
+                };
+                changed = true;
+            }
+            if ui.button("Dataset order").clicked() {
+                self.order = SampleOrder::Dataset;
+                changed = true;
+            }
+            ui.separator();
+
+            if !splits.is_empty() {
+                changed |= id_combo(ui, "Split", &mut self.filter.split, &splits);
+            }
+            changed |= id_combo(ui, "Label", &mut self.filter.label, &classes);
+            if has_predictions {
+                changed |= id_combo(ui, "Predicted", &mut self.filter.predicted, &classes);
+                let before = self.filter.correctness;
+                let label = ui.label("Prediction");
+                egui::ComboBox::from_id_salt("Prediction")
+                    .selected_text(match self.filter.correctness {
+                        Correctness::Any => "correct or wrong",
+                        Correctness::Correct => "correct",
+                        Correctness::Wrong => "wrong",
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(
+                            &mut self.filter.correctness,
+                            Correctness::Any,
+                            "correct or wrong",
+                        );
+                        ui.selectable_value(
+                            &mut self.filter.correctness,
+                            Correctness::Correct,
+                            "correct",
+                        );
+                        ui.selectable_value(
+                            &mut self.filter.correctness,
+                            Correctness::Wrong,
+                            "wrong",
+                        );
+                    })
+                    .response
+                    .labelled_by(label.id);
+                changed |= before != self.filter.correctness;
+                changed |= ui.checkbox(&mut self.confidence_on, "Confidence").changed();
+                let (lo, hi) = &mut self.confidence_range;
+                let lo_changed = ui
+                    .add_enabled(
+                        self.confidence_on,
+                        egui::DragValue::new(lo)
+                            .range(0.0..=1.0)
+                            .speed(0.01)
+                            .max_decimals(2),
+                    )
+                    .changed();
+                ui.label("to");
+                let hi_changed = ui
+                    .add_enabled(
+                        self.confidence_on,
+                        egui::DragValue::new(hi)
+                            .range(0.0..=1.0)
+                            .speed(0.01)
+                            .max_decimals(2),
+                    )
+                    .changed();
+                changed |= self.confidence_on && (lo_changed || hi_changed);
+            }
+            let search_label = ui.label("Search");
+            changed |= ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.filter.search)
+                        .hint_text("file name")
+                        .desired_width(140.0),
+                )
+                .labelled_by(search_label.id)
+                .changed();
+            if (self.filter.is_active() || self.confidence_on)
+                && ui.button("Clear filters").clicked()
+            {
+                self.filter = SampleFilter::default();
+                self.confidence_on = false;
+                changed = true;
+            }
+            ui.separator();
+            ui.add(egui::Slider::new(&mut self.tile_size, 64.0..=320.0).text("Tile size"));
+        });
+        if changed {
+            self.refresh();
+        }
+        changed
+    }
+}
+
+/// A combo box over names; `None` is "all". Returns whether the choice changed.
+fn id_combo(ui: &mut egui::Ui, label: &str, value: &mut Option<u32>, names: &[String]) -> bool {
+    let before = *value;
+    let selected = value
+        .and_then(|v| names.get(v as usize))
+        .map_or("all", String::as_str);
+    let shown_label = ui.label(label);
+    egui::ComboBox::from_id_salt(label)
+        .width(120.0)
+        .selected_text(selected)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, "all");
+            for (k, name) in names.iter().enumerate() {
+                ui.selectable_value(value, Some(k as u32), name);
+            }
+        })
+        .response
+        .labelled_by(shown_label.id);
+    before != *value
+}

@@ -1,0 +1,236 @@
+//! The virtualized grid: only the rows on screen are laid out, so a million samples scroll like
+//! forty. Each tile shows the upright thumbnail, the label, and with predictions the predicted
+//! class and confidence, framed in the error colour when the prediction is wrong.
+
+use eframe::egui;
+
+use crate::core::columns::NONE;
+use crate::core::decode_pool::{DecodePool, DecodeRequest};
+
+use super::browse::Browse;
+use super::texture_cache::{TextureCache, TextureEntry, TextureKey};
+
+/// Space under a tile's picture for its two lines of text.
+const CAPTION_HEIGHT: f32 = 36.0;
+/// Gap between tiles.
+const GAP: f32 = 8.0;
+/// Rows decoded ahead of the visible ones, above and below.
+const PREFETCH_ROWS: usize = 2;
+
+/// Decode size for a tile size: a few fixed steps, so dragging the size slider does not decode
+/// every file again at every pixel.
+pub fn decode_size(tile_points: f32, pixels_per_point: f32) -> u32 {
+    let px = (tile_points * pixels_per_point).ceil() as u32;
+    [128, 256, 512]
+        .into_iter()
+        .find(|&s| s >= px)
+        .unwrap_or(512)
+}
+
+/// Draws the grid; returns the position (in the shown order) of a tile that was clicked.
+pub fn grid_ui(
+    ui: &mut egui::Ui,
+    browse: &mut Browse,
+    cache: &mut TextureCache,
+    pool: &DecodePool,
+) -> Option<usize> {
+    let tile = browse.tile_size;
+    let cols = (((ui.available_width() + GAP) / (tile + GAP)).floor() as usize).max(1);
+    let rows = browse.shown.len().div_ceil(cols);
+    let size = decode_size(tile, ui.ctx().pixels_per_point());
+    let mut clicked = None;
+    let loaded = &browse.loaded;
+    let shown = &browse.shown;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, tile + CAPTION_HEIGHT, rows, |ui, row_range| {
+            // Ask for the visible rows first, then the prefetch margin.
+            let ahead = row_range.end..(row_range.end + PREFETCH_ROWS).min(rows);
+            let behind = row_range.start.saturating_sub(PREFETCH_ROWS)..row_range.start;
+            for row in row_range.clone().chain(ahead).chain(behind) {
+                for pos in row * cols..((row + 1) * cols).min(shown.len()) {
+                    if let Some(&sample) = shown.get(pos) {
+                        request(
+                            cache,
+                            pool,
+                            loaded.dataset.disk_path(sample as usize),
+                            sample,
+                            size,
+                        );
+                    }
+                }
+            }
+            for row in row_range {
+                ui.horizontal(|ui| {
+                    ui.spacing_mut().item_spacing.x = GAP;
+                    for pos in row * cols..((row + 1) * cols).min(shown.len()) {
+                        let Some(&sample) = shown.get(pos) else {
+                            continue;
+                        };
+                        let selected = browse.selected == Some(pos);
+                        if tile_ui(ui, loaded, cache, sample, size, tile, selected).clicked() {
+                            clicked = Some(pos);
+                        }
+                    }
+                });
+            }
+        });
+    clicked
+}
+
+fn request(
+    cache: &mut TextureCache,
+    pool: &DecodePool,
+    path: std::path::PathBuf,
+    sample: u32,
+    size: u32,
+) {
+    let key = TextureKey {
+        sample,
+        size,
+        upright: true,
+    };
+    if cache.get(key).is_none()
+        && pool.request(DecodeRequest {
+            sample,
+            path,
+            size,
+            upright: true,
+            epoch: pool.epoch(),
+        })
+    {
+        cache.mark_pending(key);
+    }
+}
+
+fn tile_ui(
+    ui: &mut egui::Ui,
+    loaded: &super::app::Loaded,
+    cache: &mut TextureCache,
+    sample: u32,
+    size: u32,
+    tile: f32,
+    selected: bool,
+) -> egui::Response {
+    let i = sample as usize;
+    let dataset = &loaded.dataset;
+    let file = dataset.file(i);
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let (rect, response) = ui.allocate_exact_size(
+        egui::vec2(tile, tile + CAPTION_HEIGHT),
+        egui::Sense::click(),
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, name));
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let visuals = ui.visuals().clone();
+    let painter = ui.painter_at(rect);
+    let picture = egui::Rect::from_min_size(rect.min, egui::vec2(tile, tile));
+    painter.rect_filled(picture, 4.0, visuals.extreme_bg_color);
+
+    let label = dataset.labels().get(i).copied().unwrap_or(NONE);
+    let predicted = loaded.predictions.as_ref().and_then(|p| p.predicted(i));
+    let wrong = label != NONE && predicted.is_some_and(|p| p as u32 != label);
+
+    let key = TextureKey {
+        sample,
+        size,
+        upright: true,
+    };
+    match cache.get(key) {
+        Some(TextureEntry::Ready { texture, .. }) => {
+            let [w, h] = texture.size().map(|v| v as f32);
+            let scale = (tile - 4.0) / w.max(h).max(1.0);
+            let shown =
+                egui::Rect::from_center_size(picture.center(), egui::vec2(w * scale, h * scale));
+            painter.image(
+                texture.id(),
+                shown,
+                egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                egui::Color32::WHITE,
+            );
+        }
+        Some(TextureEntry::Failed(why)) => {
+            let text = format!("Cannot show:\n{why}");
+            let galley = painter.layout(
+                text,
+                egui::FontId::proportional(11.0),
+                visuals.error_fg_color,
+                tile - 12.0,
+            );
+            painter.galley(
+                picture.min + egui::vec2(6.0, 6.0),
+                galley,
+                visuals.error_fg_color,
+            );
+        }
+        Some(TextureEntry::Pending) | None => {
+            painter.text(
+                picture.center(),
+                egui::Align2::CENTER_CENTER,
+                "…",
+                egui::FontId::proportional(18.0),
+                visuals.weak_text_color(),
+            );
+        }
+    }
+    if wrong {
+        painter.rect_stroke(
+            picture.shrink(1.0),
+            4.0,
+            egui::Stroke::new(2.5, visuals.error_fg_color),
+            egui::StrokeKind::Inside,
+        );
+    }
+    if selected || response.hovered() {
+        painter.rect_stroke(
+            picture,
+            4.0,
+            visuals.selection.stroke,
+            egui::StrokeKind::Outside,
+        );
+    }
+
+    let class_name = |c: usize| dataset.classes().get(c).map_or("?", String::as_str);
+    let label_text = if label == NONE {
+        "unlabelled".to_string()
+    } else {
+        class_name(label as usize).to_string()
+    };
+    let font = egui::FontId::proportional(12.0);
+    let line1 = egui::pos2(rect.min.x + 2.0, picture.max.y + 3.0);
+    painter.text(
+        line1,
+        egui::Align2::LEFT_TOP,
+        &label_text,
+        font.clone(),
+        visuals.strong_text_color(),
+    );
+    if let (Some(p), Some(conf)) = (
+        predicted,
+        loaded.predictions.as_ref().and_then(|pr| pr.confidence(i)),
+    ) {
+        let color = if wrong {
+            visuals.error_fg_color
+        } else {
+            visuals.weak_text_color()
+        };
+        painter.text(
+            line1 + egui::vec2(0.0, 16.0),
+            egui::Align2::LEFT_TOP,
+            format!("pred {} {conf:.2}", class_name(p)),
+            font,
+            color,
+        );
+    } else if let Some(p) = predicted {
+        painter.text(
+            line1 + egui::vec2(0.0, 16.0),
+            egui::Align2::LEFT_TOP,
+            format!("pred {}", class_name(p)),
+            font,
+            visuals.weak_text_color(),
+        );
+    }
+    response.on_hover_text(file)
+}

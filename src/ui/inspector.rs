@@ -1,0 +1,350 @@
+//! One sample, large: zoom (fit, 1:1, wheel, +/-) and pan (drag), every metadata column, path,
+//! file and pixel size, the EXIF orientation with a toggle that shows the stored pixels as a loader
+//! that ignores EXIF sees them, and the per-class probabilities.
+
+use eframe::egui;
+
+use crate::core::columns::NONE;
+use crate::core::decode_pool::{DecodePool, DecodeRequest};
+
+use super::browse::Browse;
+use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo};
+
+/// Longest side the inspector decodes at (zooming past it magnifies pixels).
+const INSPECT_SIZE: u32 = 2048;
+
+/// Zoom, pan and the EXIF toggle.
+#[derive(Debug, Clone, Default)]
+pub struct InspectorState {
+    /// Screen points per image pixel; `None` fits the image to the view.
+    pub zoom: Option<f32>,
+    /// Offset of the image centre from the view centre, in points.
+    pub pan: egui::Vec2,
+    /// Show the stored pixels (EXIF ignored) instead of the upright image.
+    pub as_stored: bool,
+}
+
+/// What the user asked for in the inspector.
+pub enum InspectorAction {
+    /// Back to the grid.
+    Close,
+    /// Show the sample at this offset in the shown order (-1 previous, +1 next).
+    Step(isize),
+}
+
+/// Draws the inspector for the selected sample.
+pub fn inspector_ui(
+    ui: &mut egui::Ui,
+    browse: &mut Browse,
+    cache: &mut TextureCache,
+    pool: &DecodePool,
+) -> Option<InspectorAction> {
+    let pos = browse.selected?;
+    let sample = *browse.shown.get(pos)?;
+    let i = sample as usize;
+    let mut action = None;
+    let state = &mut browse.inspector;
+    let key = TextureKey {
+        sample,
+        size: INSPECT_SIZE,
+        upright: !state.as_stored,
+    };
+    if cache.get(key).is_none()
+        && pool.request(DecodeRequest {
+            sample,
+            path: browse.loaded.dataset.disk_path(i),
+            size: INSPECT_SIZE,
+            upright: !state.as_stored,
+            epoch: pool.epoch(),
+        })
+    {
+        cache.mark_pending(key);
+    }
+
+    ui.input_mut(|input| {
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::Escape) {
+            action = Some(InspectorAction::Close);
+        }
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight) {
+            action = Some(InspectorAction::Step(1));
+        }
+        if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft) {
+            action = Some(InspectorAction::Step(-1));
+        }
+    });
+
+    let loaded = &browse.loaded;
+    let dataset = &loaded.dataset;
+    let file = dataset.file(i);
+    let info = match cache.get(key) {
+        Some(TextureEntry::Ready { info, .. }) => Some(info.clone()),
+        _ => None,
+    };
+
+    egui::Panel::right("inspector_details")
+        .resizable(true)
+        .default_size(340.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button("Back to grid").on_hover_text("Esc").clicked() {
+                    action = Some(InspectorAction::Close);
+                }
+                if ui.button("Previous").on_hover_text("Left arrow").clicked() {
+                    action = Some(InspectorAction::Step(-1));
+                }
+                if ui.button("Next").on_hover_text("Right arrow").clicked() {
+                    action = Some(InspectorAction::Step(1));
+                }
+            });
+            ui.label(format!("{} of {}", pos + 1, browse.shown.len()));
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                details_ui(ui, loaded, i, file, info.as_ref(), state);
+            });
+        });
+
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            if ui.button("Fit").clicked() {
+                state.zoom = None;
+                state.pan = egui::Vec2::ZERO;
+            }
+            if ui.button("1:1").clicked() {
+                state.zoom = Some(1.0 / ui.ctx().pixels_per_point());
+                state.pan = egui::Vec2::ZERO;
+            }
+            ui.label(match state.zoom {
+                None => "fit to window".to_string(),
+                Some(z) => format!("{:.0}%", z * ui.ctx().pixels_per_point() * 100.0),
+            });
+        });
+        image_view_ui(ui, cache.get(key), state);
+    });
+    action
+}
+
+fn details_ui(
+    ui: &mut egui::Ui,
+    loaded: &super::app::Loaded,
+    i: usize,
+    file: &str,
+    info: Option<&ThumbnailInfo>,
+    state: &mut InspectorState,
+) {
+    let dataset = &loaded.dataset;
+    let name = file.rsplit('/').next().unwrap_or(file);
+    ui.heading(name);
+    ui.label(file);
+    let path = dataset.disk_path(i);
+    let file_size = std::fs::metadata(&path).map(|m| m.len()).ok();
+    egui::Grid::new("inspector_facts")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let mut row = |k: &str, v: String| {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            };
+            let label = dataset.labels().get(i).copied().unwrap_or(NONE);
+            row(
+                "Label",
+                dataset
+                    .classes()
+                    .get(label as usize)
+                    .cloned()
+                    .unwrap_or_else(|| "unlabelled".into()),
+            );
+            if let Some(split) = dataset.split(i).and_then(|s| dataset.splits().get(s)) {
+                row("Split", split.clone());
+            }
+            row(
+                "File size",
+                file_size.map_or_else(|| "file not found".into(), human_bytes),
+            );
+            if let Some(info) = info {
+                row("Format", info.format.to_string());
+                row(
+                    "Stored pixels",
+                    format!("{}×{}", info.stored_size.0, info.stored_size.1),
+                );
+                row(
+                    "EXIF orientation",
+                    match (info.orientation, &info.orientation_note) {
+                        (Some(o), _) => format!("{o} ({})", describe(o)),
+                        (None, Some(note)) => format!("ignored: {note}"),
+                        (None, None) => "none".into(),
+                    },
+                );
+                row(
+                    "Showing",
+                    format!(
+                        "{}×{} px ({})",
+                        info.size[0],
+                        info.size[1],
+                        if state.as_stored {
+                            "as stored"
+                        } else {
+                            "upright"
+                        }
+                    ),
+                );
+            }
+            for column in dataset.metadata() {
+                row(
+                    &column.name,
+                    column.values.get(i).unwrap_or_default().to_string(),
+                );
+            }
+        });
+    ui.checkbox(
+        &mut state.as_stored,
+        "Show as stored (as a loader that ignores EXIF sees it)",
+    );
+    ui.small(format!("Full path: {}", path.display()));
+
+    if let Some(predictions) = &loaded.predictions {
+        ui.separator();
+        ui.strong("Prediction");
+        let classes = dataset.classes();
+        let label = dataset.labels().get(i).copied().unwrap_or(NONE);
+        if let Some(p) = predictions.predicted(i) {
+            let name = classes.get(p).map_or("?", String::as_str);
+            let conf = predictions
+                .confidence(i)
+                .map_or_else(String::new, |c| format!(" with confidence {c:.3}"));
+            if label != NONE && p as u32 != label {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("Predicted {name}{conf}: differs from the label"),
+                );
+            } else {
+                ui.label(format!("Predicted {name}{conf}"));
+            }
+        }
+        match predictions.probabilities(i) {
+            Some(probs) => {
+                let top = predictions.predicted(i);
+                for (k, p) in probs.iter().enumerate() {
+                    let name = classes.get(k).map_or("?", String::as_str);
+                    ui.horizontal(|ui| {
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(110.0, 18.0),
+                            egui::Layout::left_to_right(egui::Align::Center),
+                            |ui| ui.add(egui::Label::new(name).truncate()),
+                        );
+                        let bar = egui::ProgressBar::new(*p as f32)
+                            .text(format!("{p:.3}"))
+                            .desired_width(160.0);
+                        let bar = if Some(k) == top {
+                            bar.fill(ui.visuals().selection.bg_fill)
+                        } else {
+                            bar
+                        };
+                        ui.add(bar);
+                    });
+                }
+            }
+            None => match predictions.predicted(i) {
+                Some(p) => {
+                    ui.label(format!(
+                        "predicted {}",
+                        classes.get(p).map_or("?", String::as_str)
+                    ));
+                }
+                None => {
+                    ui.label("no prediction for this sample");
+                }
+            },
+        }
+    }
+}
+
+fn image_view_ui(ui: &mut egui::Ui, entry: Option<&TextureEntry>, state: &mut InspectorState) {
+    let (rect, response) =
+        ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+    match entry {
+        Some(TextureEntry::Ready { texture, .. }) => {
+            let [w, h] = texture.size().map(|v| v as f32);
+            let fit = (rect.width() / w).min(rect.height() / h);
+            let mut zoom = state.zoom.unwrap_or(fit);
+            // Wheel and +/- zoom about the pointer (the view centre for keys); drag pans.
+            let (scroll, plus, minus) = ui.input_mut(|i| {
+                (
+                    i.smooth_scroll_delta.y,
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::Plus)
+                        || i.consume_key(egui::Modifiers::NONE, egui::Key::Equals),
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::Minus),
+                )
+            });
+            let mut factor = 1.0;
+            if response.hovered() && scroll != 0.0 {
+                factor *= (scroll / 200.0).exp();
+            }
+            if plus {
+                factor *= 1.25;
+            }
+            if minus {
+                factor /= 1.25;
+            }
+            if factor != 1.0 {
+                let new_zoom = (zoom * factor).clamp(fit.min(0.05), 32.0);
+                let anchor = response.hover_pos().unwrap_or(rect.center()) - rect.center();
+                state.pan = anchor - (anchor - state.pan) * (new_zoom / zoom);
+                zoom = new_zoom;
+                state.zoom = Some(zoom);
+            }
+            if response.dragged() {
+                state.pan += response.drag_delta();
+                state.zoom = Some(zoom);
+            }
+            if response.double_clicked() {
+                state.zoom = None;
+                state.pan = egui::Vec2::ZERO;
+                zoom = fit;
+            }
+            let shown = egui::Rect::from_center_size(
+                rect.center() + state.pan,
+                egui::vec2(w * zoom, h * zoom),
+            );
+            painter.image(
+                texture.id(),
+                shown,
+                egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                egui::Color32::WHITE,
+            );
+        }
+        Some(TextureEntry::Failed(why)) => {
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                format!("Cannot show this file: {why}"),
+                egui::FontId::proportional(16.0),
+                ui.visuals().error_fg_color,
+            );
+        }
+        Some(TextureEntry::Pending) | None => {
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Decoding…",
+                egui::FontId::proportional(16.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
+    }
+}
+
+fn describe(o: u8) -> &'static str {
+    crate::core::media::Orientation::from_exif(u32::from(o)).map_or("?", |o| o.describe())
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
+        _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
+    }
+}
