@@ -16,6 +16,8 @@ export DISPLAY=":$(cat "$FD_FILE")"; rm -f "$FD_FILE"
 for _ in $(seq 100); do xwininfo -root -tree | grep -qF "\"$TITLE\"" && break; sleep 0.1; done
 sleep "$WAIT"
 WID=$(xdotool search --name "^$TITLE$" | head -1)
+# The window at the full 1600x1000 of the virtual screen.
+[ -n "$WID" ] && xdotool windowsize "$WID" 1600 1000 && sleep 1
 if [ -n "${CLICK:-}" ] && [ -n "$WID" ]; then
   # shellcheck disable=SC2086
   xdotool mousemove --window "$WID" $CLICK click 1; sleep "${AFTER_CLICK:-3}"

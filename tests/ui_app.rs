@@ -65,6 +65,12 @@ fn the_demo_opens_into_a_grid_of_tiles_and_a_summary() {
     h.get_by_label("landscape_orientation0.jpg");
     h.get_by_label("landscape_crop00_orientation2.jpg");
     h.get_by_label_contains("42 samples, 2 classes");
+    // Remembered for the welcome screen's recent list.
+    assert_eq!(h.state().recent()[0].path, demo());
+    assert_eq!(
+        h.state().recent()[0].predictions,
+        Some(demo().join("predictions.csv"))
+    );
     h.state_mut().browse_mut().unwrap().tab = Tab::Summary;
     h.run_steps(2);
     h.get_by_label_contains("0.6905 on 42 samples");

@@ -44,6 +44,8 @@ pub struct Thumbnail {
     pub orientation_note: Option<String>,
     /// The file's format by content.
     pub format: &'static str,
+    /// The file's size in bytes.
+    pub file_bytes: u64,
 }
 
 /// A finished request.
@@ -58,6 +60,7 @@ pub struct DecodeResult {
 /// Decodes one request (also usable without a pool, in tests).
 pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbnail, MediaError> {
     let bytes = read_media_file(&request.path)?;
+    let file_bytes = bytes.len() as u64;
     let ext = request.path.extension().and_then(|e| e.to_str());
     let options = DecodeOptions {
         max_pixels,
@@ -80,6 +83,7 @@ pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbn
         orientation,
         orientation_note,
         format: decoded.format,
+        file_bytes,
     })
 }
 

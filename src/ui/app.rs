@@ -49,6 +49,7 @@ enum Screen {
         path: PathBuf,
         control: LoadControl,
         rx: Receiver<LoadResult>,
+        started: Instant,
     },
     Browsing(Box<Browse>),
     Failed {
@@ -57,11 +58,30 @@ enum Screen {
     },
 }
 
+/// A dataset opened before, for the welcome screen (persisted with eframe's storage).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecentDataset {
+    /// The dataset path as opened.
+    pub path: PathBuf,
+    /// The predictions opened with it.
+    pub predictions: Option<PathBuf>,
+}
+
+/// How many recent datasets the welcome screen lists.
+const MAX_RECENT: usize = 10;
+/// Storage key of the recent list.
+const RECENT_KEY: &str = "recent_datasets";
+
 /// The spotcheck app.
 pub struct App {
     screen: Screen,
     cache: TextureCache,
     pool: Option<DecodePool>,
+    recent: Vec<RecentDataset>,
+    /// What is loading, to remember it once it has loaded.
+    opening: Option<RecentDataset>,
+    /// The recent list changed and is not saved yet.
+    recent_unsaved: bool,
 }
 
 impl Default for App {
@@ -70,13 +90,39 @@ impl Default for App {
             screen: Screen::Welcome,
             cache: TextureCache::new(TEXTURE_BUDGET_BYTES),
             pool: None,
+            recent: Vec::new(),
+            opening: None,
+            recent_unsaved: false,
         }
     }
 }
 
 impl App {
+    /// The app with its recent datasets read back from eframe's storage.
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        let recent = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Vec<RecentDataset>>(s, RECENT_KEY))
+            .unwrap_or_default();
+        Self {
+            recent,
+            ..Self::default()
+        }
+    }
+
+    /// Datasets opened before, newest first.
+    pub fn recent(&self) -> &[RecentDataset] {
+        &self.recent
+    }
+
     /// Starts loading `path` (and `predictions`) on a worker thread.
     pub fn open(&mut self, path: PathBuf, predictions: Option<PathBuf>, ctx: egui::Context) {
+        // Absolute, so the recent list works from any working folder.
+        let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        self.opening = Some(RecentDataset {
+            path: absolute(&path),
+            predictions: predictions.as_ref().map(absolute),
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         let control = LoadControl::default();
         let worker_control = control.clone();
@@ -107,7 +153,12 @@ impl App {
                 ctx.request_repaint();
             });
         self.screen = match spawned {
-            Ok(_) => Screen::Loading { path, control, rx },
+            Ok(_) => Screen::Loading {
+                path,
+                control,
+                rx,
+                started: Instant::now(),
+            },
             Err(e) => Screen::Failed {
                 path,
                 message: format!("could not start loading: {e}"),
@@ -132,8 +183,12 @@ impl App {
     }
 
     fn poll(&mut self, ctx: &egui::Context) {
-        if let Screen::Loading { rx, path, .. } = &self.screen {
+        if let Screen::Loading {
+            rx, path, started, ..
+        } = &self.screen
+        {
             let path = path.clone();
+            let started = *started;
             match rx.try_recv() {
                 Ok(Ok(loaded)) => {
                     self.cache.clear();
@@ -148,7 +203,14 @@ impl App {
                     } else if let Some(pool) = &self.pool {
                         pool.next_epoch();
                     }
+                    if let Some(opened) = self.opening.take() {
+                        self.recent.retain(|r| r != &opened);
+                        self.recent.insert(0, opened);
+                        self.recent.truncate(MAX_RECENT);
+                        self.recent_unsaved = true;
+                    }
                     self.screen = Screen::Browsing(Box::new(Browse::new(Box::new(loaded))));
+                    load::timing("grid ready (since open)", started);
                 }
                 Ok(Err(message)) => self.screen = Screen::Failed { path, message },
                 Err(TryRecvError::Empty) => {}
@@ -178,6 +240,7 @@ impl App {
         let ctx = ui.ctx().clone();
         self.poll(&ctx);
         let mut open_request = None;
+        let mut reopen: Option<RecentDataset> = None;
         for file in ctx.input(|i| i.raw.dropped_files.clone()) {
             let path = file.path();
             if !path.as_os_str().is_empty() {
@@ -214,12 +277,16 @@ impl App {
                 browse_ui(ui, browse, &mut self.cache, pool);
             }
             (screen, _) => {
-                egui::CentralPanel::default().show(ui, |ui| other_screen_ui(ui, screen));
+                egui::CentralPanel::default().show(ui, |ui| {
+                    other_screen_ui(ui, screen, &self.recent, &mut reopen)
+                });
             }
         }
         self.cache.end_frame();
         if let Some(path) = open_request {
             self.open(path, None, ctx);
+        } else if let Some(r) = reopen {
+            self.open(r.path, r.predictions, ctx);
         }
     }
 
@@ -355,16 +422,36 @@ fn warnings_ui(ui: &mut egui::Ui, browse: &mut Browse) {
     });
 }
 
-fn other_screen_ui(ui: &mut egui::Ui, screen: &mut Screen) {
+fn other_screen_ui(
+    ui: &mut egui::Ui,
+    screen: &mut Screen,
+    recent: &[RecentDataset],
+    open_request: &mut Option<RecentDataset>,
+) {
     match screen {
         Screen::Welcome => {
             ui.vertical_centered(|ui| {
-                ui.add_space(ui.available_height() * 0.3);
+                ui.add_space(ui.available_height() * 0.2);
                 ui.heading("Open a dataset to spot-check it");
+                ui.label("A class-folder tree, a CSV/JSONL manifest, or a folder with metadata.csv");
                 ui.label(
-                    "A class-folder tree, a CSV/JSONL manifest, or a folder with metadata.csv",
+                    "Use Open folder… or Open manifest… above, or drop a folder or file on the window",
                 );
-                ui.label("Use the buttons above, or drop a folder or file on the window");
+                if !recent.is_empty() {
+                    ui.add_space(24.0);
+                    ui.strong("Recent datasets");
+                    for r in recent {
+                        let text = match &r.predictions {
+                            Some(p) => {
+                                format!("{}  (predictions {})", r.path.display(), p.display())
+                            }
+                            None => r.path.display().to_string(),
+                        };
+                        if ui.link(text).clicked() {
+                            *open_request = Some(r.clone());
+                        }
+                    }
+                }
             });
         }
         Screen::Loading { path, control, .. } => {
@@ -402,7 +489,19 @@ fn other_screen_ui(ui: &mut egui::Ui, screen: &mut Screen) {
 }
 
 impl eframe::App for App {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.show(ui);
+        // Saved as soon as a dataset has opened, not only at exit (a killed app keeps its list).
+        if self.recent_unsaved
+            && let Some(storage) = frame.storage_mut()
+        {
+            eframe::set_value(storage, RECENT_KEY, &self.recent);
+            storage.flush();
+            self.recent_unsaved = false;
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, RECENT_KEY, &self.recent);
     }
 }

@@ -136,7 +136,6 @@ fn details_ui(
     ui.heading(name);
     ui.label(file);
     let path = dataset.disk_path(i);
-    let file_size = std::fs::metadata(&path).map(|m| m.len()).ok();
     egui::Grid::new("inspector_facts")
         .num_columns(2)
         .striped(true)
@@ -158,11 +157,8 @@ fn details_ui(
             if let Some(split) = dataset.split(i).and_then(|s| dataset.splits().get(s)) {
                 row("Split", split.clone());
             }
-            row(
-                "File size",
-                file_size.map_or_else(|| "file not found".into(), human_bytes),
-            );
             if let Some(info) = info {
+                row("File size", human_bytes(info.file_bytes));
                 row("Format", info.format.to_string());
                 row(
                     "Stored pixels",

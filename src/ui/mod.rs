@@ -9,7 +9,7 @@ mod texture_cache;
 
 use std::path::PathBuf;
 
-pub use app::{App, Loaded};
+pub use app::{App, Loaded, RecentDataset};
 pub use browse::{Browse, Tab};
 
 /// Opens the app window, optionally loading a dataset (and predictions) straight away.
@@ -25,7 +25,7 @@ pub fn run(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> Result<(),
         "spotcheck",
         options,
         Box::new(move |cc| {
-            let mut app = App::default();
+            let mut app = App::new(cc);
             if let Some(path) = dataset {
                 app.open(path, predictions, cc.egui_ctx.clone());
             }

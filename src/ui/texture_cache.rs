@@ -47,6 +47,8 @@ pub struct ThumbnailInfo {
     pub orientation_note: Option<String>,
     /// Format by content.
     pub format: &'static str,
+    /// File size in bytes.
+    pub file_bytes: u64,
 }
 
 struct Slot {
@@ -181,6 +183,7 @@ fn upload(ctx: &egui::Context, key: TextureKey, thumb: &Thumbnail) -> TextureEnt
             orientation: thumb.orientation,
             orientation_note: thumb.orientation_note.clone(),
             format: thumb.format,
+            file_bytes: thumb.file_bytes,
         },
     }
 }
