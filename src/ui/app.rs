@@ -264,6 +264,19 @@ impl App {
                     open_request = Some(file);
                 }
                 if let Screen::Browsing(browse) = &mut self.screen {
+                    if ui
+                        .button("Open predictions…")
+                        .on_hover_text("Reload this dataset with a predictions file (prob_, logit_ or prediction columns)")
+                        .clicked()
+                        && let Some(file) = rfd::FileDialog::new()
+                            .add_filter("Predictions", &["csv", "jsonl"])
+                            .pick_file()
+                    {
+                        reopen = Some(RecentDataset {
+                            path: browse.loaded.path.clone(),
+                            predictions: Some(file),
+                        });
+                    }
                     ui.separator();
                     ui.selectable_value(&mut browse.tab, Tab::Samples, "Samples");
                     ui.selectable_value(&mut browse.tab, Tab::Summary, "Summary");

@@ -8,7 +8,7 @@ use crate::core::columns::NONE;
 use crate::core::decode_pool::{DecodePool, DecodeRequest};
 
 use super::browse::Browse;
-use super::texture_cache::{TextureCache, TextureEntry, TextureKey};
+use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
 
 /// Space under a tile's picture for its two lines of text.
 const CAPTION_HEIGHT: f32 = 36.0;
@@ -144,12 +144,7 @@ fn tile_ui(
             let scale = (tile - 4.0) / w.max(h).max(1.0);
             let shown =
                 egui::Rect::from_center_size(picture.center(), egui::vec2(w * scale, h * scale));
-            painter.image(
-                texture.id(),
-                shown,
-                egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-                egui::Color32::WHITE,
-            );
+            paint_texture(&painter, texture, shown);
         }
         Some(TextureEntry::Failed(why)) => {
             let text = format!("Cannot show:\n{why}");

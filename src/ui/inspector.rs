@@ -8,7 +8,7 @@ use crate::core::columns::NONE;
 use crate::core::decode_pool::{DecodePool, DecodeRequest};
 
 use super::browse::Browse;
-use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo};
+use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo, paint_texture};
 
 /// Longest side the inspector decodes at (zooming past it magnifies pixels).
 const INSPECT_SIZE: u32 = 2048;
@@ -305,12 +305,7 @@ fn image_view_ui(ui: &mut egui::Ui, entry: Option<&TextureEntry>, state: &mut In
                 rect.center() + state.pan,
                 egui::vec2(w * zoom, h * zoom),
             );
-            painter.image(
-                texture.id(),
-                shown,
-                egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-                egui::Color32::WHITE,
-            );
+            paint_texture(&painter, texture, shown);
         }
         Some(TextureEntry::Failed(why)) => {
             painter.text(

@@ -165,6 +165,16 @@ impl TextureCache {
     }
 }
 
+/// Paints the whole of `texture` into `rect`.
+pub fn paint_texture(painter: &egui::Painter, texture: &egui::TextureHandle, rect: egui::Rect) {
+    painter.image(
+        texture.id(),
+        rect,
+        egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+        egui::Color32::WHITE,
+    );
+}
+
 fn upload(ctx: &egui::Context, key: TextureKey, thumb: &Thumbnail) -> TextureEntry {
     let image = egui::ColorImage::from_rgba_unmultiplied(
         [thumb.width as usize, thumb.height as usize],
