@@ -28,17 +28,21 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(6);
 pub struct Loaded {
     /// What was opened.
     pub path: PathBuf,
-    /// The dataset.
-    pub dataset: Dataset,
+    /// The dataset (shared with the thread that computes the report).
+    pub dataset: Arc<Dataset>,
     /// Its predictions, when a file was given.
-    pub predictions: Option<Predictions>,
+    pub predictions: Option<Arc<Predictions>>,
     /// What the load found that did not stop it.
     pub warnings: Warnings,
-    /// The numbers `stats` prints.
-    pub report: StatsReport,
+    /// The numbers `stats` prints; `None` while they are computed, after the grid has shown.
+    pub report: Option<StatsReport>,
 }
 
-type LoadResult = Result<Loaded, String>;
+/// What the loader thread sends: the dataset first (the grid can show), then its report.
+enum LoadMessage {
+    Loaded(Result<Loaded, String>),
+    Report(StatsReport),
+}
 
 /// What the window shows.
 #[derive(Default)]
@@ -48,7 +52,7 @@ enum Screen {
     Loading {
         path: PathBuf,
         control: LoadControl,
-        rx: Receiver<LoadResult>,
+        rx: Receiver<LoadMessage>,
         started: Instant,
     },
     Browsing(Box<Browse>),
@@ -82,6 +86,8 @@ pub struct App {
     opening: Option<RecentDataset>,
     /// The recent list changed and is not saved yet.
     recent_unsaved: bool,
+    /// Where the open dataset's report arrives from.
+    report_rx: Option<Receiver<LoadMessage>>,
 }
 
 impl Default for App {
@@ -93,6 +99,7 @@ impl Default for App {
             recent: Vec::new(),
             opening: None,
             recent_unsaved: false,
+            report_rx: None,
         }
     }
 }
@@ -123,6 +130,7 @@ impl App {
             path: absolute(&path),
             predictions: predictions.as_ref().map(absolute),
         });
+        self.report_rx = None;
         let (tx, rx) = std::sync::mpsc::channel();
         let control = LoadControl::default();
         let worker_control = control.clone();
@@ -136,20 +144,28 @@ impl App {
                     predictions.as_deref(),
                     Some(&worker_control),
                     &mut warnings,
-                )
-                .map(|(dataset, predictions)| {
-                    let report =
-                        StatsReport::build(&dataset, predictions.as_ref(), None, DEFAULT_BINS);
-                    Loaded {
-                        path: worker_path,
-                        dataset,
-                        predictions,
-                        warnings,
-                        report,
+                );
+                let (dataset, predictions) = match result {
+                    Ok((d, p)) => (Arc::new(d), p.map(Arc::new)),
+                    Err(e) => {
+                        tx.send(LoadMessage::Loaded(Err(e.to_string()))).ok();
+                        ctx.request_repaint();
+                        return;
                     }
-                })
-                .map_err(|e| e.to_string());
-                tx.send(result).ok();
+                };
+                let loaded = Loaded {
+                    path: worker_path,
+                    dataset: Arc::clone(&dataset),
+                    predictions: predictions.clone(),
+                    warnings,
+                    report: None,
+                };
+                tx.send(LoadMessage::Loaded(Ok(loaded))).ok();
+                ctx.request_repaint();
+                // The summary's numbers (the temperature fit is the slow part) come after the grid.
+                let report =
+                    StatsReport::build(&dataset, predictions.as_deref(), None, DEFAULT_BINS);
+                tx.send(LoadMessage::Report(report)).ok();
                 ctx.request_repaint();
             });
         self.screen = match spawned {
@@ -190,7 +206,7 @@ impl App {
             let path = path.clone();
             let started = *started;
             match rx.try_recv() {
-                Ok(Ok(loaded)) => {
+                Ok(LoadMessage::Loaded(Ok(loaded))) => {
                     self.cache.clear();
                     if self.pool.is_none() {
                         let ctx = ctx.clone();
@@ -209,10 +225,16 @@ impl App {
                         self.recent.truncate(MAX_RECENT);
                         self.recent_unsaved = true;
                     }
+                    if let Screen::Loading { rx, .. } = std::mem::take(&mut self.screen) {
+                        self.report_rx = Some(rx);
+                    }
                     self.screen = Screen::Browsing(Box::new(Browse::new(Box::new(loaded))));
                     load::timing("grid ready (since open)", started);
                 }
-                Ok(Err(message)) => self.screen = Screen::Failed { path, message },
+                Ok(LoadMessage::Loaded(Err(message))) => {
+                    self.screen = Screen::Failed { path, message }
+                }
+                Ok(LoadMessage::Report(_)) => {}
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
                     self.screen = Screen::Failed {
@@ -221,6 +243,12 @@ impl App {
                     };
                 }
             }
+        }
+        if let (Screen::Browsing(browse), Some(rx)) = (&mut self.screen, &self.report_rx)
+            && let Ok(LoadMessage::Report(report)) = rx.try_recv()
+        {
+            browse.loaded.report = Some(report);
+            self.report_rx = None;
         }
         // Upload finished decodes, for a few milliseconds at most; the rest wait for the next frame.
         if let Some(pool) = &self.pool {
@@ -487,7 +515,8 @@ fn other_screen_ui(
                     control.cancel();
                 }
             });
-            ui.request_repaint_after(Duration::from_millis(100));
+            // Four updates a second: enough for a progress bar, and rendering takes little from the load.
+            ui.request_repaint_after(Duration::from_millis(250));
         }
         Screen::Failed { path, message } => {
             ui.vertical_centered(|ui| {

@@ -75,7 +75,7 @@ impl Browse {
         self.shown = shown_samples(
             &loaded.dataset,
             loaded.dataset.labels(),
-            loaded.predictions.as_ref(),
+            loaded.predictions.as_deref(),
             &self.filter,
             self.order,
         );

@@ -241,17 +241,10 @@ fn details_ui(
                     });
                 }
             }
-            None => match predictions.predicted(i) {
-                Some(p) => {
-                    ui.label(format!(
-                        "predicted {}",
-                        classes.get(p).map_or("?", String::as_str)
-                    ));
-                }
-                None => {
-                    ui.label("no prediction for this sample");
-                }
-            },
+            None if predictions.predicted(i).is_none() => {
+                ui.label("No prediction for this sample");
+            }
+            None => {}
         }
     }
 }

@@ -8,7 +8,13 @@ use super::app::Loaded;
 /// Draws the summary of a loaded dataset.
 pub fn summary_ui(ui: &mut egui::Ui, loaded: &Loaded) {
     let ds = &loaded.dataset;
-    let report = &loaded.report;
+    let Some(report) = &loaded.report else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Computing metrics and calibration…");
+        });
+        return;
+    };
     ui.heading(loaded.path.display().to_string());
     let splits = if ds.splits().is_empty() {
         "no splits".to_string()
