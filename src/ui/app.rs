@@ -88,6 +88,8 @@ pub struct App {
     recent_unsaved: bool,
     /// Where the open dataset's report arrives from.
     report_rx: Option<Receiver<LoadMessage>>,
+    /// The scripted scroll, when `SPOTCHECK_SCROLL_BENCH` is set.
+    scroll_bench: Option<super::scroll_bench::ScrollBench>,
 }
 
 impl Default for App {
@@ -100,6 +102,7 @@ impl Default for App {
             opening: None,
             recent_unsaved: false,
             report_rx: None,
+            scroll_bench: None,
         }
     }
 }
@@ -113,6 +116,7 @@ impl App {
             .unwrap_or_default();
         Self {
             recent,
+            scroll_bench: super::scroll_bench::ScrollBench::from_env(),
             ..Self::default()
         }
     }
@@ -210,7 +214,10 @@ impl App {
                     self.cache.clear();
                     if self.pool.is_none() {
                         let ctx = ctx.clone();
-                        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+                        // One core stays free for the UI thread (and the renderer), so scrolling stays smooth
+                        // while thumbnails stream.
+                        let workers = std::thread::available_parallelism()
+                            .map_or(1, |n| n.get().saturating_sub(1).max(1));
                         self.pool = Some(DecodePool::new(
                             workers,
                             256,
@@ -265,7 +272,19 @@ impl App {
 
     /// Draws the whole window (also the entry point for GUI tests).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        let frame_start = Instant::now();
         let ctx = ui.ctx().clone();
+        if let (Some(bench), Screen::Browsing(browse)) = (&mut self.scroll_bench, &mut self.screen)
+        {
+            if bench.finished() {
+                eprintln!("{}", bench.report());
+                self.scroll_bench = None;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            } else {
+                browse.forced_scroll = Some(bench.offset());
+                ctx.request_repaint();
+            }
+        }
         self.poll(&ctx);
         let mut open_request = None;
         let mut reopen: Option<RecentDataset> = None;
@@ -324,6 +343,9 @@ impl App {
             }
         }
         self.cache.end_frame();
+        if let (Some(bench), Screen::Browsing(_)) = (&mut self.scroll_bench, &self.screen) {
+            bench.record_ui(frame_start.elapsed());
+        }
         if let Some(path) = open_request {
             self.open(path, None, ctx);
         } else if let Some(r) = reopen {

@@ -44,6 +44,8 @@ pub struct Browse {
     pub confidence_on: bool,
     /// Zoom, pan and the EXIF toggle of the inspector.
     pub inspector: super::inspector::InspectorState,
+    /// A scroll offset to force on the grid this frame (the scripted scroll bench).
+    pub forced_scroll: Option<f32>,
 }
 
 impl Browse {
@@ -63,6 +65,7 @@ impl Browse {
             confidence_range: (0.0, 1.0),
             confidence_on: false,
             inspector: Default::default(),
+            forced_scroll: None,
         };
         browse.refresh();
         browse

@@ -41,40 +41,42 @@ pub fn grid_ui(
     let mut clicked = None;
     let loaded = &browse.loaded;
     let shown = &browse.shown;
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show_rows(ui, tile + CAPTION_HEIGHT, rows, |ui, row_range| {
-            // Ask for the visible rows first, then the prefetch margin.
-            let ahead = row_range.end..(row_range.end + PREFETCH_ROWS).min(rows);
-            let behind = row_range.start.saturating_sub(PREFETCH_ROWS)..row_range.start;
-            for row in row_range.clone().chain(ahead).chain(behind) {
-                for pos in row * cols..((row + 1) * cols).min(shown.len()) {
-                    if let Some(&sample) = shown.get(pos) {
-                        request(
-                            cache,
-                            pool,
-                            loaded.dataset.disk_path(sample as usize),
-                            sample,
-                            size,
-                        );
-                    }
+    let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
+    if let Some(offset) = browse.forced_scroll.take() {
+        area = area.vertical_scroll_offset(offset);
+    }
+    area.show_rows(ui, tile + CAPTION_HEIGHT, rows, |ui, row_range| {
+        // Ask for the visible rows first, then the prefetch margin.
+        let ahead = row_range.end..(row_range.end + PREFETCH_ROWS).min(rows);
+        let behind = row_range.start.saturating_sub(PREFETCH_ROWS)..row_range.start;
+        for row in row_range.clone().chain(ahead).chain(behind) {
+            for pos in row * cols..((row + 1) * cols).min(shown.len()) {
+                if let Some(&sample) = shown.get(pos) {
+                    request(
+                        cache,
+                        pool,
+                        loaded.dataset.disk_path(sample as usize),
+                        sample,
+                        size,
+                    );
                 }
             }
-            for row in row_range {
-                ui.horizontal(|ui| {
-                    ui.spacing_mut().item_spacing.x = GAP;
-                    for pos in row * cols..((row + 1) * cols).min(shown.len()) {
-                        let Some(&sample) = shown.get(pos) else {
-                            continue;
-                        };
-                        let selected = browse.selected == Some(pos);
-                        if tile_ui(ui, loaded, cache, sample, size, tile, selected).clicked() {
-                            clicked = Some(pos);
-                        }
+        }
+        for row in row_range {
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = GAP;
+                for pos in row * cols..((row + 1) * cols).min(shown.len()) {
+                    let Some(&sample) = shown.get(pos) else {
+                        continue;
+                    };
+                    let selected = browse.selected == Some(pos);
+                    if tile_ui(ui, loaded, cache, sample, size, tile, selected).clicked() {
+                        clicked = Some(pos);
                     }
-                });
-            }
-        });
+                }
+            });
+        }
+    });
     clicked
 }
 

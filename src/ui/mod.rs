@@ -4,6 +4,7 @@ mod app;
 mod browse;
 mod grid;
 mod inspector;
+mod scroll_bench;
 mod summary;
 mod texture_cache;
 
