@@ -11,7 +11,7 @@ use clap::Args;
 use crate::core::check::{CheckOptions, CheckReport, check_dataset};
 use crate::core::dataset::Dataset;
 use crate::core::load;
-use crate::core::media::{DEFAULT_MAX_PIXELS, ProblemKind};
+use crate::core::media::ProblemKind;
 use crate::core::warnings::Warnings;
 
 /// Arguments of `spotcheck check`.
@@ -22,9 +22,8 @@ pub struct CheckArgs {
     /// Print the contract's JSON document instead of a report.
     #[arg(long)]
     json: bool,
-    /// Refuse images larger than this many megapixels, from their header (decompression bombs).
-    #[arg(long, value_name = "MPX", default_value_t = DEFAULT_MAX_PIXELS / 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    max_megapixels: u64,
+    #[command(flatten)]
+    limit: super::PixelLimitArgs,
 }
 
 /// Runs `check`. Problems found are the report, not a failure: the exit status is 0.
@@ -33,7 +32,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let dataset = load::open_dataset(&args.dataset, None, &mut warnings)?;
     super::print_warnings(&warnings);
     let options = CheckOptions {
-        max_pixels: args.max_megapixels.saturating_mul(1_000_000),
+        max_pixels: args.limit.max_pixels(),
     };
     let started = std::time::Instant::now();
     let report = super::progress::with_progress(dataset.len() as u64, "checking", |done| {

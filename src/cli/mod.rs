@@ -38,6 +38,21 @@ enum Command {
     Thumbs(thumbs::ThumbsArgs),
 }
 
+/// The pixel limit shared by the commands that decode images.
+#[derive(Debug, clap::Args)]
+pub struct PixelLimitArgs {
+    /// Refuse images larger than this many megapixels, from their header (decompression bombs).
+    #[arg(long, value_name = "MPX", default_value_t = crate::core::media::DEFAULT_MAX_PIXELS / 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_megapixels: u64,
+}
+
+impl PixelLimitArgs {
+    /// The limit in pixels.
+    pub fn max_pixels(&self) -> u64 {
+        self.max_megapixels.saturating_mul(1_000_000)
+    }
+}
+
 /// Exit status for unreadable input or bad usage (the contract's "2").
 pub const EXIT_BAD_INPUT: u8 = 2;
 

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::core::load;
-use crate::core::media::DEFAULT_MAX_PIXELS;
 use crate::core::thumbs::{ThumbsOptions, write_thumbnails};
 use crate::core::warnings::Warnings;
 
@@ -22,9 +21,8 @@ pub struct ThumbsArgs {
     /// Longest side of a thumbnail in pixels (smaller images are not enlarged).
     #[arg(long, value_name = "PX", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=16384))]
     size: u32,
-    /// Refuse images larger than this many megapixels, from their header (decompression bombs).
-    #[arg(long, value_name = "MPX", default_value_t = DEFAULT_MAX_PIXELS / 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    max_megapixels: u64,
+    #[command(flatten)]
+    limit: super::PixelLimitArgs,
 }
 
 /// Runs `thumbs`.
@@ -40,7 +38,7 @@ pub fn run(args: ThumbsArgs) -> anyhow::Result<ExitCode> {
     })?;
     let options = ThumbsOptions {
         size: args.size,
-        max_pixels: args.max_megapixels.saturating_mul(1_000_000),
+        max_pixels: args.limit.max_pixels(),
     };
     let started = std::time::Instant::now();
     let summary = super::progress::with_progress(dataset.len() as u64, "thumbnails", |done| {

@@ -232,13 +232,7 @@ fn check_file(path: &Path, name: &str, options: &CheckOptions) -> SampleFinding 
         }
     };
     if len == 0 {
-        fail(
-            &mut finding,
-            MediaError {
-                kind: ProblemKind::Empty,
-                detail: "0 bytes".into(),
-            },
-        );
+        fail(&mut finding, MediaError::empty());
         return finding;
     }
     let ext = Path::new(name).extension().and_then(|e| e.to_str());
@@ -255,14 +249,7 @@ fn check_file(path: &Path, name: &str, options: &CheckOptions) -> SampleFinding 
                     fail(&mut finding, e);
                 }
             }
-            _ => fail(
-                &mut finding,
-                MediaError::unsupported(format!(
-                    "the file is {} MiB, over the {} MiB limit for one image",
-                    len >> 20,
-                    MAX_IN_MEMORY_BYTES >> 20
-                )),
-            ),
+            _ => fail(&mut finding, MediaError::too_large(len)),
         }
         return finding;
     }

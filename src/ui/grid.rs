@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use crate::core::columns::NONE;
-use crate::core::decode_pool::{DecodePool, DecodeRequest};
+use crate::core::decode_pool::DecodePool;
 
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
@@ -52,12 +52,14 @@ pub fn grid_ui(
         for row in row_range.clone().chain(ahead).chain(behind) {
             for pos in row * cols..((row + 1) * cols).min(shown.len()) {
                 if let Some(&sample) = shown.get(pos) {
-                    request(
-                        cache,
+                    cache.request(
                         pool,
-                        loaded.dataset.disk_path(sample as usize),
-                        sample,
-                        size,
+                        TextureKey {
+                            sample,
+                            size,
+                            upright: true,
+                        },
+                        || loaded.dataset.disk_path(sample as usize),
                     );
                 }
             }
@@ -78,31 +80,6 @@ pub fn grid_ui(
         }
     });
     clicked
-}
-
-fn request(
-    cache: &mut TextureCache,
-    pool: &DecodePool,
-    path: std::path::PathBuf,
-    sample: u32,
-    size: u32,
-) {
-    let key = TextureKey {
-        sample,
-        size,
-        upright: true,
-    };
-    if cache.get(key).is_none()
-        && pool.request(DecodeRequest {
-            sample,
-            path,
-            size,
-            upright: true,
-            epoch: pool.epoch(),
-        })
-    {
-        cache.mark_pending(key);
-    }
 }
 
 fn tile_ui(

@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use crate::core::columns::NONE;
-use crate::core::decode_pool::{DecodePool, DecodeRequest};
+use crate::core::decode_pool::DecodePool;
 
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo, paint_texture};
@@ -49,17 +49,7 @@ pub fn inspector_ui(
         size: INSPECT_SIZE,
         upright: !state.as_stored,
     };
-    if cache.get(key).is_none()
-        && pool.request(DecodeRequest {
-            sample,
-            path: browse.loaded.dataset.disk_path(i),
-            size: INSPECT_SIZE,
-            upright: !state.as_stored,
-            epoch: pool.epoch(),
-        })
-    {
-        cache.mark_pending(key);
-    }
+    cache.request(pool, key, || browse.loaded.dataset.disk_path(i));
 
     ui.input_mut(|input| {
         if input.consume_key(egui::Modifiers::NONE, egui::Key::Escape) {

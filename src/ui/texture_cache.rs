@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use eframe::egui;
 
-use crate::core::decode_pool::{DecodeResult, Thumbnail};
+use crate::core::decode_pool::{DecodePool, DecodeRequest, DecodeResult, Thumbnail};
 
 /// Which picture of a sample: its index, the decode size, upright or as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,8 +90,30 @@ impl TextureCache {
         })
     }
 
+    /// Asks `pool` for `key` unless it is cached or already asked for; `path` is only called then.
+    pub fn request(
+        &mut self,
+        pool: &DecodePool,
+        key: TextureKey,
+        path: impl FnOnce() -> std::path::PathBuf,
+    ) {
+        if self.get(key).is_some() {
+            return;
+        }
+        let asked = pool.request(DecodeRequest {
+            sample: key.sample,
+            path: path(),
+            size: key.size,
+            upright: key.upright,
+            epoch: pool.epoch(),
+        });
+        if asked {
+            self.mark_pending(key);
+        }
+    }
+
     /// Records that `key` was requested.
-    pub fn mark_pending(&mut self, key: TextureKey) {
+    fn mark_pending(&mut self, key: TextureKey) {
         self.slots.insert(
             key,
             Slot {

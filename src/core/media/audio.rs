@@ -10,7 +10,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
-use super::{MediaError, ProblemKind};
+use super::MediaError;
 
 /// What a person wants to know about a clip before listening to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,10 +30,7 @@ pub struct AudioInfo {
 pub fn probe_audio_file(path: &Path, decode_all: bool) -> Result<AudioInfo, MediaError> {
     let file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(MediaError {
-            kind: ProblemKind::Empty,
-            detail: "0 bytes".into(),
-        });
+        return Err(MediaError::empty());
     }
     let ext = path.extension().and_then(|e| e.to_str());
     probe_audio(Box::new(file), ext, decode_all)

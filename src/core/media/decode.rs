@@ -82,10 +82,7 @@ pub fn decode_image(
     options: &DecodeOptions,
 ) -> Result<DecodedImage, MediaError> {
     if bytes.is_empty() {
-        return Err(MediaError {
-            kind: super::ProblemKind::Empty,
-            detail: "0 bytes".into(),
-        });
+        return Err(MediaError::empty());
     }
     let format = image::guess_format(bytes).map_err(|_| not_an_image(bytes, ext))?;
     let name = format_name(format);

@@ -83,6 +83,23 @@ impl MediaError {
         }
     }
 
+    /// A file with zero bytes.
+    pub fn empty() -> Self {
+        Self {
+            kind: ProblemKind::Empty,
+            detail: "0 bytes".into(),
+        }
+    }
+
+    /// A file too large to read into memory whole.
+    pub fn too_large(len: u64) -> Self {
+        Self::unsupported(format!(
+            "the file is {} MiB, over the {} MiB limit for one image",
+            len >> 20,
+            MAX_IN_MEMORY_BYTES >> 20
+        ))
+    }
+
     /// The error for a failed open or read of `path`.
     pub fn from_io(err: &std::io::Error) -> Self {
         match err.kind() {
@@ -127,17 +144,10 @@ pub fn read_media_file(path: &Path) -> Result<Vec<u8>, MediaError> {
         .map_err(|e| MediaError::from_io(&e))?
         .len();
     if len == 0 {
-        return Err(MediaError {
-            kind: ProblemKind::Empty,
-            detail: "0 bytes".into(),
-        });
+        return Err(MediaError::empty());
     }
     if len > MAX_IN_MEMORY_BYTES {
-        return Err(MediaError::unsupported(format!(
-            "the file is {} MiB, over the {} MiB limit for one image",
-            len >> 20,
-            MAX_IN_MEMORY_BYTES >> 20
-        )));
+        return Err(MediaError::too_large(len));
     }
     std::fs::read(path).map_err(|e| MediaError::from_io(&e))
 }
