@@ -197,3 +197,103 @@ fn a_folder_that_is_not_a_dataset_says_so() {
     wait_for(&mut h, "Could not open");
     h.get_by_label("Open folder…");
 }
+
+/// Copies the demo's images into a temporary folder the test can change.
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(demo()) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(demo()).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_predictions_file_of_another_dataset_says_so_and_the_grid_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.csv");
+    std::fs::write(
+        &other,
+        "file_name,prob_cat,prob_dog\ncats/1.jpg,0.9,0.1\ndogs/2.jpg,0.2,0.8\n",
+    )
+    .unwrap();
+    let mut h = harness();
+    let ctx = h.ctx.clone();
+    h.state_mut().open(demo(), Some(other), ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h.get_by_label_contains("is this the predictions file of another dataset?");
+    h.get_by_label("landscape_orientation0.jpg");
+}
+
+#[test]
+fn a_file_deleted_while_the_app_runs_shows_why_and_the_app_goes_on() {
+    let data = demo_copy();
+    let mut h = harness();
+    let ctx = h.ctx.clone();
+    h.state_mut().open(data.path().to_path_buf(), None, ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    std::fs::remove_file(
+        data.path()
+            .join("train/landscape/landscape_orientation3.jpg"),
+    )
+    .unwrap();
+    h.get_by_label("landscape_orientation3.jpg").click();
+    h.run_steps(2);
+    wait_for(&mut h, "Cannot show this file: no such file");
+    h.get_by_label("Back to grid").click();
+    h.run_steps(2);
+    h.get_by_label("landscape_orientation1.jpg").click();
+    h.run_steps(2);
+    wait_for(&mut h, "1 (upright as stored)");
+}
+
+#[test]
+fn thumbnails_are_kept_on_disk_for_the_next_opening() {
+    let cache = tempfile::tempdir().unwrap();
+    let open = |cache: &std::path::Path| {
+        let app = App::default().with_thumbnail_store(Some(cache.to_path_buf()));
+        let mut h = Harness::builder()
+            .with_size(eframe::egui::vec2(1400.0, 900.0))
+            .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+        let ctx = h.ctx.clone();
+        h.state_mut().open(demo(), None, ctx);
+        wait_for(&mut h, "42 of 42 shown");
+        h.get_by_label_contains("disk cache on");
+        // Every tile on screen gets its picture.
+        let start = Instant::now();
+        while h.state().browse().unwrap().visible_pending > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "tiles never came"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            h.run_steps(1);
+        }
+    };
+    open(cache.path());
+    let db = cache.path().join("thumbnails.sqlite3");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let rows = || -> i64 {
+        // The writer commits in batches; give it a moment.
+        let start = Instant::now();
+        loop {
+            let n: i64 = conn
+                .query_row("SELECT count(*) FROM thumbnails", [], |r| r.get(0))
+                .unwrap();
+            if n > 0 || start.elapsed() > Duration::from_secs(10) {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let kept = rows();
+    assert!(kept >= 10, "{kept} thumbnails kept");
+    open(cache.path());
+    assert_eq!(rows(), kept, "the second opening decodes nothing new");
+}

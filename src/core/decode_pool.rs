@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::core::media::{
     DEFAULT_MAX_PIXELS, DecodeOptions, MediaError, decode_image, read_media_file, resize_to_fit,
 };
+use crate::core::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
 
 /// What to decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +88,27 @@ pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbn
     })
 }
 
+/// `decode_request` through the on-disk cache: a hit skips the decode; a miss is decoded and kept.
+fn cached_decode(
+    request: &DecodeRequest,
+    store: Option<&ThumbnailStore>,
+    reader: Option<&StoreReader>,
+) -> Result<Thumbnail, MediaError> {
+    let (Some(store), Some(reader)) = (store, reader) else {
+        return decode_request(request, DEFAULT_MAX_PIXELS);
+    };
+    let key = match StoreKey::for_file(&request.path, request.size, request.upright) {
+        Ok(key) => key,
+        Err(e) => return Err(MediaError::from_io(&e)),
+    };
+    if let Some(hit) = reader.get(&key) {
+        return Ok(hit);
+    }
+    let thumb = decode_request(request, DEFAULT_MAX_PIXELS)?;
+    store.put(&key, &thumb);
+    Ok(thumb)
+}
+
 /// The pool. Dropping it stops the workers once they finish the file in hand.
 pub struct DecodePool {
     requests: Option<SyncSender<DecodeRequest>>,
@@ -96,8 +118,14 @@ pub struct DecodePool {
 }
 
 impl DecodePool {
-    /// Starts `workers` threads (at least one) with room for `queue` waiting requests.
-    pub fn new(workers: usize, queue: usize, waker: Arc<dyn Fn() + Send + Sync>) -> Self {
+    /// Starts `workers` threads (at least one) with room for `queue` waiting requests. With a
+    /// `store`, tiles are read from it when the file is unchanged, and kept in it after a decode.
+    pub fn new(
+        workers: usize,
+        queue: usize,
+        store: Option<Arc<ThumbnailStore>>,
+        waker: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
         let (req_tx, req_rx) = std::sync::mpsc::sync_channel::<DecodeRequest>(queue.max(1));
         let (res_tx, res_rx) = std::sync::mpsc::channel();
         let req_rx = Arc::new(Mutex::new(req_rx));
@@ -108,9 +136,11 @@ impl DecodePool {
                 let res_tx = res_tx.clone();
                 let epoch = Arc::clone(&epoch);
                 let waker = Arc::clone(&waker);
+                let store = store.clone();
                 std::thread::Builder::new()
                     .name(format!("thumbnail-decoder-{k}"))
                     .spawn(move || {
+                        let reader = store.as_ref().and_then(|s| s.reader().ok());
                         loop {
                             let next = match req_rx.lock() {
                                 Ok(rx) => rx.recv(),
@@ -120,7 +150,7 @@ impl DecodePool {
                             if request.epoch < epoch.load(Ordering::Relaxed) {
                                 continue;
                             }
-                            let result = decode_request(&request, DEFAULT_MAX_PIXELS);
+                            let result = cached_decode(&request, store.as_deref(), reader.as_ref());
                             if res_tx.send(DecodeResult { request, result }).is_err() {
                                 return;
                             }
@@ -180,7 +210,7 @@ mod tests {
     #[test]
     fn results_come_back_and_old_epochs_are_skipped() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats");
-        let pool = DecodePool::new(1, 16, Arc::new(|| {}));
+        let pool = DecodePool::new(1, 16, None, Arc::new(|| {}));
         let request = |sample: u32, name: &str, epoch: u64| DecodeRequest {
             sample,
             path: dir.join(name),

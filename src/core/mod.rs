@@ -11,6 +11,7 @@ pub mod media;
 pub mod metrics;
 pub mod report;
 pub mod sample_files;
+pub mod thumb_store;
 pub mod thumbs;
 pub mod view;
 pub mod warnings;

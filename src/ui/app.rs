@@ -13,6 +13,7 @@ use crate::core::dataset::Dataset;
 use crate::core::decode_pool::DecodePool;
 use crate::core::load::{self, LoadControl, Predictions};
 use crate::core::report::{DEFAULT_BINS, StatsReport};
+use crate::core::thumb_store::{DEFAULT_BUDGET_BYTES, ThumbnailStore};
 use crate::core::warnings::Warnings;
 
 use super::browse::{Browse, Tab};
@@ -90,6 +91,8 @@ pub struct App {
     report_rx: Option<Receiver<LoadMessage>>,
     /// The scripted scroll, when `SPOTCHECK_SCROLL_BENCH` is set.
     scroll_bench: Option<super::scroll_bench::ScrollBench>,
+    /// The on-disk thumbnail cache, or why there is none.
+    store: Result<Arc<ThumbnailStore>, String>,
 }
 
 impl Default for App {
@@ -103,6 +106,7 @@ impl Default for App {
             recent_unsaved: false,
             report_rx: None,
             scroll_bench: None,
+            store: Err("off".into()),
         }
     }
 }
@@ -119,6 +123,20 @@ impl App {
             scroll_bench: super::scroll_bench::ScrollBench::from_env(),
             ..Self::default()
         }
+        .with_thumbnail_store(ThumbnailStore::default_dir())
+    }
+
+    /// Keeps grid thumbnails in `dir` across runs (`None`: decode every time). A cache that
+    /// cannot be opened is reported in the status bar and the app runs without it.
+    pub fn with_thumbnail_store(mut self, dir: Option<PathBuf>) -> Self {
+        self.store = match dir {
+            None => Err("off".into()),
+            Some(dir) => ThumbnailStore::open(&dir, DEFAULT_BUDGET_BYTES).map_err(|e| {
+                eprintln!("warning: {e}; thumbnails will be decoded every time");
+                format!("off ({e})")
+            }),
+        };
+        self
     }
 
     /// Datasets opened before, newest first.
@@ -221,6 +239,7 @@ impl App {
                         self.pool = Some(DecodePool::new(
                             workers,
                             256,
+                            self.store.as_ref().ok().cloned(),
                             Arc::new(move || ctx.request_repaint()),
                         ));
                     } else if let Some(pool) = &self.pool {
@@ -235,7 +254,9 @@ impl App {
                     if let Screen::Loading { rx, .. } = std::mem::take(&mut self.screen) {
                         self.report_rx = Some(rx);
                     }
-                    self.screen = Screen::Browsing(Box::new(Browse::new(Box::new(loaded))));
+                    let mut browse = Browse::new(Box::new(loaded));
+                    browse.opened_at = Some(started);
+                    self.screen = Screen::Browsing(Box::new(browse));
                     load::timing("grid ready (since open)", started);
                 }
                 Ok(LoadMessage::Loaded(Err(message))) => {
@@ -335,6 +356,13 @@ impl App {
         match (&mut self.screen, pool) {
             (Screen::Browsing(browse), Some(pool)) => {
                 browse_ui(ui, browse, &mut self.cache, pool);
+                if browse.visible_pending == 0
+                    && !browse.shown.is_empty()
+                    && !browse.inspecting
+                    && let Some(opened) = browse.opened_at.take()
+                {
+                    load::timing("first screen of thumbnails (since open)", opened);
+                }
             }
             (screen, _) => {
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -374,6 +402,13 @@ impl App {
                         "texture cache {:.1} MiB",
                         self.cache.bytes() as f64 / 1_048_576.0
                     ));
+                    ui.separator();
+                    match &self.store {
+                        Ok(store) => ui
+                            .label("disk cache on")
+                            .on_hover_text(store.path().display().to_string()),
+                        Err(why) => ui.label(format!("disk cache {why}")),
+                    };
                 }
                 _ => {
                     ui.label("No dataset open");

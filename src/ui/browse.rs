@@ -46,6 +46,10 @@ pub struct Browse {
     pub inspector: super::inspector::InspectorState,
     /// A scroll offset to force on the grid this frame (the scripted scroll bench).
     pub forced_scroll: Option<f32>,
+    /// Visible tiles still waiting for their thumbnail (set by the grid each frame).
+    pub visible_pending: usize,
+    /// When the open began, until the first screen of thumbnails is complete (for timing).
+    pub opened_at: Option<std::time::Instant>,
 }
 
 impl Browse {
@@ -66,6 +70,8 @@ impl Browse {
             confidence_on: false,
             inspector: Default::default(),
             forced_scroll: None,
+            visible_pending: 0,
+            opened_at: None,
         };
         browse.refresh();
         browse

@@ -39,6 +39,7 @@ pub fn grid_ui(
     let rows = browse.shown.len().div_ceil(cols);
     let size = decode_size(tile, ui.ctx().pixels_per_point());
     let mut clicked = None;
+    let mut pending = 0;
     let loaded = &browse.loaded;
     let shown = &browse.shown;
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
@@ -72,6 +73,14 @@ pub fn grid_ui(
                         continue;
                     };
                     let selected = browse.selected == Some(pos);
+                    let key = TextureKey {
+                        sample,
+                        size,
+                        upright: true,
+                    };
+                    if matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
+                        pending += 1;
+                    }
                     if tile_ui(ui, loaded, cache, sample, size, tile, selected).clicked() {
                         clicked = Some(pos);
                     }
@@ -79,6 +88,7 @@ pub fn grid_ui(
             });
         }
     });
+    browse.visible_pending = pending;
     clicked
 }
 

@@ -291,13 +291,15 @@ fn image_view_ui(ui: &mut egui::Ui, entry: Option<&TextureEntry>, state: &mut In
             paint_texture(&painter, texture, shown);
         }
         Some(TextureEntry::Failed(why)) => {
-            painter.text(
+            // A real label (not painted text), so it wraps and screen readers and tests see it.
+            let text = egui::RichText::new(format!("Cannot show this file: {why}"))
+                .size(16.0)
+                .color(ui.visuals().error_fg_color);
+            let area = egui::Rect::from_center_size(
                 rect.center(),
-                egui::Align2::CENTER_CENTER,
-                format!("Cannot show this file: {why}"),
-                egui::FontId::proportional(16.0),
-                ui.visuals().error_fg_color,
+                egui::vec2(rect.width().min(640.0), 80.0),
             );
+            ui.put(area, egui::Label::new(text).wrap());
         }
         Some(TextureEntry::Pending) | None => {
             painter.text(
