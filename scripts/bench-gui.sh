@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATASET=${1:-bench-data/images}
-SECONDS_=${SECONDS_SCROLL:-8}
+SECONDS_=${SECONDS_SCROLL:-15}
 RUNS=${RUNS:-3}
 cargo build --release --quiet
 FD=$(mktemp)

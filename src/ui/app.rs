@@ -589,6 +589,9 @@ fn other_screen_ui(
 
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(bench) = &mut self.scroll_bench {
+            bench.record_frame(frame.info().cpu_usage);
+        }
         self.show(ui);
         // Saved as soon as a dataset has opened, not only at exit (a killed app keeps its list).
         if self.recent_unsaved
