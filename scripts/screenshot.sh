@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Screenshots the app under a private Xvfb at 1600x1000 (see ../shared/notes/headless.md).
 #   scripts/screenshot.sh OUT.png [spotcheck args...]
-#   CLICK="x y" clicks there (window coordinates) before the shot; WAIT=seconds before it.
+#   CLICK="x y" clicks there (window coordinates) before the shot, CLICK="x y;x y" clicks in turn;
+#   WAIT=seconds before the first click.
 # Needs: apt-get install -y --no-install-recommends xvfb x11-utils imagemagick xdotool
 set -euo pipefail
 OUTPNG=$1; shift
@@ -19,8 +20,11 @@ WID=$(xdotool search --name "^$TITLE$" | head -1)
 # The window at the full 1600x1000 of the virtual screen.
 [ -n "$WID" ] && xdotool windowsize "$WID" 1600 1000 && sleep 1
 if [ -n "${CLICK:-}" ] && [ -n "$WID" ]; then
-  # shellcheck disable=SC2086
-  xdotool mousemove --window "$WID" $CLICK click 1; sleep "${AFTER_CLICK:-3}"
+  IFS=';' read -ra CLICKS <<<"$CLICK"
+  for at in "${CLICKS[@]}"; do
+    # shellcheck disable=SC2086
+    xdotool mousemove --window "$WID" $at click 1; sleep "${AFTER_CLICK:-3}"
+  done
 fi
 import -window "${WID:-root}" "$OUTPNG"
 kill "$APP_PID" 2>/dev/null; wait "$APP_PID" 2>/dev/null || true

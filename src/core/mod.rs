@@ -5,6 +5,7 @@ pub mod columns;
 pub mod dataset;
 pub mod decode_pool;
 pub mod error;
+pub mod evaluation;
 pub mod fast_math;
 pub mod load;
 pub mod media;

@@ -34,6 +34,19 @@ pub struct SampleFilter {
     pub confidence: Option<(f64, f64)>,
     /// Only paths containing this text (case-insensitive); empty keeps all.
     pub search: String,
+    /// Only the samples of one reliability-diagram bin (labelled, with probabilities).
+    pub probability_bin: Option<ProbabilityBin>,
+}
+
+/// One bin of a reliability diagram, as a filter: the samples a click on that bar stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbabilityBin {
+    /// `None`: the top-label confidence; `Some(k)`: the probability of class `k` (class-wise).
+    pub class: Option<u32>,
+    /// The bin, 0-based, with the diagram's (a, b] edges.
+    pub bin: usize,
+    /// How many bins the diagram has.
+    pub bins: usize,
 }
 
 impl SampleFilter {
@@ -101,6 +114,18 @@ pub fn shown_samples(
         if let Some((lo, hi)) = filter.confidence {
             match predictions.and_then(|p| p.confidence(i)) {
                 Some(c) if c >= lo && c <= hi => {}
+                _ => return false,
+            }
+        }
+        if let Some(pb) = filter.probability_bin {
+            let value = predictions
+                .filter(|_| label != NONE)
+                .and_then(|p| match pb.class {
+                    None => p.confidence(i),
+                    Some(k) => p.probability(i, k as usize),
+                });
+            match value {
+                Some(v) if crate::core::metrics::bin_index(v, pb.bins) == pb.bin => {}
                 _ => return false,
             }
         }

@@ -348,6 +348,9 @@ impl App {
                     ui.separator();
                     ui.selectable_value(&mut browse.tab, Tab::Samples, "Samples");
                     ui.selectable_value(&mut browse.tab, Tab::Summary, "Summary");
+                    ui.separator();
+                    ui.toggle_value(&mut browse.evaluation_open, "Evaluation")
+                        .on_hover_text("Class balance, confusion matrix and reliability beside the grid");
                 }
             });
         });
@@ -453,6 +456,31 @@ fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, p
         };
         ui.strong(format!("{} of {total} shown ({order})", browse.shown.len()));
     });
+    if browse.evaluation_open {
+        let ctx = ui.ctx().clone();
+        let loaded = &browse.loaded;
+        let panel = browse.evaluation.get_or_insert_with(|| {
+            super::evaluation::EvaluationPanel::new(
+                Arc::clone(&loaded.dataset),
+                loaded.predictions.clone(),
+                &ctx,
+            )
+        });
+        let split = browse.filter.split;
+        let dataset = Arc::clone(&browse.loaded.dataset);
+        let mut clicked = None;
+        egui::Panel::right("evaluation")
+            .resizable(true)
+            .default_size(620.0)
+            .show(ui, |ui| {
+                clicked = panel.ui(ui, &dataset, split);
+            });
+        if let Some(f) = clicked {
+            browse.apply_grid_filter(f);
+            pool.next_epoch();
+            cache.forget_pending();
+        }
+    }
     if !browse.loaded.warnings.is_empty() {
         egui::Panel::left("warnings")
             .resizable(true)

@@ -46,6 +46,10 @@ pub struct Browse {
     pub inspector: super::inspector::InspectorState,
     /// A scroll offset to force on the grid this frame (the scripted scroll bench).
     pub forced_scroll: Option<f32>,
+    /// Whether the evaluation panel is open beside the grid.
+    pub evaluation_open: bool,
+    /// The evaluation views (made when first opened).
+    pub evaluation: Option<super::evaluation::EvaluationPanel>,
     /// Visible tiles still waiting for their thumbnail (set by the grid each frame).
     pub visible_pending: usize,
     /// When the open began, until the first screen of thumbnails is complete (for timing).
@@ -71,6 +75,8 @@ impl Browse {
             inspector: Default::default(),
             forced_scroll: None,
             visible_pending: 0,
+            evaluation_open: false,
+            evaluation: None,
             opened_at: None,
         };
         browse.refresh();
@@ -103,6 +109,27 @@ impl Browse {
             .iter()
             .map(|&i| self.loaded.dataset.file(i as usize))
             .collect()
+    }
+
+    /// Shows what a click in an evaluation view stands for: exactly those samples (other filters
+    /// are cleared; the split is kept unless the click names one; a stratified draw becomes the
+    /// dataset order, since it would hide some of them).
+    pub fn apply_grid_filter(&mut self, f: super::evaluation::GridFilter) {
+        let split = f.split.unwrap_or(self.filter.split);
+        self.filter = SampleFilter {
+            split,
+            label: f.label,
+            predicted: f.predicted,
+            probability_bin: f.probability_bin,
+            ..SampleFilter::default()
+        };
+        self.confidence_on = false;
+        if matches!(self.order, SampleOrder::Stratified { .. }) {
+            self.order = SampleOrder::Dataset;
+        }
+        self.selected = None;
+        self.inspecting = false;
+        self.refresh();
     }
 
     /// The filter and order toolbar; returns whether the shown list changed.
@@ -219,6 +246,25 @@ impl Browse {
                     )
                     .changed();
                 changed |= self.confidence_on && (lo_changed || hi_changed);
+            }
+            if let Some(pb) = self.filter.probability_bin {
+                let (lo, hi) = (
+                    pb.bin as f64 / pb.bins as f64,
+                    (pb.bin + 1) as f64 / pb.bins as f64,
+                );
+                let what = match pb.class.and_then(|k| classes.get(k as usize)) {
+                    None => "confidence".to_string(),
+                    Some(name) => format!("P({name})"),
+                };
+                ui.label(format!("Reliability bin: {what} in ({lo:.2}, {hi:.2}]"));
+                if ui
+                    .small_button("x")
+                    .on_hover_text("Remove this filter")
+                    .clicked()
+                {
+                    self.filter.probability_bin = None;
+                    changed = true;
+                }
             }
             let search_label = ui.label("Search");
             changed |= ui

@@ -2,6 +2,7 @@
 
 mod app;
 mod browse;
+pub mod evaluation;
 mod grid;
 mod inspector;
 mod scroll_bench;

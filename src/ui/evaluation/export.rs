@@ -1,0 +1,242 @@
+//! Saving a view: the plot as a PNG (a screenshot of the window cropped to the plot, so it is what
+//! the user sees), its numbers as CSV or JSON.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+
+use eframe::egui;
+
+use super::EvalView;
+use crate::core::dataset::Dataset;
+use crate::core::evaluation::EvaluationViews;
+
+/// Pending and finished saves, and the last message.
+pub struct ExportState {
+    done_tx: Sender<String>,
+    done_rx: Receiver<String>,
+    message: Option<String>,
+}
+
+impl Default for ExportState {
+    fn default() -> Self {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        Self {
+            done_tx,
+            done_rx,
+            message: None,
+        }
+    }
+}
+
+impl ExportState {
+    /// The save buttons under a view; `plot` is where the plot was drawn this frame.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: EvalView,
+        dataset: &Dataset,
+        views: &EvaluationViews,
+        plot: Option<egui::Rect>,
+    ) {
+        while let Ok(m) = self.done_rx.try_recv() {
+            self.message = Some(m);
+        }
+        let stem = match view {
+            EvalView::Balance => "class-balance",
+            EvalView::Confusion => "confusion-matrix",
+            EvalView::Reliability => "reliability",
+        };
+        ui.separator();
+        ui.horizontal(|ui| {
+            if let Some(rect) = plot.map(|r| r.intersect(ui.clip_rect()))
+                && ui.button("Save PNG...").clicked()
+                && let Some(path) = save_dialog(&format!("{stem}.png"), "PNG image", "png")
+            {
+                let tx = self.done_tx.clone();
+                let ppp = ui.ctx().pixels_per_point();
+                let ctx = ui.ctx().clone();
+                ui.ctx()
+                    .send_viewport_cmd(egui::ViewportCommand::Screenshot(
+                        egui::ScreenshotCallback::new(move |image| {
+                            tx.send(save_png(&image, rect, ppp, &path)).ok();
+                            ctx.request_repaint();
+                        }),
+                    ));
+            }
+            if ui.button("Save CSV...").clicked()
+                && let Some(path) = save_dialog(&format!("{stem}.csv"), "CSV", "csv")
+            {
+                self.message = Some(write(&path, csv(view, dataset, views)));
+            }
+            if ui.button("Save JSON...").clicked()
+                && let Some(path) = save_dialog(&format!("{stem}.json"), "JSON", "json")
+            {
+                let text =
+                    serde_json::to_string_pretty(&json(view, dataset, views)).unwrap_or_default();
+                self.message = Some(write(&path, text));
+            }
+        });
+        if let Some(m) = &self.message {
+            ui.weak(m);
+        }
+    }
+}
+
+fn save_dialog(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_file_name(name)
+        .add_filter(what, &[ext])
+        .save_file()
+}
+
+fn write(path: &std::path::Path, text: String) -> String {
+    match std::fs::write(path, text) {
+        Ok(()) => format!("Saved {}", path.display()),
+        Err(e) => format!("Could not save {}: {e}", path.display()),
+    }
+}
+
+fn save_png(
+    image: &egui::ColorImage,
+    rect: egui::Rect,
+    ppp: f32,
+    path: &std::path::Path,
+) -> String {
+    let [w, h] = image.size;
+    let x0 = ((rect.min.x * ppp).max(0.0) as usize).min(w);
+    let y0 = ((rect.min.y * ppp).max(0.0) as usize).min(h);
+    let x1 = ((rect.max.x * ppp).max(0.0) as usize).min(w);
+    let y1 = ((rect.max.y * ppp).max(0.0) as usize).min(h);
+    if x1 <= x0 || y1 <= y0 {
+        return "Could not save: the plot is not on screen".into();
+    }
+    let mut rgba = Vec::with_capacity((x1 - x0) * (y1 - y0) * 4);
+    for y in y0..y1 {
+        for px in &image.pixels[y * w + x0..y * w + x1] {
+            rgba.extend_from_slice(&px.to_array());
+        }
+    }
+    let Some(pixels) = crate::core::media::Pixels::new((x1 - x0) as u32, (y1 - y0) as u32, 4, rgba)
+    else {
+        return "Could not save: bad screenshot size".into();
+    };
+    match crate::core::media::encode_png(&pixels) {
+        Ok(bytes) => match std::fs::write(path, bytes) {
+            Ok(()) => format!("Saved {}", path.display()),
+            Err(e) => format!("Could not save {}: {e}", path.display()),
+        },
+        Err(e) => format!("Could not save: {e}"),
+    }
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// The numbers behind a view as CSV.
+pub fn csv(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> String {
+    let classes = dataset.classes();
+    let mut out = String::new();
+    match view {
+        EvalView::Balance => {
+            out.push_str("class,split,count\n");
+            for (s, row) in views.class_counts.iter().enumerate() {
+                let split = dataset.splits().get(s).map_or("all", String::as_str);
+                for (c, n) in row.iter().enumerate() {
+                    out.push_str(&format!("{},{},{n}\n", quote(&classes[c]), quote(split)));
+                }
+            }
+        }
+        EvalView::Confusion => {
+            out.push_str("true,predicted,count\n");
+            if let Some(r) = &views.classification {
+                for t in 0..classes.len() {
+                    for p in 0..classes.len() {
+                        out.push_str(&format!(
+                            "{},{},{}\n",
+                            quote(&classes[t]),
+                            quote(&classes[p]),
+                            r.confusion.get(t, p)
+                        ));
+                    }
+                }
+            }
+        }
+        EvalView::Reliability => {
+            out.push_str("lower,upper,count,confidence,accuracy,count_after_temperature,confidence_after_temperature,accuracy_after_temperature\n");
+            if let Some(c) = &views.calibration {
+                for (b, a) in c.reliability.bins.iter().zip(&c.reliability_after.bins) {
+                    out.push_str(&format!(
+                        "{},{},{},{},{},{},{},{}\n",
+                        b.lower,
+                        b.upper,
+                        b.count,
+                        b.confidence,
+                        b.accuracy,
+                        a.count,
+                        a.confidence,
+                        a.accuracy
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The numbers behind a view as JSON (field names as in `stats --json` where they overlap).
+pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde_json::Value {
+    use serde_json::json;
+    let classes = dataset.classes();
+    let split = |s: Option<u32>| s.and_then(|s| dataset.splits().get(s as usize)).cloned();
+    match view {
+        EvalView::Balance => json!({
+            "classes": classes,
+            "splits": if dataset.splits().is_empty() { vec!["all".to_string()] } else { dataset.splits().to_vec() },
+            "class_counts": views.class_counts,
+        }),
+        EvalView::Confusion => match &views.classification {
+            None => json!({ "split": split(views.request.split), "num_samples": 0 }),
+            Some(r) => json!({
+                "split": split(views.request.split),
+                "num_samples": r.num_samples,
+                "accuracy": r.accuracy,
+                "macro_f1": r.macro_f1,
+                "weighted_f1": r.weighted_f1,
+                "per_class": r.per_class.iter().enumerate().map(|(c, m)| json!({
+                    "class": classes[c], "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support,
+                })).collect::<Vec<_>>(),
+                "confusion_matrix": r.confusion.to_rows(),
+            }),
+        },
+        EvalView::Reliability => match &views.calibration {
+            None => json!({ "split": split(views.request.split), "num_samples": 0 }),
+            Some(c) => {
+                let bins = |d: &crate::core::metrics::ReliabilityDiagram| {
+                    d.bins.iter().map(|b| json!({
+                        "lower": b.lower, "upper": b.upper, "count": b.count, "confidence": b.confidence, "accuracy": b.accuracy,
+                    })).collect::<Vec<_>>()
+                };
+                json!({
+                    "split": split(views.request.split),
+                    "class_wise": views.request.class_wise.map(|k| classes[k as usize].clone()),
+                    "num_bins": c.reliability.bins.len(),
+                    "ece": c.reliability.ece,
+                    "mce": c.reliability.mce,
+                    "nll": c.nll,
+                    "brier": c.brier,
+                    "temperature": c.temperature,
+                    "temperature_fit_split": split(views.request.fit_split),
+                    "ece_after_temperature": c.reliability_after.ece,
+                    "nll_after_temperature": c.nll_after,
+                    "reliability_bins": bins(&c.reliability),
+                    "reliability_bins_after_temperature": bins(&c.reliability_after),
+                })
+            }
+        },
+    }
+}

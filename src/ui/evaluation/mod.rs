@@ -1,0 +1,282 @@
+//! The evaluation views beside the grid: class balance, the confusion matrix with per-class scores,
+//! and the reliability diagram with temperature scaling. Numbers come from
+//! `core::evaluation::evaluate_views` (the same functions as `stats`), computed on a worker thread;
+//! the panel keeps showing the last result while a new one is computed. A click on a bar, a cell or
+//! a bin returns a [`GridFilter`] that the grid applies.
+//!
+//! The plots are painted here rather than with egui_plot so that every bar, cell and bin is a
+//! widget with an accessible name: it can be hovered, clicked, reached by a screen reader and
+//! clicked by label in tests.
+
+mod balance;
+mod confusion;
+mod export;
+mod reliability;
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+
+use eframe::egui;
+
+use crate::core::dataset::Dataset;
+use crate::core::evaluation::{EvaluationRequest, EvaluationViews, evaluate_views};
+use crate::core::load::Predictions;
+use crate::core::report::DEFAULT_BINS;
+use crate::core::view::ProbabilityBin;
+
+pub use balance::BalanceState;
+pub use confusion::{ConfusionState, Normalise};
+pub use reliability::ReliabilityState;
+
+/// Which view the panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalView {
+    /// Samples per class and split.
+    Balance,
+    /// Confusion matrix and per-class scores.
+    Confusion,
+    /// Reliability diagram and temperature scaling.
+    Reliability,
+}
+
+/// What a click in a view asks the grid to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GridFilter {
+    /// Keep this split (`Some(None)`: all splits).
+    pub split: Option<Option<u32>>,
+    /// Keep this label.
+    pub label: Option<u32>,
+    /// Keep this predicted class.
+    pub predicted: Option<u32>,
+    /// Keep the samples of this reliability bin.
+    pub probability_bin: Option<ProbabilityBin>,
+}
+
+/// Computes [`EvaluationViews`] on its own thread, newest request first: requests that queue up
+/// while one is computed are skipped for the newest.
+pub struct EvaluationWorker {
+    requests: Sender<EvaluationRequest>,
+    results: Receiver<(Arc<EvaluationViews>, std::time::Duration)>,
+}
+
+impl EvaluationWorker {
+    /// Starts the thread; `waker` is called after each result (the GUI passes `request_repaint`).
+    pub fn new(
+        dataset: Arc<Dataset>,
+        predictions: Option<Arc<Predictions>>,
+        waker: impl Fn() + Send + 'static,
+    ) -> Self {
+        let (req_tx, req_rx) = std::sync::mpsc::channel::<EvaluationRequest>();
+        let (res_tx, res_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("evaluation".into())
+            .spawn(move || {
+                while let Ok(mut request) = req_rx.recv() {
+                    while let Ok(newer) = req_rx.try_recv() {
+                        request = newer;
+                    }
+                    let started = std::time::Instant::now();
+                    let views = evaluate_views(
+                        &dataset,
+                        dataset.labels(),
+                        predictions.as_deref(),
+                        &request,
+                    );
+                    if res_tx.send((Arc::new(views), started.elapsed())).is_err() {
+                        return;
+                    }
+                    waker();
+                }
+            })
+            .ok();
+        Self {
+            requests: req_tx,
+            results: res_rx,
+        }
+    }
+}
+
+/// The panel's state: the view on screen, its settings, and the last numbers.
+pub struct EvaluationPanel {
+    /// The view on screen.
+    pub view: EvalView,
+    /// Class balance settings.
+    pub balance: BalanceState,
+    /// Confusion matrix settings.
+    pub confusion: ConfusionState,
+    /// Reliability settings (bins, fit split, class-wise, temperature toggle).
+    pub reliability: ReliabilityState,
+    worker: EvaluationWorker,
+    asked: Option<EvaluationRequest>,
+    latest: Option<Arc<EvaluationViews>>,
+    /// How long the last computation took (shown, and used by the speed measurement).
+    pub last_compute: Option<std::time::Duration>,
+    has_predictions: bool,
+    has_probabilities: bool,
+    export: export::ExportState,
+}
+
+impl EvaluationPanel {
+    /// A panel for `dataset` and its `predictions`; `ctx` wakes the UI when numbers arrive.
+    pub fn new(
+        dataset: Arc<Dataset>,
+        predictions: Option<Arc<Predictions>>,
+        ctx: &egui::Context,
+    ) -> Self {
+        let has_predictions = predictions.is_some();
+        let has_probabilities = predictions.as_ref().is_some_and(|p| p.has_probabilities());
+        let ctx = ctx.clone();
+        Self {
+            view: EvalView::Balance,
+            balance: BalanceState::default(),
+            confusion: ConfusionState::default(),
+            reliability: ReliabilityState::new(DEFAULT_BINS),
+            worker: EvaluationWorker::new(dataset, predictions, move || ctx.request_repaint()),
+            asked: None,
+            latest: None,
+            last_compute: None,
+            has_predictions,
+            has_probabilities,
+            export: export::ExportState::default(),
+        }
+    }
+
+    /// The numbers on screen (the last computed).
+    pub fn views(&self) -> Option<&EvaluationViews> {
+        self.latest.as_deref()
+    }
+
+    /// Whether the numbers on screen answer the current settings.
+    pub fn is_current(&self) -> bool {
+        self.latest
+            .as_ref()
+            .is_some_and(|v| Some(&v.request) == self.asked.as_ref())
+    }
+
+    /// Asks for new numbers when the settings (or the grid's split) changed; takes finished ones.
+    fn sync(&mut self, split: Option<u32>) {
+        while let Ok((views, took)) = self.worker.results.try_recv() {
+            self.latest = Some(views);
+            self.last_compute = Some(took);
+        }
+        let request = EvaluationRequest {
+            split,
+            fit_split: self.reliability.fit_split.unwrap_or(split),
+            bins: self.reliability.bins,
+            class_wise: self.reliability.class_wise,
+        };
+        if self.asked.as_ref() != Some(&request) {
+            self.worker.requests.send(request.clone()).ok();
+            self.asked = Some(request);
+        }
+    }
+
+    /// Draws the panel. `split` is the grid's split filter (the views follow it).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        dataset: &Dataset,
+        split: Option<u32>,
+    ) -> Option<GridFilter> {
+        self.sync(split);
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.view, EvalView::Balance, "Class balance");
+            ui.selectable_value(&mut self.view, EvalView::Confusion, "Confusion matrix");
+            ui.selectable_value(&mut self.view, EvalView::Reliability, "Reliability");
+            if !self.is_current() {
+                ui.spinner();
+            }
+        });
+        let scope = split
+            .and_then(|s| dataset.splits().get(s as usize))
+            .map_or_else(|| "all splits".to_string(), |s| format!("split {s}"));
+        ui.weak(format!("Following the grid: {scope}"));
+        ui.separator();
+        let Some(views) = self.latest.clone() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Computing…");
+            });
+            return None;
+        };
+        let mut filter = None;
+        let mut export_rect = None;
+        egui::ScrollArea::both()
+            .id_salt("evaluation-view")
+            .auto_shrink([false, false])
+            .max_height((ui.available_height() - 40.0).max(100.0))
+            .show(ui, |ui| match self.view {
+                EvalView::Balance => {
+                    let (f, rect) = self.balance.ui(ui, dataset, &views);
+                    filter = f;
+                    export_rect = rect;
+                }
+                EvalView::Confusion => {
+                    if let Some(why) = self.missing_predictions() {
+                        ui.label(why);
+                        return;
+                    }
+                    let (f, rect) = self.confusion.ui(ui, dataset, &views);
+                    filter = f;
+                    export_rect = rect;
+                }
+                EvalView::Reliability => {
+                    if let Some(why) = self.missing_predictions() {
+                        ui.label(why);
+                        return;
+                    }
+                    if !self.has_probabilities {
+                        ui.label(
+                            "These predictions are hard class names (a prediction column), so there \
+                             is no confidence to calibrate. A reliability diagram needs prob_<class> \
+                             or logit_<class> columns.",
+                        );
+                        return;
+                    }
+                    let (f, rect) = self.reliability.ui(ui, dataset, &views);
+                    filter = f;
+                    export_rect = rect;
+                }
+            });
+        self.export.ui(ui, self.view, dataset, &views, export_rect);
+        filter
+    }
+
+    fn missing_predictions(&self) -> Option<&'static str> {
+        (!self.has_predictions).then_some(
+            "No predictions are loaded. Use Open predictions... to load a predictions file \
+             (prob_<class>, logit_<class> or prediction columns); class balance works without one.",
+        )
+    }
+}
+
+/// An interactive rectangle with an accessible name (for hover, click, screen readers and tests).
+fn hit(ui: &egui::Ui, rect: egui::Rect, id: egui::Id, name: String) -> egui::Response {
+    let response = ui.interact(rect, id, egui::Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &name));
+    response
+}
+
+/// Colours for series (splits), readable on the dark and the light theme.
+fn series_colour(k: usize) -> egui::Color32 {
+    const COLOURS: [egui::Color32; 6] = [
+        egui::Color32::from_rgb(76, 144, 226),
+        egui::Color32::from_rgb(240, 160, 60),
+        egui::Color32::from_rgb(90, 180, 110),
+        egui::Color32::from_rgb(200, 90, 170),
+        egui::Color32::from_rgb(150, 150, 150),
+        egui::Color32::from_rgb(220, 200, 70),
+    ];
+    COLOURS[k % COLOURS.len()]
+}
+
+/// A name shortened to `max` characters (with the full name on hover where it is shown).
+fn abbreviate(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        name.to_string()
+    } else {
+        let mut s: String = name.chars().take(max.saturating_sub(1)).collect();
+        s.push('.');
+        s
+    }
+}
