@@ -8,7 +8,7 @@ use crate::core::dataset::Dataset;
 use crate::core::load::Predictions;
 use crate::core::metrics::{
     BinSums, ClassificationReport, ReliabilityDiagram, Scored, calibration_report,
-    confusion_matrix, fit_temperature, scored_samples, temperature_scaled,
+    confusion_matrix, fit_temperature, plain_calibration, scored_samples, temperature_scaled,
 };
 
 /// Which numbers to compute.
@@ -114,7 +114,7 @@ pub fn evaluate_views(
             nll_after: r.nll_after_temperature,
         }
     } else {
-        let base = calibration_report_without_fit(p, &scored, bins);
+        let base = plain_calibration(p, &scored, bins);
         let (fit, _) = fit_temperature(p, fit_on, bins);
         let t = fit.temperature;
         let scaled = temperature_scaled(p, &scored, t, bins);
@@ -158,30 +158,6 @@ pub fn class_counts(dataset: &Dataset, labels: &[u32]) -> Vec<Vec<u64>> {
         }
     }
     counts
-}
-
-/// Reliability, NLL and Brier without the temperature fit.
-fn calibration_report_without_fit(
-    p: &Predictions,
-    scored: &[Scored],
-    bins: usize,
-) -> (ReliabilityDiagram, f64, f64) {
-    // A temperature of 1 is the identity: its pass gives the given probabilities' bins and NLL.
-    let plain = temperature_scaled(p, scored, 1.0, bins);
-    let brier = scored
-        .iter()
-        .map(|s| {
-            let row = s.row as usize;
-            let z = p
-                .row_log_probabilities(row)
-                .get(s.label as usize)
-                .copied()
-                .unwrap_or(f64::NEG_INFINITY);
-            p.row_sum_sq(row) - 2.0 * z.exp() + 1.0
-        })
-        .sum::<f64>()
-        / scored.len().max(1) as f64;
-    (plain.bins.diagram(), plain.nll, brier)
 }
 
 /// Class-wise reliability for class `k` (Kull et al. 2019's class-wise calibration): every scored

@@ -171,12 +171,13 @@ pub struct CalibrationReport {
     pub reliability_after_temperature: ReliabilityDiagram,
 }
 
-/// Computes the calibration report over `scored` samples (which need probabilities).
-pub fn calibration_report(
+/// Reliability, NLL and Brier of the given probabilities (no temperature): one pass that reads only
+/// each row's true-class log, confidence, top class and sum of squares (no `exp` per class).
+pub fn plain_calibration(
     predictions: &Predictions,
     scored: &[Scored],
     num_bins: usize,
-) -> CalibrationReport {
+) -> (ReliabilityDiagram, f64, f64) {
     use rayon::prelude::*;
     let ln_clip = NLL_CLIP.ln();
     let (bins, nll, brier) = scored
@@ -209,6 +210,16 @@ pub fn calibration_report(
             (a.0.merge(&b.0), a.1 + b.1, a.2 + b.2)
         });
     let denom = scored.len().max(1) as f64;
+    (bins.diagram(), nll / denom, brier / denom)
+}
+
+/// Computes the calibration report over `scored` samples (which need probabilities).
+pub fn calibration_report(
+    predictions: &Predictions,
+    scored: &[Scored],
+    num_bins: usize,
+) -> CalibrationReport {
+    let (reliability, nll, brier) = plain_calibration(predictions, scored, num_bins);
     let t0 = std::time::Instant::now();
     let (temperature, scaled) = fit_temperature(predictions, scored, num_bins);
     crate::core::load::timing(
@@ -220,9 +231,9 @@ pub fn calibration_report(
         ece_after_temperature: reliability_after.ece,
         nll_after_temperature: scaled.nll,
         reliability_after_temperature: reliability_after,
-        reliability: bins.diagram(),
-        nll: nll / denom,
-        brier: brier / denom,
+        reliability,
+        nll,
+        brier,
         temperature,
     }
 }

@@ -9,7 +9,7 @@ mod temperature;
 
 pub use calibration::{
     BinSums, CalibrationReport, ReliabilityBin, ReliabilityDiagram, bin_index, calibration_report,
-    reliability_diagram,
+    plain_calibration, reliability_diagram,
 };
 pub use classification::{
     ClassMetrics, ClassificationReport, ConfusionMatrix, confusion_from_pairs, confusion_matrix,

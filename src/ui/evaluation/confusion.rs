@@ -13,9 +13,10 @@ use crate::core::evaluation::EvaluationViews;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Normalise {
     /// Counts.
-    #[default]
     Counts,
-    /// Each row sums to 1: the diagonal is the recall.
+    /// Each row sums to 1: the diagonal is the recall (the default: a large class does not wash
+    /// out the colours of the small ones).
+    #[default]
     Rows,
     /// Each column sums to 1: the diagonal is the precision.
     Columns,
@@ -51,7 +52,7 @@ pub struct ConfusionState {
 impl Default for ConfusionState {
     fn default() -> Self {
         Self {
-            normalise: Normalise::Counts,
+            normalise: Normalise::Rows,
             cell: None,
             sort: TableSort::Class,
         }
