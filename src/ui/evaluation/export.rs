@@ -240,3 +240,45 @@ pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::evaluation::{EvaluationRequest, evaluate_views};
+
+    #[test]
+    fn csv_and_json_hold_the_numbers_the_views_show() {
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+        let mut warnings = crate::core::warnings::Warnings::default();
+        let (dataset, predictions) = crate::core::load::open(
+            &demo,
+            Some(&demo.join("predictions.csv")),
+            None,
+            &mut warnings,
+        )
+        .unwrap();
+        let request = EvaluationRequest {
+            split: None,
+            fit_split: None,
+            bins: 15,
+            class_wise: None,
+        };
+        let views = evaluate_views(&dataset, dataset.labels(), predictions.as_ref(), &request);
+        let balance = csv(EvalView::Balance, &dataset, &views);
+        assert_eq!(
+            balance,
+            "class,split,count\nlandscape,train,14\nportrait,train,14\nlandscape,val,7\nportrait,val,7\n"
+        );
+        let confusion = csv(EvalView::Confusion, &dataset, &views);
+        assert!(confusion.contains("landscape,portrait,7\n"), "{confusion}");
+        let reliability = csv(EvalView::Reliability, &dataset, &views);
+        assert_eq!(reliability.lines().count(), 16, "a header and 15 bins");
+        let j = json(EvalView::Reliability, &dataset, &views);
+        let cal = views.calibration.as_ref().unwrap();
+        assert_eq!(j["ece"].as_f64(), Some(cal.reliability.ece));
+        assert_eq!(j["temperature"].as_f64(), Some(cal.temperature));
+        assert_eq!(j["reliability_bins"].as_array().map(Vec::len), Some(15));
+        let j = json(EvalView::Confusion, &dataset, &views);
+        assert_eq!(j["confusion_matrix"][0][1].as_u64(), Some(7));
+    }
+}
