@@ -259,7 +259,7 @@ fn thumbnails_are_kept_on_disk_for_the_next_opening() {
     let open = |cache: &std::path::Path| {
         let app = App::default().with_thumbnail_store(Some(cache.to_path_buf()));
         let mut h = Harness::builder()
-            .with_size(eframe::egui::vec2(1400.0, 900.0))
+            .with_size(eframe::egui::vec2(1400.0, 1600.0))
             .build_ui_state(|ui, app: &mut App| app.show(ui), app);
         let ctx = h.ctx.clone();
         h.state_mut().open(demo(), None, ctx);
@@ -279,21 +279,25 @@ fn thumbnails_are_kept_on_disk_for_the_next_opening() {
     open(cache.path());
     let db = cache.path().join("thumbnails.sqlite3");
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let rows = || -> i64 {
-        // The writer commits in batches; give it a moment.
-        let start = Instant::now();
-        loop {
-            let n: i64 = conn
-                .query_row("SELECT count(*) FROM thumbnails", [], |r| r.get(0))
-                .unwrap();
-            if n > 0 || start.elapsed() > Duration::from_secs(10) {
-                return n;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    let kept = rows();
-    assert!(kept >= 10, "{kept} thumbnails kept");
+    let query = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    // The window is tall enough for all 42 tiles, so all were decoded; the writer commits them in
+    // batches, so wait for the last.
+    let start = Instant::now();
+    while query("SELECT count(*) FROM thumbnails") < 42 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "thumbnails never all kept"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A re-decode would replace a row under a new id.
+    let last_id = query("SELECT max(id) FROM thumbnails");
     open(cache.path());
-    assert_eq!(rows(), kept, "the second opening decodes nothing new");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        query("SELECT max(id) FROM thumbnails"),
+        last_id,
+        "the second opening decodes nothing new"
+    );
+    assert_eq!(query("SELECT count(*) FROM thumbnails"), 42);
 }
