@@ -12,27 +12,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::{App, Tab};
 
+mod common;
+
+use common::ui::{demo, harness_with, wait_for};
+
 fn harness() -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(eframe::egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), App::default())
-}
-
-fn demo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
-}
-
-/// Steps the UI until `label` shows (loads and decodes run on worker threads), or fails after 20 s.
-fn wait_for(h: &mut Harness<'static, App>, label: &str) {
-    let start = Instant::now();
-    while h.query_by_label_contains(label).is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{label:?} never showed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
+    harness_with(App::default(), 1400.0, 900.0)
 }
 
 /// The demo with its predictions, open on the grid.
@@ -258,9 +243,7 @@ fn thumbnails_are_kept_on_disk_for_the_next_opening() {
     let cache = tempfile::tempdir().unwrap();
     let open = |cache: &std::path::Path| {
         let app = App::default().with_thumbnail_store(Some(cache.to_path_buf()));
-        let mut h = Harness::builder()
-            .with_size(eframe::egui::vec2(1400.0, 1600.0))
-            .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+        let mut h = harness_with(app, 1400.0, 1600.0);
         let ctx = h.ctx.clone();
         h.state_mut().open(demo(), None, ctx);
         wait_for(&mut h, "42 of 42 shown");

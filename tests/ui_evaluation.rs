@@ -11,27 +11,30 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::App;
 
-fn demo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
-}
+mod common;
 
-fn wait_for(h: &mut Harness<'static, App>, label: &str) {
-    let start = Instant::now();
-    while h.query_by_label_contains(label).is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{label:?} never showed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
+use common::ui::{demo, harness_with, wait_for};
+
+/// `spotcheck stats --json` on the demo with its predictions, plus `args`.
+fn stats_json(args: &[&str]) -> serde_json::Value {
+    let predictions = demo().join("predictions.csv");
+    let demo = demo();
+    let mut all = vec![
+        "stats",
+        "--json",
+        "--predictions",
+        predictions.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    all.push(demo.to_str().unwrap());
+    let out = common::spotcheck(&all);
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The app with `predictions` open and the evaluation panel showing.
 fn open(predictions: Option<PathBuf>) -> Harness<'static, App> {
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1600.0, 1000.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), App::default());
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
     let ctx = h.ctx.clone();
     h.state_mut().open(demo(), predictions, ctx);
     wait_for(&mut h, "42 of 42 shown");
@@ -147,14 +150,7 @@ fn the_temperature_toggle_shows_t_and_the_views_equal_stats_json() {
     let mut h = with_predictions();
     h.get_by_label("Reliability").click();
     settle(&mut h);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spotcheck"))
-        .args(["stats", "--json", "--predictions"])
-        .arg(demo().join("predictions.csv"))
-        .arg(demo())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stats = stats_json(&[]);
     let cal = &stats["calibration"];
     let f = |v: &serde_json::Value| v.as_f64().unwrap();
     assert!(h.query_by_label_contains("T = ").is_none());
@@ -241,13 +237,7 @@ fn temperature_fitted_on_one_split_applies_to_another() {
         panel.reliability.fit_split = Some(Some(0)); // fit on train
     }
     settle(&mut h);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spotcheck"))
-        .args(["stats", "--json", "--split", "train", "--predictions"])
-        .arg(demo().join("predictions.csv"))
-        .arg(demo())
-        .output()
-        .unwrap();
-    let train: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let train = stats_json(&["--split", "train"]);
     let t_train = train["calibration"]["temperature"].as_f64().unwrap();
     wait_for(
         &mut h,
@@ -311,9 +301,7 @@ fn one_class_only_is_said_plainly() {
         class.join("a.jpg"),
     )
     .unwrap();
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1600.0, 1000.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), App::default());
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
     let ctx = h.ctx.clone();
     h.state_mut().open(dir.path().to_path_buf(), None, ctx);
     wait_for(&mut h, "1 of 1 shown");

@@ -2,6 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod media;
+#[cfg(feature = "gui")]
+pub mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

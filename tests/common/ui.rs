@@ -1,0 +1,35 @@
+//! Helpers for the egui_kittest tests: the demo path, a harness around a fresh `App`, and waiting
+//! for text that worker threads (loads, decodes, metrics) make appear.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use spotcheck::ui::App;
+
+/// The shipped demo dataset.
+pub fn demo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
+}
+
+/// `app` drawn in a window of `width` x `height` points.
+pub fn harness_with(app: App, width: f32, height: f32) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(eframe::egui::vec2(width, height))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+}
+
+/// Steps the UI until `label` shows, or fails after 20 s.
+pub fn wait_for(h: &mut Harness<'static, App>, label: &str) {
+    let start = Instant::now();
+    while h.query_by_label_contains(label).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{label:?} never showed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.run_steps(1);
+    }
+}
