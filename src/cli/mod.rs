@@ -2,6 +2,7 @@
 //! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
 
 mod check;
+mod edits;
 mod progress;
 mod stats;
 mod thumbs;
@@ -26,6 +27,9 @@ pub struct Cli {
     /// Predictions to open with it (prob_<class>, logit_<class> or prediction columns).
     #[arg(long, value_name = "FILE")]
     predictions: Option<PathBuf>,
+    /// Keep the label journal in DIR instead of DATASET/.spotcheck (for a read-only dataset).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,6 +40,13 @@ enum Command {
     Check(check::CheckArgs),
     /// Upright PNG thumbnails of every image sample, at OUT/<sample path>.png.
     Thumbs(thumbs::ThumbsArgs),
+    /// Record a label edit in the dataset's journal (written into the dataset by `apply`).
+    Relabel(edits::RelabelArgs),
+    /// The pending label edits (the last edit of each file) and how many were applied.
+    Edits(edits::EditsArgs),
+    /// Write the pending label edits into the dataset: move files between class folders, or
+    /// rewrite the manifest (the original kept as NAME.bak).
+    Apply(edits::ApplyArgs),
 }
 
 /// The pixel limit shared by the commands that decode images.
@@ -77,18 +88,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Thumbs(args)) => thumbs::run(args),
-        None => open_app(cli.dataset, cli.predictions),
+        Some(Command::Relabel(args)) => edits::relabel(args),
+        Some(Command::Edits(args)) => edits::edits(args),
+        Some(Command::Apply(args)) => edits::apply(args),
+        None => open_app(cli.dataset, cli.predictions, cli.state_dir),
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_app(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    crate::ui::run(dataset, predictions)?;
+fn open_app(
+    dataset: Option<PathBuf>,
+    predictions: Option<PathBuf>,
+    state_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    crate::ui::run(dataset, predictions, state_dir)?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(_dataset: Option<PathBuf>, _predictions: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn open_app(
+    _dataset: Option<PathBuf>,
+    _predictions: Option<PathBuf>,
+    _state_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this build has no GUI (built without the `gui` feature); try `spotcheck stats DATASET`"
     )

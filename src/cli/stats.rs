@@ -29,17 +29,20 @@ pub struct StatsArgs {
     /// Print the contract's JSON document instead of tables.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    edits: super::edits::EditFlags,
 }
 
 /// Runs `stats`.
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut warnings = Warnings::default();
-    let (dataset, predictions) = load::open(
+    let (dataset, predictions, _edited) = crate::core::journal::open_edited(
         &args.dataset,
         args.predictions.as_deref(),
         None,
         &mut warnings,
+        &args.edits.mode(),
     )?;
     super::print_warnings(&warnings);
     let split = resolve_split(&dataset, args.split.as_deref())?;

@@ -2,6 +2,7 @@
 //! byte order like torchvision's `ImageFolder`. Built to hold millions of samples for the GUI to browse.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::columns::{Interner, NONE, StrColumn, id_at};
 use super::sample_files::{AddError, SampleFiles, path_hash};
@@ -42,17 +43,18 @@ pub struct MetadataColumn {
 }
 
 /// A loaded dataset. Sample `i` has path `file(i)`, class `label(i)`, split `split(i)`.
+/// Everything but the labels is shared behind `Arc`s, so a relabelled copy costs one label array.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     root: PathBuf,
     source: DatasetSource,
-    files: SampleFiles,
+    files: Arc<SampleFiles>,
     labels: Vec<u32>,
-    splits: Vec<u32>,
+    splits: Arc<Vec<u32>>,
     classes: Vec<String>,
     split_names: Vec<String>,
-    metadata: Vec<MetadataColumn>,
-    source_lines: Vec<u32>,
+    metadata: Arc<Vec<MetadataColumn>>,
+    source_lines: Arc<Vec<u32>>,
 }
 
 impl Dataset {
@@ -176,6 +178,57 @@ impl Dataset {
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         names.dedup();
         self.classes = names;
+    }
+
+    /// Adds classes that do not exist yet, keeping byte order. Returns the old -> new class id table
+    /// when any was added (predictions joined before need it too).
+    pub fn ensure_classes<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Vec<u32>> {
+        let mut added: Vec<&str> = names
+            .into_iter()
+            .filter(|l| self.class_id(l).is_none())
+            .collect();
+        if added.is_empty() {
+            return None;
+        }
+        added.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        added.dedup();
+        let mut names = self.classes.clone();
+        names.extend(added.iter().map(|s| s.to_string()));
+        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        let table: Vec<u32> = self
+            .classes
+            .iter()
+            .map(|c| {
+                names
+                    .binary_search_by(|n| n.as_bytes().cmp(c.as_bytes()))
+                    .map_or(NONE, |i| i as u32)
+            })
+            .collect();
+        for l in &mut self.labels {
+            if *l != NONE {
+                *l = table.get(*l as usize).copied().unwrap_or(NONE);
+            }
+        }
+        self.classes = names;
+        Some(table)
+    }
+
+    /// Gives samples new labels (label edits; `None` = unlabelled), adding classes that do not exist
+    /// yet. Returns the class id table when classes were added, as [`Dataset::ensure_classes`].
+    pub fn relabel(&mut self, changes: &[(usize, Option<&str>)]) -> Option<Vec<u32>> {
+        let remap = self.ensure_classes(changes.iter().filter_map(|(_, l)| *l));
+        for &(i, label) in changes {
+            let id = label
+                .and_then(|l| self.class_id(l))
+                .map_or(NONE, |c| c as u32);
+            if let Some(slot) = self.labels.get_mut(i) {
+                *slot = id;
+            }
+        }
+        remap
     }
 
     /// Approximate heap bytes of the whole model (the benchmark and status bar report it).
@@ -435,13 +488,13 @@ impl DatasetBuilder {
         Dataset {
             root,
             source,
-            files,
+            files: Arc::new(files),
             labels: remap(self.labels, &class_remap),
-            splits: remap(self.splits, &split_remap),
+            splits: Arc::new(remap(self.splits, &split_remap)),
             classes,
             split_names,
-            metadata,
-            source_lines: self.source_lines,
+            metadata: Arc::new(metadata),
+            source_lines: Arc::new(self.source_lines),
         }
     }
 }
@@ -482,5 +535,25 @@ mod tests {
         assert_eq!(ds.class_counts(Some(0)), [0, 0, 1]);
         assert_eq!(ds.class_id("zebra"), Some(2));
         assert_eq!(ds.find("x/2.jpg"), Some(1));
+    }
+
+    #[test]
+    fn relabel_adds_new_classes_in_byte_order() {
+        let mut b = DatasetBuilder::default();
+        b.push("a.jpg", Some("cat"), None).unwrap();
+        b.push("b.jpg", Some("owl"), None).unwrap();
+        let (mut ds, _) = b.finish(
+            PathBuf::from("/d"),
+            DatasetSource::Folder {
+                has_split_level: false,
+            },
+        );
+        assert_eq!(ds.relabel(&[(0, Some("cat"))]), None);
+        // "dog" sorts between the two: owl moves from 1 to 2.
+        assert_eq!(ds.relabel(&[(0, Some("dog"))]), Some(vec![0, 2]));
+        assert_eq!(ds.classes(), ["cat", "dog", "owl"]);
+        assert_eq!((ds.label(0), ds.label(1)), (Some(1), Some(2)));
+        ds.relabel(&[(1, None)]);
+        assert_eq!(ds.label(1), None);
     }
 }

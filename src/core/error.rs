@@ -37,6 +37,10 @@ pub enum LoadError {
     /// The load was cancelled by the user (GUI Cancel button).
     #[error("loading was cancelled")]
     Cancelled,
+
+    /// The dataset's label journal could not be read.
+    #[error(transparent)]
+    Journal(#[from] crate::core::journal::JournalError),
 }
 
 fn fmt_line(line: Option<u64>) -> String {

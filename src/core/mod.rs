@@ -7,6 +7,8 @@ pub mod decode_pool;
 pub mod error;
 pub mod evaluation;
 pub mod fast_math;
+pub mod journal;
+pub mod label_issues;
 pub mod load;
 pub mod media;
 pub mod metrics;

@@ -34,6 +34,8 @@ pub enum WarningKind {
     UnnormalisedProbabilities,
     /// A hard prediction naming no dataset class (the sample is left out of the metrics).
     UnknownPredictedClass,
+    /// A pending label edit in the journal naming a file that is not a sample any more.
+    OrphanedEdit,
 }
 
 /// One finding, possibly standing for many rows (`count`), with up to a few examples.

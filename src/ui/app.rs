@@ -29,10 +29,19 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(6);
 pub struct Loaded {
     /// What was opened.
     pub path: PathBuf,
-    /// The dataset (shared with the thread that computes the report).
+    /// The predictions file opened with it.
+    pub predictions_path: Option<PathBuf>,
+    /// The dataset with its edited labels (shared with the threads that compute views).
     pub dataset: Arc<Dataset>,
     /// Its predictions, when a file was given.
     pub predictions: Option<Arc<Predictions>>,
+    /// The dataset with its labels as on disk (and every class a pending edit names): the edited
+    /// labels are rebuilt from it after each edit.
+    pub base: Arc<Dataset>,
+    /// The predictions joined to `base`'s classes.
+    pub base_predictions: Option<Arc<Predictions>>,
+    /// The journal as read at load (taken by the edit session).
+    pub edited: Option<crate::core::journal::Edited>,
     /// What the load found that did not stop it.
     pub warnings: Warnings,
     /// The numbers `stats` prints; `None` while they are computed, after the grid has shown.
@@ -41,8 +50,8 @@ pub struct Loaded {
 
 /// What the loader thread sends: the dataset first (the grid can show), then its report.
 enum LoadMessage {
-    Loaded(Result<Loaded, String>),
-    Report(StatsReport),
+    Loaded(Result<Box<Loaded>, String>),
+    Report(Box<StatsReport>),
 }
 
 /// What the window shows.
@@ -93,6 +102,8 @@ pub struct App {
     scroll_bench: Option<super::scroll_bench::ScrollBench>,
     /// The on-disk thumbnail cache, or why there is none.
     store: Result<Arc<ThumbnailStore>, String>,
+    /// Where label journals live instead of each dataset's `.spotcheck/` (`--state-dir`).
+    state_dir: Option<PathBuf>,
 }
 
 impl Default for App {
@@ -107,6 +118,7 @@ impl Default for App {
             report_rx: None,
             scroll_bench: None,
             store: Err("off".into()),
+            state_dir: None,
         }
     }
 }
@@ -124,6 +136,12 @@ impl App {
             ..Self::default()
         }
         .with_thumbnail_store(ThumbnailStore::default_dir())
+    }
+
+    /// Keeps label journals under `dir` (for read-only datasets) instead of in each dataset.
+    pub fn with_state_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.state_dir = dir;
+        self
     }
 
     /// Keeps grid thumbnails in `dir` across runs (`None`: decode every time). A cache that
@@ -157,37 +175,48 @@ impl App {
         let control = LoadControl::default();
         let worker_control = control.clone();
         let worker_path = path.clone();
+        let predictions_path = predictions;
+        let state_dir = self.state_dir.clone();
         let spawned = std::thread::Builder::new()
             .name("dataset-loader".into())
             .spawn(move || {
                 let mut warnings = Warnings::default();
-                let result = load::open(
+                let result = crate::core::journal::open_for_editing(
                     &worker_path,
-                    predictions.as_deref(),
+                    predictions_path.as_deref(),
                     Some(&worker_control),
                     &mut warnings,
+                    state_dir.as_deref(),
                 );
-                let (dataset, predictions) = match result {
-                    Ok((d, p)) => (Arc::new(d), p.map(Arc::new)),
+                let (base, predictions, edited) = match result {
+                    Ok((d, p, e)) => (Arc::new(d), p.map(Arc::new), e),
                     Err(e) => {
                         tx.send(LoadMessage::Loaded(Err(e.to_string()))).ok();
                         ctx.request_repaint();
                         return;
                     }
                 };
+                // Every class a pending edit names is in `base` already: no predictions remap.
+                let mut edited_dataset = (*base).clone();
+                let _ = edited_dataset.relabel(&edited.state.labels());
+                let dataset = Arc::new(edited_dataset);
                 let loaded = Loaded {
                     path: worker_path,
+                    predictions_path,
                     dataset: Arc::clone(&dataset),
                     predictions: predictions.clone(),
+                    base,
+                    base_predictions: predictions.clone(),
+                    edited: Some(edited),
                     warnings,
                     report: None,
                 };
-                tx.send(LoadMessage::Loaded(Ok(loaded))).ok();
+                tx.send(LoadMessage::Loaded(Ok(Box::new(loaded)))).ok();
                 ctx.request_repaint();
                 // The summary's numbers (the temperature fit is the slow part) come after the grid.
                 let report =
                     StatsReport::build(&dataset, predictions.as_deref(), None, DEFAULT_BINS);
-                tx.send(LoadMessage::Report(report)).ok();
+                tx.send(LoadMessage::Report(Box::new(report))).ok();
                 ctx.request_repaint();
             });
         self.screen = match spawned {
@@ -254,7 +283,18 @@ impl App {
                     if let Screen::Loading { rx, .. } = std::mem::take(&mut self.screen) {
                         self.report_rx = Some(rx);
                     }
-                    let mut browse = Browse::new(Box::new(loaded));
+                    let mut loaded = loaded;
+                    let edited = loaded.edited.take();
+                    let base = Arc::clone(&loaded.base);
+                    let mut browse = Browse::new(loaded);
+                    if let Some(edited) = edited {
+                        let waker = ctx.clone();
+                        browse.edits = Some(super::edits::session::EditSession::new(
+                            base,
+                            edited,
+                            move || waker.request_repaint(),
+                        ));
+                    }
                     browse.opened_at = Some(started);
                     self.screen = Screen::Browsing(Box::new(browse));
                     load::timing("grid ready (since open)", started);
@@ -275,7 +315,7 @@ impl App {
         if let (Screen::Browsing(browse), Some(rx)) = (&mut self.screen, &self.report_rx)
             && let Ok(LoadMessage::Report(report)) = rx.try_recv()
         {
-            browse.loaded.report = Some(report);
+            browse.loaded.report = Some(*report);
             self.report_rx = None;
         }
         // Upload finished decodes, for a few milliseconds at most; the rest wait for the next frame.
@@ -351,6 +391,12 @@ impl App {
                     ui.separator();
                     ui.toggle_value(&mut browse.evaluation_open, "Evaluation")
                         .on_hover_text("Class balance, confusion matrix and reliability beside the grid");
+                    let edits_title = match browse.edits.as_ref().map(|e| e.state().pending.len()) {
+                        Some(n) if n > 0 => format!("Edits ({n})"),
+                        _ => "Edits".to_string(),
+                    };
+                    ui.toggle_value(&mut browse.edits_open, edits_title)
+                        .on_hover_text("Label edits, undo/redo, write-back, review progress and likely label errors");
                 }
             });
         });
@@ -376,6 +422,16 @@ impl App {
         self.cache.end_frame();
         if let (Some(bench), Screen::Browsing(_)) = (&mut self.scroll_bench, &self.screen) {
             bench.record_ui(frame_start.elapsed());
+        }
+        if let Screen::Browsing(browse) = &mut self.screen
+            && let Some(session) = &mut browse.edits
+            && std::mem::take(&mut session.reload)
+        {
+            // A write-back changed the files: read them again (the journal now says "applied").
+            reopen = Some(RecentDataset {
+                path: browse.loaded.path.clone(),
+                predictions: browse.loaded.predictions_path.clone(),
+            });
         }
         if let Some(path) = open_request {
             self.open(path, None, ctx);
@@ -422,6 +478,43 @@ impl App {
 }
 
 fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, pool: &DecodePool) {
+    let ctx = ui.ctx().clone();
+    browse.poll_edits();
+    if browse.poll_queue() {
+        pool.next_epoch();
+        cache.forget_pending();
+    }
+    if let Some(rx) = &browse.report_job
+        && let Ok(report) = rx.try_recv()
+    {
+        browse.loaded.report = Some(report);
+        browse.report_job = None;
+    }
+    if let Some(picker) = &mut browse.picker {
+        let classes = browse.loaded.dataset.classes().to_vec();
+        match picker.ui(&ctx, &classes) {
+            Some(super::edits::picker::PickerResult::Pick(label)) => {
+                let targets = std::mem::take(&mut picker.targets);
+                browse.picker = None;
+                browse.relabel(&targets, &label);
+            }
+            Some(super::edits::picker::PickerResult::Cancel) => browse.picker = None,
+            None => {}
+        }
+    }
+    if browse.tab == Tab::Samples {
+        browse.edit_keys(&ctx);
+    }
+    if browse.edits_open {
+        egui::Panel::right("edits")
+            .resizable(true)
+            .default_size(360.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("edits_panel")
+                    .show(ui, |ui| browse.edits_panel_ui(ui));
+            });
+    }
     if browse.tab == Tab::Summary {
         egui::CentralPanel::default().show(ui, |ui| super::summary::summary_ui(ui, &browse.loaded));
         return;
@@ -447,6 +540,28 @@ fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, p
             cache.forget_pending();
         }
         let total = browse.loaded.dataset.len();
+        if let Some(q) = &browse.queue {
+            let (computing, flagged, candidates) =
+                (q.computing(), q.issues.len(), q.num_candidates);
+            ui.horizontal(|ui| {
+                if computing {
+                    ui.spinner();
+                    ui.strong("Ranking labels by how likely they are wrong…");
+                } else {
+                    ui.strong(format!(
+                        "Likely label errors: {flagged} of {candidates} candidates, most suspicious first"
+                    ));
+                    ui.label("A accepts the suggestion, K keeps the label");
+                }
+                if ui.button("Leave the queue").clicked() {
+                    browse.close_queue();
+                    pool.next_epoch();
+                    cache.forget_pending();
+                }
+            });
+            return;
+        }
+        selection_bar_ui(ui, browse);
         let order = match browse.order {
             crate::core::view::SampleOrder::Dataset => "dataset order".to_string(),
             crate::core::view::SampleOrder::Shuffled { seed } => format!("shuffled, seed {seed}"),
@@ -495,12 +610,48 @@ fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, p
             return;
         }
         let enter = ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter));
-        if let Some(pos) = super::grid::grid_ui(ui, browse, cache, pool) {
-            browse.selected = Some(pos);
-            browse.inspecting = true;
+        if let Some((pos, modifiers)) = super::grid::grid_ui(ui, browse, cache, pool) {
+            if (modifiers.command || modifiers.shift) && browse.edits.is_some() {
+                browse.select_click(pos, modifiers);
+            } else {
+                browse.selected = Some(pos);
+                browse.inspecting = true;
+            }
         } else if enter {
             browse.selected = Some(browse.selected.unwrap_or(0));
             browse.inspecting = true;
+        }
+    });
+}
+
+/// Multi-selection controls: select all shown, clear, relabel the selection.
+fn selection_bar_ui(ui: &mut egui::Ui, browse: &mut Browse) {
+    if browse.edits.is_none() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Select all shown")
+            .on_hover_text("Ctrl-click a tile to add or remove it, Shift-click for a range")
+            .clicked()
+        {
+            browse.select_all_shown();
+        }
+        if browse.selection_count > 0 {
+            ui.label(format!("{} selected", browse.selection_count));
+            if ui.button("Relabel selected…").on_hover_text("L").clicked() {
+                let targets = browse.edit_targets();
+                browse.picker = Some(super::edits::picker::ClassPicker::new(targets));
+            }
+            if ui.button("Mark reviewed").on_hover_text("R").clicked() {
+                let targets = browse.edit_targets();
+                browse.toggle_reviewed(&targets);
+            }
+            if ui.button("Clear selection").clicked() {
+                browse.clear_selection();
+            }
+        } else {
+            ui.weak("Keys on the tile under the pointer: 1-9, 0 relabel, L other class, R reviewed, Ctrl+Z undo");
         }
     });
 }

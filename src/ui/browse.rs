@@ -54,6 +54,26 @@ pub struct Browse {
     pub visible_pending: usize,
     /// When the open began, until the first screen of thumbnails is complete (for timing).
     pub opened_at: Option<std::time::Instant>,
+    /// The label journal (`None` when it could not be read: the reason is in the warnings).
+    pub edits: Option<super::edits::session::EditSession>,
+    /// Whether the edits panel is open beside the grid.
+    pub edits_open: bool,
+    /// Multi-selection, per sample (empty until the first Ctrl/Shift-click).
+    pub selection: Vec<bool>,
+    /// Samples in the multi-selection.
+    pub selection_count: usize,
+    /// Position (in `shown`) of the last Ctrl/Shift-clicked tile, where a Shift range starts.
+    pub anchor: Option<usize>,
+    /// The sample under the pointer (set by the grid each frame): the target of a key press.
+    pub hovered: Option<u32>,
+    /// The class picker, while open.
+    pub picker: Option<super::edits::picker::ClassPicker>,
+    /// The likely-label-errors queue, while open (the grid shows it).
+    pub queue: Option<super::edits::queue::IssueQueue>,
+    /// The write-back preview, while open.
+    pub apply_preview: Option<super::edits::panel::ApplyPreview>,
+    /// The summary's numbers being computed again after an edit.
+    pub report_job: Option<std::sync::mpsc::Receiver<crate::core::report::StatsReport>>,
 }
 
 impl Browse {
@@ -78,6 +98,16 @@ impl Browse {
             evaluation_open: false,
             evaluation: None,
             opened_at: None,
+            edits: None,
+            edits_open: false,
+            selection: Vec::new(),
+            selection_count: 0,
+            anchor: None,
+            hovered: None,
+            picker: None,
+            queue: None,
+            apply_preview: None,
+            report_job: None,
         };
         browse.refresh();
         browse
@@ -96,6 +126,7 @@ impl Browse {
         );
         self.selected = None;
         self.inspecting = false;
+        self.queue = None;
     }
 
     /// The seed typed in the box, if it is a number.

@@ -27,21 +27,34 @@ pub fn decode_size(tile_points: f32, pixels_per_point: f32) -> u32 {
         .unwrap_or(512)
 }
 
-/// Draws the grid; returns the position (in the shown order) of a tile that was clicked.
+/// What a tile shows besides its picture: an edit, a review mark, the multi-selection.
+#[derive(Default)]
+struct TileMarks<'a> {
+    /// The label on disk, when an edit is pending.
+    edited_from: Option<Option<&'a str>>,
+    reviewed: bool,
+    in_selection: bool,
+}
+
+/// Draws the grid; returns the position (in the shown order) of a tile that was clicked, with the
+/// modifier keys held.
 pub fn grid_ui(
     ui: &mut egui::Ui,
     browse: &mut Browse,
     cache: &mut TextureCache,
     pool: &DecodePool,
-) -> Option<usize> {
+) -> Option<(usize, egui::Modifiers)> {
     let tile = browse.tile_size;
     let cols = (((ui.available_width() + GAP) / (tile + GAP)).floor() as usize).max(1);
     let rows = browse.shown.len().div_ceil(cols);
     let size = decode_size(tile, ui.ctx().pixels_per_point());
     let mut clicked = None;
+    let mut hovered = None;
     let mut pending = 0;
     let loaded = &browse.loaded;
     let shown = &browse.shown;
+    let edits = browse.edits.as_ref();
+    let selection = &browse.selection;
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
     if let Some(offset) = browse.forced_scroll.take() {
         area = area.vertical_scroll_offset(offset);
@@ -81,17 +94,29 @@ pub fn grid_ui(
                     if matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
                         pending += 1;
                     }
-                    if tile_ui(ui, loaded, cache, sample, size, tile, selected).clicked() {
-                        clicked = Some(pos);
+                    let i = sample as usize;
+                    let marks = TileMarks {
+                        edited_from: edits.and_then(|e| e.pending(i)).map(|p| p.from.as_deref()),
+                        reviewed: edits.is_some_and(|e| e.is_reviewed(i)),
+                        in_selection: selection.get(i).copied().unwrap_or(false),
+                    };
+                    let response = tile_ui(ui, loaded, cache, sample, size, tile, selected, &marks);
+                    if response.clicked() {
+                        clicked = Some((pos, ui.input(|i| i.modifiers)));
+                    }
+                    if response.hovered() {
+                        hovered = Some(sample);
                     }
                 }
             });
         }
     });
     browse.visible_pending = pending;
+    browse.hovered = hovered;
     clicked
 }
 
+#[allow(clippy::too_many_arguments)]
 fn tile_ui(
     ui: &mut egui::Ui,
     loaded: &super::app::Loaded,
@@ -100,6 +125,7 @@ fn tile_ui(
     size: u32,
     tile: f32,
     selected: bool,
+    marks: &TileMarks<'_>,
 ) -> egui::Response {
     let i = sample as usize;
     let dataset = &loaded.dataset;
@@ -175,13 +201,33 @@ fn tile_ui(
             egui::StrokeKind::Outside,
         );
     }
+    if marks.in_selection {
+        painter.rect_filled(picture, 4.0, visuals.selection.bg_fill.gamma_multiply(0.35));
+        painter.rect_stroke(
+            picture,
+            4.0,
+            egui::Stroke::new(3.0, visuals.selection.bg_fill),
+            egui::StrokeKind::Inside,
+        );
+    }
+    if marks.reviewed {
+        // A small green disc in the corner: "someone looked at this one".
+        let centre = picture.right_top() + egui::vec2(-10.0, 10.0);
+        painter.circle_filled(centre, 6.0, egui::Color32::from_rgb(70, 170, 90));
+        painter.circle_stroke(centre, 6.0, egui::Stroke::new(1.0, egui::Color32::WHITE));
+    }
 
     let class_name = |c: usize| dataset.classes().get(c).map_or("?", String::as_str);
-    let label_text = if label == NONE {
+    let mut label_text = if label == NONE {
         "unlabelled".to_string()
     } else {
         class_name(label as usize).to_string()
     };
+    let mut label_colour = visuals.strong_text_color();
+    if let Some(from) = marks.edited_from {
+        label_text = format!("{} → {label_text}", from.unwrap_or("unlabelled"));
+        label_colour = visuals.warn_fg_color;
+    }
     let font = egui::FontId::proportional(12.0);
     let line1 = egui::pos2(rect.min.x + 2.0, picture.max.y + 3.0);
     painter.text(
@@ -189,7 +235,7 @@ fn tile_ui(
         egui::Align2::LEFT_TOP,
         &label_text,
         font.clone(),
-        visuals.strong_text_color(),
+        label_colour,
     );
     if let (Some(p), Some(conf)) = (
         predicted,

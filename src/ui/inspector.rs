@@ -43,6 +43,7 @@ pub fn inspector_ui(
     let sample = *browse.shown.get(pos)?;
     let i = sample as usize;
     let mut action = None;
+    let labelling = Labelling::of(browse, i);
     let state = &mut browse.inspector;
     let key = TextureKey {
         sample,
@@ -63,6 +64,7 @@ pub fn inspector_ui(
         }
     });
 
+    let mut edit = None;
     let loaded = &browse.loaded;
     let dataset = &loaded.dataset;
     let file = dataset.file(i);
@@ -89,6 +91,10 @@ pub fn inspector_ui(
             ui.label(format!("{} of {}", pos + 1, browse.shown.len()));
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(l) = &labelling {
+                    edit = l.ui(ui);
+                    ui.separator();
+                }
                 details_ui(ui, loaded, i, file, info.as_ref(), state);
             });
         });
@@ -110,7 +116,127 @@ pub fn inspector_ui(
         });
         image_view_ui(ui, cache.get(key), state);
     });
+    match edit {
+        Some(LabelAction::Relabel(label)) => browse.relabel(&[i], &label),
+        Some(LabelAction::Pick) => {
+            browse.picker = Some(super::edits::picker::ClassPicker::new(vec![i]));
+        }
+        Some(LabelAction::ToggleReviewed) => browse.toggle_reviewed(&[i]),
+        Some(LabelAction::Accept) => browse.queue_decide(&[i], true),
+        Some(LabelAction::Keep) => browse.queue_decide(&[i], false),
+        None => {}
+    }
     action
+}
+
+/// A request from the inspector's label section.
+enum LabelAction {
+    Relabel(String),
+    Pick,
+    ToggleReviewed,
+    Accept,
+    Keep,
+}
+
+/// What the label section shows for one sample (copied out, so the browse state can change after).
+struct Labelling {
+    classes: Vec<String>,
+    label: Option<String>,
+    edited_from: Option<Option<String>>,
+    reviewed: bool,
+    saving: bool,
+    error: Option<String>,
+    suggestion: Option<(String, f64)>,
+}
+
+impl Labelling {
+    fn of(browse: &Browse, i: usize) -> Option<Self> {
+        let session = browse.edits.as_ref()?;
+        let dataset = &browse.loaded.dataset;
+        Some(Self {
+            classes: dataset.classes().to_vec(),
+            label: dataset
+                .label(i)
+                .and_then(|c| dataset.classes().get(c))
+                .cloned(),
+            edited_from: session.pending(i).map(|p| p.from.clone()),
+            reviewed: session.is_reviewed(i),
+            saving: session.saving(),
+            error: session.error.clone(),
+            suggestion: browse
+                .queue
+                .as_ref()
+                .and_then(|q| q.issue(i as u32))
+                .map(|issue| (issue.suggested.clone(), issue.score)),
+        })
+    }
+
+    fn ui(&self, ui: &mut egui::Ui) -> Option<LabelAction> {
+        let mut action = None;
+        let current = self.label.as_deref().unwrap_or("unlabelled");
+        match &self.edited_from {
+            Some(from) => ui.strong(format!(
+                "Label: {current} (edited; on disk: {})",
+                from.as_deref().unwrap_or("unlabelled")
+            )),
+            None => ui.strong(format!("Label: {current}")),
+        };
+        if let Some(e) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        } else if self.saving {
+            ui.weak("Saving…");
+        } else if self.edited_from.is_some() {
+            ui.weak("Saved (pending: Apply to dataset writes it into the files)");
+        }
+        if let Some((suggested, score)) = &self.suggestion {
+            ui.label(format!(
+                "Likely error (score {score:.2}): the predictions favour {suggested}"
+            ));
+            ui.horizontal(|ui| {
+                if ui
+                    .button(format!("Accept {suggested}"))
+                    .on_hover_text("A")
+                    .clicked()
+                {
+                    action = Some(LabelAction::Accept);
+                }
+                if ui.button("Keep label").on_hover_text("K").clicked() {
+                    action = Some(LabelAction::Keep);
+                }
+            });
+        }
+        ui.horizontal_wrapped(|ui| {
+            for (k, c) in self
+                .classes
+                .iter()
+                .take(super::edits::CLASS_KEYS.len())
+                .enumerate()
+            {
+                let key = super::edits::key_name(k).unwrap_or("");
+                let on = self.label.as_deref() == Some(c.as_str());
+                if ui
+                    .selectable_label(on, format!("{key} {c}"))
+                    .on_hover_text(format!("Relabel as {c} (key {key})"))
+                    .clicked()
+                    && !on
+                {
+                    action = Some(LabelAction::Relabel(c.clone()));
+                }
+            }
+            if ui.button("Other class…").on_hover_text("L").clicked() {
+                action = Some(LabelAction::Pick);
+            }
+        });
+        let mut reviewed = self.reviewed;
+        if ui
+            .checkbox(&mut reviewed, "Reviewed")
+            .on_hover_text("R: a mark that someone looked at this sample")
+            .changed()
+        {
+            action = Some(LabelAction::ToggleReviewed);
+        }
+        action
+    }
 }
 
 fn details_ui(

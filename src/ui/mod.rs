@@ -2,6 +2,7 @@
 
 mod app;
 mod browse;
+mod edits;
 pub mod evaluation;
 mod grid;
 mod inspector;
@@ -15,7 +16,11 @@ pub use app::{App, Loaded, RecentDataset};
 pub use browse::{Browse, Tab};
 
 /// Opens the app window, optionally loading a dataset (and predictions) straight away.
-pub fn run(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> Result<(), eframe::Error> {
+pub fn run(
+    dataset: Option<PathBuf>,
+    predictions: Option<PathBuf>,
+    state_dir: Option<PathBuf>,
+) -> Result<(), eframe::Error> {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("spotcheck")
@@ -27,7 +32,7 @@ pub fn run(dataset: Option<PathBuf>, predictions: Option<PathBuf>) -> Result<(),
         "spotcheck",
         options,
         Box::new(move |cc| {
-            let mut app = App::new(cc);
+            let mut app = App::new(cc).with_state_dir(state_dir);
             if let Some(path) = dataset {
                 app.open(path, predictions, cc.egui_ctx.clone());
             }

@@ -141,8 +141,24 @@ pub fn open(
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
 ) -> Result<(Dataset, Option<Predictions>), LoadError> {
+    open_with(dataset_path, predictions_path, control, warnings, |_, _| {
+        Ok(())
+    })
+}
+
+/// [`open`], with `prepare` run on the dataset before predictions are joined to it (label edits go
+/// there: a new class must exist before the predictions' columns are mapped to classes).
+pub fn open_with(
+    dataset_path: &Path,
+    predictions_path: Option<&Path>,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+    prepare: impl FnOnce(&mut Dataset, &mut Warnings) -> Result<(), LoadError>,
+) -> Result<(Dataset, Option<Predictions>), LoadError> {
     let Some(pred_path) = predictions_path else {
-        return Ok((open_dataset(dataset_path, control, warnings)?, None));
+        let mut dataset = open_dataset(dataset_path, control, warnings)?;
+        prepare(&mut dataset, warnings)?;
+        return Ok((dataset, None));
     };
     let root = match detect(dataset_path)? {
         DatasetKind::Folder(root) => root,
@@ -219,6 +235,7 @@ pub fn open(
     });
     // The dataset's own error comes first: predictions mean nothing without it.
     let mut dataset = dataset?;
+    prepare(&mut dataset, warnings)?;
     let raw = match planned? {
         Some(raw) => raw,
         None => match shared.into_inner() {

@@ -52,29 +52,32 @@ pub struct GridFilter {
     pub probability_bin: Option<ProbabilityBin>,
 }
 
+/// The data a request is computed on: the dataset with its current (edited) labels.
+type Data = (Arc<Dataset>, Option<Arc<Predictions>>);
+
+/// A computation's result: the views, how long they took, and the data generation they answer.
+type Computed = (Arc<EvaluationViews>, std::time::Duration, u64);
+
 /// Computes [`EvaluationViews`] on its own thread, newest request first: requests that queue up
 /// while one is computed are skipped for the newest.
 pub struct EvaluationWorker {
-    requests: Sender<EvaluationRequest>,
-    results: Receiver<(Arc<EvaluationViews>, std::time::Duration)>,
+    requests: Sender<(EvaluationRequest, Data, u64)>,
+    results: Receiver<Computed>,
 }
 
 impl EvaluationWorker {
     /// Starts the thread; `waker` is called after each result (the GUI passes `request_repaint`).
-    pub fn new(
-        dataset: Arc<Dataset>,
-        predictions: Option<Arc<Predictions>>,
-        waker: impl Fn() + Send + 'static,
-    ) -> Self {
-        let (req_tx, req_rx) = std::sync::mpsc::channel::<EvaluationRequest>();
+    pub fn new(waker: impl Fn() + Send + 'static) -> Self {
+        let (req_tx, req_rx) = std::sync::mpsc::channel::<(EvaluationRequest, Data, u64)>();
         let (res_tx, res_rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("evaluation".into())
             .spawn(move || {
-                while let Ok(mut request) = req_rx.recv() {
+                while let Ok(mut job) = req_rx.recv() {
                     while let Ok(newer) = req_rx.try_recv() {
-                        request = newer;
+                        job = newer;
                     }
+                    let (request, (dataset, predictions), generation) = job;
                     let started = std::time::Instant::now();
                     let views = evaluate_views(
                         &dataset,
@@ -82,7 +85,10 @@ impl EvaluationWorker {
                         predictions.as_deref(),
                         &request,
                     );
-                    if res_tx.send((Arc::new(views), started.elapsed())).is_err() {
+                    if res_tx
+                        .send((Arc::new(views), started.elapsed(), generation))
+                        .is_err()
+                    {
                         return;
                     }
                     waker();
@@ -107,6 +113,9 @@ pub struct EvaluationPanel {
     /// Reliability settings (bins, fit split, class-wise, temperature toggle).
     pub reliability: ReliabilityState,
     worker: EvaluationWorker,
+    data: Data,
+    generation: u64,
+    latest_generation: u64,
     asked: Option<EvaluationRequest>,
     latest: Option<Arc<EvaluationViews>>,
     /// How long the last computation took (shown, and used by the speed measurement).
@@ -131,7 +140,10 @@ impl EvaluationPanel {
             balance: BalanceState::default(),
             confusion: ConfusionState::default(),
             reliability: ReliabilityState::new(DEFAULT_BINS),
-            worker: EvaluationWorker::new(dataset, predictions, move || ctx.request_repaint()),
+            worker: EvaluationWorker::new(move || ctx.request_repaint()),
+            data: (dataset, predictions),
+            generation: 0,
+            latest_generation: 0,
             asked: None,
             latest: None,
             last_compute: None,
@@ -141,6 +153,15 @@ impl EvaluationPanel {
         }
     }
 
+    /// New labels (an edit) or predictions: the views are computed again.
+    pub fn set_data(&mut self, dataset: Arc<Dataset>, predictions: Option<Arc<Predictions>>) {
+        self.has_predictions = predictions.is_some();
+        self.has_probabilities = predictions.as_ref().is_some_and(|p| p.has_probabilities());
+        self.data = (dataset, predictions);
+        self.generation += 1;
+        self.asked = None;
+    }
+
     /// The numbers on screen (the last computed).
     pub fn views(&self) -> Option<&EvaluationViews> {
         self.latest.as_deref()
@@ -148,16 +169,19 @@ impl EvaluationPanel {
 
     /// Whether the numbers on screen answer the current settings.
     pub fn is_current(&self) -> bool {
-        self.latest
-            .as_ref()
-            .is_some_and(|v| Some(&v.request) == self.asked.as_ref())
+        self.latest_generation == self.generation
+            && self
+                .latest
+                .as_ref()
+                .is_some_and(|v| Some(&v.request) == self.asked.as_ref())
     }
 
     /// Asks for new numbers when the settings (or the grid's split) changed; takes finished ones.
     fn sync(&mut self, split: Option<u32>) {
-        while let Ok((views, took)) = self.worker.results.try_recv() {
+        while let Ok((views, took, generation)) = self.worker.results.try_recv() {
             self.latest = Some(views);
             self.last_compute = Some(took);
+            self.latest_generation = generation;
         }
         let request = EvaluationRequest {
             split,
@@ -166,7 +190,11 @@ impl EvaluationPanel {
             class_wise: self.reliability.class_wise,
         };
         if self.asked.as_ref() != Some(&request) {
-            self.worker.requests.send(request.clone()).ok();
+            let data = (Arc::clone(&self.data.0), self.data.1.clone());
+            self.worker
+                .requests
+                .send((request.clone(), data, self.generation))
+                .ok();
             self.asked = Some(request);
         }
     }

@@ -155,6 +155,32 @@ impl Predictions {
         self.log_probabilities(i)?.get(class).map(|z| z.exp())
     }
 
+    /// Follows a change of the dataset's class list (a label edit that added a class): column `c`
+    /// moves to `table[c]` of `classes` columns, and the new classes get probability 0.
+    pub fn remap_classes(&mut self, table: &[u32], classes: usize) {
+        let map = |id: &mut u32| {
+            if *id != NONE {
+                *id = table.get(*id as usize).copied().unwrap_or(NONE);
+            }
+        };
+        self.row_top.iter_mut().for_each(map);
+        self.predicted.iter_mut().for_each(map);
+        let rows = self.log_probs.nrows();
+        let mut wider = Array2::from_elem((rows, classes), f64::NEG_INFINITY);
+        if self.kind == PredictionKind::Hard {
+            wider = Array2::zeros((0, classes));
+        } else {
+            for (old, &new) in table.iter().enumerate() {
+                if (new as usize) < classes && old < self.log_probs.ncols() {
+                    wider
+                        .column_mut(new as usize)
+                        .assign(&self.log_probs.column(old));
+                }
+            }
+        }
+        self.log_probs = wider;
+    }
+
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.log_probs.len() * 8

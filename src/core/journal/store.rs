@@ -1,0 +1,487 @@
+//! The SQLite file behind [`LabelJournal`]: two append-only tables (batches, and the events in each),
+//! written one transaction per user action.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use super::replay::{EventRow, Replay};
+use super::{JournalError, JournalLocation};
+
+/// Identifies one user action (a relabel of one or many samples, an undo, a review mark, an apply).
+pub type BatchId = i64;
+
+/// Which program wrote a batch (shown in the history; it changes nothing else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The desktop app.
+    Gui,
+    /// A `spotcheck` command.
+    Cli,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::Gui => "gui",
+            Origin::Cli => "cli",
+        }
+    }
+}
+
+/// One sample's new label. `disk` is its label in the dataset's files, used as the "from" of the edit
+/// when the journal has no earlier edit of it; `None` labels mean unlabelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelChange {
+    /// The sample's identity (path relative to the root).
+    pub file: String,
+    /// Its label on disk.
+    pub disk: Option<String>,
+    /// The label it gets.
+    pub to: Option<String>,
+}
+
+/// A write-back of one edit: which edit (its event `seq`) reached the files, and where a class-folder
+/// move put the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedEdit {
+    /// The sample as it was named when edited.
+    pub file: String,
+    /// The label written.
+    pub to: Option<String>,
+    /// The event that was written back.
+    pub seq: i64,
+    /// The file's new identity after a class-folder move.
+    pub moved_to: Option<String>,
+}
+
+/// Bumped when the tables change shape; a file from a newer version is refused, never rewritten.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset TEXT NOT NULL,
+    op TEXT NOT NULL,
+    target INTEGER,
+    origin TEXT NOT NULL,
+    time_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch INTEGER NOT NULL REFERENCES batches(id),
+    dataset TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    file TEXT NOT NULL,
+    from_label TEXT,
+    to_label TEXT,
+    target INTEGER,
+    moved_to TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_file ON events (dataset, file, seq);
+CREATE INDEX IF NOT EXISTS batches_by_dataset ON batches (dataset, id);
+";
+
+/// The journal of one dataset, open for reading and appending.
+pub struct LabelJournal {
+    conn: Connection,
+    location: JournalLocation,
+}
+
+impl std::fmt::Debug for LabelJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabelJournal")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl LabelJournal {
+    /// Opens the journal, creating its folder and file on first use.
+    pub fn open(location: &JournalLocation) -> Result<Self, JournalError> {
+        let open_err = |reason: String| JournalError::Open {
+            path: location.db_path.clone(),
+            reason,
+        };
+        if let Some(dir) = location.db_path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                open_err(format!(
+                    "cannot create the folder {}: {e}{}",
+                    dir.display(),
+                    if e.kind() == std::io::ErrorKind::PermissionDenied
+                        || e.raw_os_error() == Some(30)
+                    {
+                        " (a read-only dataset: keep the journal elsewhere with --state-dir DIR)"
+                    } else {
+                        ""
+                    }
+                ))
+            })?;
+        }
+        Self::connect(location, true)
+    }
+
+    /// Opens the journal if it exists; `None` when this dataset was never edited (nothing is created,
+    /// so reading a dataset never writes into it).
+    pub fn open_existing(location: &JournalLocation) -> Result<Option<Self>, JournalError> {
+        if !location.db_path.exists() {
+            return Ok(None);
+        }
+        Self::connect(location, false).map(Some)
+    }
+
+    fn connect(location: &JournalLocation, create: bool) -> Result<Self, JournalError> {
+        let path = &location.db_path;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| JournalError::Open {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let journal = LabelJournal {
+            conn,
+            location: location.clone(),
+        };
+        journal.configure().map_err(|e| JournalError::Open {
+            path: path.clone(),
+            reason: format!("{e} (is it a spotcheck label journal?)"),
+        })?;
+        Ok(journal)
+    }
+
+    fn configure(&self) -> Result<(), JournalError> {
+        let conn = &self.conn;
+        let db = |e: rusqlite::Error| self.db_error(e);
+        // Another process may hold the write lock for the length of one transaction (an apply of a
+        // large manifest takes seconds): wait rather than fail.
+        conn.busy_timeout(Duration::from_secs(60)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        // FULL: a commit is on disk (the WAL fsynced) before the edit is acknowledged.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if version > SCHEMA_VERSION {
+            return Err(JournalError::NewerSchema {
+                path: self.location.db_path.clone(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        if version < SCHEMA_VERSION {
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(db)?;
+        }
+        // A garbage file opens without error; reading a table proves it is a database.
+        conn.query_row("SELECT count(*) FROM batches", [], |_| Ok(()))
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn db_error(&self, e: rusqlite::Error) -> JournalError {
+        JournalError::Database {
+            path: self.location.db_path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Where this journal is.
+    pub fn location(&self) -> &JournalLocation {
+        &self.location
+    }
+
+    /// The newest batch id of this dataset (0 when none): a cheap way to notice another process's edits.
+    pub fn last_batch(&self) -> Result<BatchId, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(id), 0) FROM batches WHERE dataset = ?1",
+                [&self.location.dataset_key],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_error(e))
+    }
+
+    /// Runs SQLite's integrity check (after a crash, to prove the file is whole).
+    pub fn check_integrity(&self) -> Result<(), JournalError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.db_error(e))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(JournalError::Database {
+                path: self.location.db_path.clone(),
+                reason: format!("integrity check: {result}"),
+            })
+        }
+    }
+
+    /// Every label this dataset's journal recorded, oldest first (unlabelled as empty): the whole
+    /// history, for tests and audits.
+    pub fn recorded_labels(&self) -> Result<Vec<String>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT coalesce(to_label, '') FROM events WHERE dataset = ?1 AND kind = 'label' ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([&self.location.dataset_key], |r| r.get(0))?;
+            rows.collect()
+        };
+        read().map_err(|e| self.db_error(e))
+    }
+
+    /// Reads this dataset's whole history.
+    pub fn replay(&self) -> Result<Replay, JournalError> {
+        read_replay(&self.conn, &self.location.dataset_key).map_err(|e| self.db_error(e))
+    }
+
+    /// Records new labels as one undoable action. Samples already carrying their new label are left
+    /// out; `None` when nothing changes. Returns once the transaction is on disk.
+    pub fn record(
+        &mut self,
+        changes: &[LabelChange],
+        origin: Origin,
+    ) -> Result<Option<BatchId>, JournalError> {
+        let key = self.location.dataset_key.clone();
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut rows = Vec::with_capacity(changes.len());
+            for c in changes {
+                let from = current_label(&tx, &key, &c.file)?.unwrap_or_else(|| c.disk.clone());
+                if from != c.to {
+                    rows.push((c.file.as_str(), from, c.to.clone()));
+                }
+            }
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let batch = insert_batch(&tx, &key, "edit", None, origin)?;
+            insert_label_events(&tx, &key, batch, &rows)?;
+            tx.commit()?;
+            Ok(Some(batch))
+        })();
+        result.map_err(|e: rusqlite::Error| self.db_error(e))
+    }
+
+    /// Undoes the newest action not yet undone (of any process) by recording the opposite edit.
+    /// Returns the labels it set, or `None` when there is nothing to undo.
+    pub fn undo(&mut self, origin: Origin) -> Result<Option<Reverted>, JournalError> {
+        self.revert(origin, true)
+    }
+
+    /// Redoes the newest undone action, when no new edit came after the undo.
+    pub fn redo(&mut self, origin: Origin) -> Result<Option<Reverted>, JournalError> {
+        self.revert(origin, false)
+    }
+
+    fn revert(&mut self, origin: Origin, undo: bool) -> Result<Option<Reverted>, JournalError> {
+        let key = self.location.dataset_key.clone();
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let replay = read_replay(&tx, &key)?;
+            let target = if undo {
+                replay.undo_target()
+            } else {
+                replay.redo_target()
+            };
+            let Some(target) = target else {
+                return Ok(None);
+            };
+            let mut rows = Vec::new();
+            for change in replay.batch_changes(target) {
+                let file = replay.resolve(&change.file).to_string();
+                let current = replay.current(&file).unwrap_or_else(|| change.to.clone());
+                let to = if undo {
+                    change.from.clone()
+                } else {
+                    change.to.clone()
+                };
+                rows.push((file, current, to));
+            }
+            let op = if undo { "undo" } else { "redo" };
+            let batch = insert_batch(&tx, &key, op, Some(target), origin)?;
+            let borrowed: Vec<(&str, Option<String>, Option<String>)> = rows
+                .iter()
+                .map(|(f, a, b)| (f.as_str(), a.clone(), b.clone()))
+                .collect();
+            insert_label_events(&tx, &key, batch, &borrowed)?;
+            tx.commit()?;
+            Ok(Some(Reverted {
+                batch,
+                target,
+                labels: rows.into_iter().map(|(f, _, to)| (f, to)).collect(),
+            }))
+        })();
+        result.map_err(|e: rusqlite::Error| self.db_error(e))
+    }
+
+    /// Marks samples as reviewed (or not): proof that someone looked. Not part of undo.
+    pub fn set_reviewed(
+        &mut self,
+        files: &[String],
+        reviewed: bool,
+        origin: Origin,
+    ) -> Result<BatchId, JournalError> {
+        let key = self.location.dataset_key.clone();
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let batch = insert_batch(&tx, &key, "review", None, origin)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO events (batch, dataset, kind, file, to_label) VALUES (?1, ?2, 'review', ?3, ?4)",
+                )?;
+                for f in files {
+                    stmt.execute(params![batch, key, f, if reviewed { "1" } else { "0" }])?;
+                }
+            }
+            tx.commit()?;
+            Ok(batch)
+        })();
+        result.map_err(|e: rusqlite::Error| self.db_error(e))
+    }
+
+    /// Records that edits reached the dataset's files (after the files were written). A moved file's
+    /// review mark follows it to its new name.
+    pub fn record_applied(
+        &mut self,
+        applied: &[AppliedEdit],
+        origin: Origin,
+    ) -> Result<BatchId, JournalError> {
+        let key = self.location.dataset_key.clone();
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let replay = read_replay(&tx, &key)?;
+            let batch = insert_batch(&tx, &key, "apply", None, origin)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO events (batch, dataset, kind, file, to_label, target, moved_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for a in applied {
+                    stmt.execute(params![
+                        batch, key, "applied", a.file, a.to, a.seq, a.moved_to
+                    ])?;
+                    if let Some(new) = &a.moved_to
+                        && replay.is_reviewed(&a.file)
+                    {
+                        stmt.execute(params![
+                            batch,
+                            key,
+                            "review",
+                            new,
+                            "1",
+                            Option::<i64>::None,
+                            Option::<String>::None
+                        ])?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(batch)
+        })();
+        result.map_err(|e: rusqlite::Error| self.db_error(e))
+    }
+}
+
+/// What an undo or redo did: the labels it set, per file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reverted {
+    /// The new batch.
+    pub batch: BatchId,
+    /// The batch it undid or redid.
+    pub target: BatchId,
+    /// Each file and the label it has now.
+    pub labels: Vec<(String, Option<String>)>,
+}
+
+fn read_replay(conn: &Connection, key: &str) -> rusqlite::Result<Replay> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.seq, e.batch, b.op, b.target, e.kind, e.file, e.from_label, e.to_label, e.target, e.moved_to
+         FROM events e JOIN batches b ON b.id = e.batch
+         WHERE e.dataset = ?1 ORDER BY e.seq",
+    )?;
+    let rows = stmt.query_map([key], |r| {
+        Ok(EventRow {
+            seq: r.get(0)?,
+            batch: r.get(1)?,
+            op: r.get(2)?,
+            batch_target: r.get(3)?,
+            kind: r.get(4)?,
+            file: r.get(5)?,
+            from: r.get(6)?,
+            to: r.get(7)?,
+            target: r.get(8)?,
+            moved_to: r.get(9)?,
+        })
+    })?;
+    let rows: Vec<EventRow> = rows.collect::<rusqlite::Result<_>>()?;
+    // Batches without events (none are written, but an older file might hold one) still count.
+    let last_batch: i64 = conn.query_row(
+        "SELECT coalesce(max(id), 0) FROM batches WHERE dataset = ?1",
+        [key],
+        |r| r.get(0),
+    )?;
+    Ok(Replay::from_rows(rows, last_batch))
+}
+
+/// The label the journal last gave `file`: `None` when it never edited it.
+fn current_label(
+    conn: &Connection,
+    key: &str,
+    file: &str,
+) -> rusqlite::Result<Option<Option<String>>> {
+    conn.prepare_cached(
+        "SELECT to_label FROM events WHERE dataset = ?1 AND file = ?2 AND kind = 'label' ORDER BY seq DESC LIMIT 1",
+    )?
+    .query_row(params![key, file], |r| r.get::<_, Option<String>>(0))
+    .optional()
+}
+
+fn insert_batch(
+    conn: &Connection,
+    key: &str,
+    op: &str,
+    target: Option<BatchId>,
+    origin: Origin,
+) -> rusqlite::Result<BatchId> {
+    conn.prepare_cached(
+        "INSERT INTO batches (dataset, op, target, origin, time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![key, op, target, origin.as_str(), now_ms()])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn insert_label_events(
+    conn: &Connection,
+    key: &str,
+    batch: BatchId,
+    rows: &[(&str, Option<String>, Option<String>)],
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO events (batch, dataset, kind, file, from_label, to_label) VALUES (?1, ?2, 'label', ?3, ?4, ?5)",
+    )?;
+    for (file, from, to) in rows {
+        stmt.execute(params![batch, key, file, from, to])?;
+    }
+    Ok(())
+}

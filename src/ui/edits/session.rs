@@ -1,0 +1,350 @@
+//! The GUI side of the label journal: a worker thread that owns the SQLite connection (a commit
+//! waits for an fsync, which must not stall a frame), and the state the grid and panels read.
+//! Every reply carries the journal's state replayed after the command, so edits made by another
+//! process (a script running `spotcheck relabel`) show up too.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use crate::core::dataset::Dataset;
+use crate::core::journal::write_back::WriteReport;
+use crate::core::journal::{
+    self, EditState, Edited, JournalLocation, LabelChange, LabelJournal, Origin, Pending,
+};
+
+/// How often the journal is checked for other processes' edits.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// What the UI asks the journal worker to do.
+#[derive(Debug, Clone)]
+pub enum JournalCommand {
+    /// Record new labels as one undoable action.
+    Record(Vec<LabelChange>),
+    /// Undo the newest action.
+    Undo,
+    /// Redo the newest undone action.
+    Redo,
+    /// Set or clear review marks.
+    Review(Vec<String>, bool),
+    /// Write the pending edits into the dataset's files.
+    Apply,
+    /// Look for edits made by another process.
+    Refresh,
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Labels recorded (or nothing changed).
+    Recorded,
+    /// An undo or redo ran (`false`: there was nothing to undo or redo).
+    Reverted(bool),
+    /// Review marks recorded.
+    Reviewed,
+    /// A write-back ran.
+    Applied(WriteReport),
+    /// Another process changed the journal.
+    Refreshed,
+}
+
+struct Reply {
+    outcome: Result<Outcome, String>,
+    state: Option<EditState>,
+    user: bool,
+}
+
+/// The journal as the GUI sees it.
+pub struct EditSession {
+    location: JournalLocation,
+    state: EditState,
+    reviewed: Vec<bool>,
+    commands: Sender<JournalCommand>,
+    replies: Receiver<Reply>,
+    in_flight: usize,
+    refreshing: bool,
+    next_poll: Instant,
+    /// The last failure, shown until the next command succeeds (an edit that was not saved).
+    pub error: Option<String>,
+    /// A message about the last write-back, for the edits panel.
+    pub notice: Option<String>,
+    /// Set when a write-back changed the files: the dataset must be read again.
+    pub reload: bool,
+    /// Set when the state changed and the effective labels must be rebuilt.
+    pub changed: bool,
+}
+
+impl EditSession {
+    /// Starts the worker for the dataset `base` (labels as on disk) and the state read at load.
+    pub fn new(base: Arc<Dataset>, edited: Edited, waker: impl Fn() + Send + 'static) -> Self {
+        let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
+        let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+        let location = edited.location.clone();
+        let worker_location = location.clone();
+        let worker_base = Arc::clone(&base);
+        let last_batch = edited.state.last_batch;
+        std::thread::Builder::new()
+            .name("label-journal".into())
+            .spawn(move || {
+                worker(
+                    worker_location,
+                    worker_base,
+                    last_batch,
+                    cmd_rx,
+                    reply_tx,
+                    waker,
+                )
+            })
+            .ok();
+        let mut session = EditSession {
+            location,
+            state: EditState::default(),
+            reviewed: vec![false; base.len()],
+            commands: cmd_tx,
+            replies: reply_rx,
+            in_flight: 0,
+            refreshing: false,
+            next_poll: Instant::now() + POLL_EVERY,
+            error: None,
+            notice: None,
+            reload: false,
+            changed: false,
+        };
+        session.set_state(edited.state);
+        session.changed = false;
+        session
+    }
+
+    fn set_state(&mut self, state: EditState) {
+        self.reviewed.iter_mut().for_each(|r| *r = false);
+        for &i in &state.reviewed {
+            if let Some(r) = self.reviewed.get_mut(i) {
+                *r = true;
+            }
+        }
+        self.state = state;
+        self.changed = true;
+    }
+
+    /// Where the journal is.
+    pub fn location(&self) -> &JournalLocation {
+        &self.location
+    }
+
+    /// The state after the last finished command.
+    pub fn state(&self) -> &EditState {
+        &self.state
+    }
+
+    /// The pending edit of `sample`, if any (for "old -> new" on its tile).
+    pub fn pending(&self, sample: usize) -> Option<&Pending> {
+        self.state
+            .pending
+            .binary_search_by_key(&sample, |p| p.sample)
+            .ok()
+            .and_then(|k| self.state.pending.get(k))
+    }
+
+    /// Whether `sample` carries a review mark.
+    pub fn is_reviewed(&self, sample: usize) -> bool {
+        self.reviewed.get(sample).copied().unwrap_or(false)
+    }
+
+    /// Commands sent and not yet answered: edits not yet acknowledged.
+    pub fn saving(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    /// Sends a command to the worker.
+    pub fn send(&mut self, command: JournalCommand) {
+        let user = !matches!(command, JournalCommand::Refresh);
+        if self.commands.send(command).is_ok() {
+            if user {
+                self.in_flight += 1;
+            } else {
+                self.refreshing = true;
+            }
+        } else {
+            self.error = Some("the label journal's thread stopped: edits cannot be saved".into());
+        }
+    }
+
+    /// Optimistically marks samples reviewed (the worker's reply confirms it) and sends the command.
+    pub fn set_reviewed(&mut self, dataset: &Dataset, samples: &[usize], reviewed: bool) {
+        for &i in samples {
+            if let Some(r) = self.reviewed.get_mut(i) {
+                *r = reviewed;
+            }
+        }
+        let files = samples
+            .iter()
+            .map(|&i| dataset.file(i).to_string())
+            .collect();
+        self.send(JournalCommand::Review(files, reviewed));
+    }
+
+    /// Takes the worker's replies; asks for a refresh now and then. Returns what finished.
+    pub fn poll(&mut self) -> Vec<Outcome> {
+        let mut done = Vec::new();
+        while let Ok(reply) = self.replies.try_recv() {
+            if reply.user {
+                self.in_flight = self.in_flight.saturating_sub(1);
+            } else {
+                self.refreshing = false;
+            }
+            match reply.outcome {
+                Ok(outcome) => {
+                    if reply.user {
+                        self.error = None;
+                    }
+                    if let Outcome::Applied(report) = &outcome {
+                        self.notice = Some(describe_apply(report));
+                        if !report.applied.is_empty() {
+                            self.reload = true;
+                        }
+                    }
+                    done.push(outcome);
+                }
+                Err(e) => self.error = Some(e),
+            }
+            if let Some(state) = reply.state {
+                self.set_state(state);
+            }
+        }
+        if self.in_flight == 0 && !self.refreshing && Instant::now() >= self.next_poll {
+            self.next_poll = Instant::now() + POLL_EVERY;
+            self.send(JournalCommand::Refresh);
+        }
+        done
+    }
+
+    /// Reviewed and total labelled samples per class (of the edited labels).
+    pub fn review_progress(&self, dataset: &Dataset) -> Vec<(u64, u64)> {
+        let mut counts = vec![(0u64, 0u64); dataset.classes().len()];
+        for (i, &label) in dataset.labels().iter().enumerate() {
+            if let Some(c) = counts.get_mut(label as usize) {
+                c.1 += 1;
+                if self.is_reviewed(i) {
+                    c.0 += 1;
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// One line about a write-back.
+pub fn describe_apply(report: &WriteReport) -> String {
+    let mut s = format!("{} edit(s) written into the dataset", report.applied.len());
+    if let Some(b) = &report.backup {
+        s.push_str(&format!(
+            "; the manifest as it was is kept at {}",
+            b.display()
+        ));
+    }
+    if !report.kept.is_empty() {
+        s.push_str(&format!("; {} still pending:", report.kept.len()));
+        for (p, why) in report.kept.iter().take(5) {
+            s.push_str(&format!("\n  {}: {why}", p.file));
+        }
+        if report.kept.len() > 5 {
+            s.push_str(&format!("\n  ... and {} more", report.kept.len() - 5));
+        }
+    }
+    s
+}
+
+fn worker(
+    location: JournalLocation,
+    base: Arc<Dataset>,
+    mut last_seen: i64,
+    commands: Receiver<JournalCommand>,
+    replies: Sender<Reply>,
+    waker: impl Fn(),
+) {
+    let mut journal: Option<LabelJournal> = None;
+    while let Ok(command) = commands.recv() {
+        let user = !matches!(command, JournalCommand::Refresh);
+        if !user && journal.is_none() && !location.db_path.exists() {
+            // Never edited, by anyone: nothing to read, and nothing is created by looking.
+            if replies
+                .send(Reply {
+                    outcome: Ok(Outcome::Refreshed),
+                    state: None,
+                    user,
+                })
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
+        let result = run(&location, &base, &mut journal, &mut last_seen, command);
+        let reply = match result {
+            Ok((outcome, state)) => Reply {
+                outcome: Ok(outcome),
+                state,
+                user,
+            },
+            Err(e) => Reply {
+                outcome: Err(if user {
+                    format!("NOT SAVED: {e}")
+                } else {
+                    e.to_string()
+                }),
+                state: None,
+                user,
+            },
+        };
+        let changed = reply.state.is_some() || reply.outcome.is_err() || user;
+        if replies.send(reply).is_err() {
+            return;
+        }
+        if changed {
+            waker();
+        }
+    }
+}
+
+fn run(
+    location: &JournalLocation,
+    base: &Dataset,
+    journal: &mut Option<LabelJournal>,
+    last_seen: &mut i64,
+    command: JournalCommand,
+) -> Result<(Outcome, Option<EditState>), journal::JournalError> {
+    if journal.is_none() {
+        *journal = Some(LabelJournal::open(location)?);
+    }
+    let Some(j) = journal.as_mut() else {
+        return Err(journal::JournalError::Request(
+            "the journal is not open".into(),
+        ));
+    };
+    let outcome = match command {
+        JournalCommand::Record(changes) => {
+            j.record(&changes, Origin::Gui)?;
+            Outcome::Recorded
+        }
+        JournalCommand::Undo => Outcome::Reverted(j.undo(Origin::Gui)?.is_some()),
+        JournalCommand::Redo => Outcome::Reverted(j.redo(Origin::Gui)?.is_some()),
+        JournalCommand::Review(files, on) => {
+            j.set_reviewed(&files, on, Origin::Gui)?;
+            Outcome::Reviewed
+        }
+        JournalCommand::Apply => {
+            let state = j.replay()?.state(base);
+            Outcome::Applied(journal::apply(j, base, &state, Origin::Gui)?)
+        }
+        JournalCommand::Refresh => {
+            let last = j.last_batch()?;
+            if last == *last_seen {
+                return Ok((Outcome::Refreshed, None));
+            }
+            Outcome::Refreshed
+        }
+    };
+    let state = j.replay()?.state(base);
+    *last_seen = state.last_batch;
+    Ok((outcome, Some(state)))
+}
