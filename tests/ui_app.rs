@@ -14,7 +14,7 @@ use spotcheck::ui::{App, Tab};
 
 mod common;
 
-use common::ui::{demo, harness_with, wait_for};
+use common::ui::{demo, demo_copy, harness_with, wait_for};
 
 fn harness() -> Harness<'static, App> {
     harness_with(App::default(), 1400.0, 900.0)
@@ -181,22 +181,6 @@ fn a_folder_that_is_not_a_dataset_says_so() {
     h.state_mut().open(dir.path().to_path_buf(), None, ctx);
     wait_for(&mut h, "Could not open");
     h.get_by_label("Open folder…");
-}
-
-/// Copies the demo's images into a temporary folder the test can change.
-fn demo_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(demo()) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(demo()).unwrap();
-        let to = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-    dir
 }
 
 #[test]

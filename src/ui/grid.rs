@@ -225,7 +225,7 @@ fn tile_ui(
     };
     let mut label_colour = visuals.strong_text_color();
     if let Some(from) = marks.edited_from {
-        label_text = format!("{} → {label_text}", from.unwrap_or("unlabelled"));
+        label_text = format!("{} -> {label_text}", from.unwrap_or("unlabelled"));
         label_colour = visuals.warn_fg_color;
     }
     let font = egui::FontId::proportional(12.0);

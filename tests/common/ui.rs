@@ -33,3 +33,19 @@ pub fn wait_for(h: &mut Harness<'static, App>, label: &str) {
         h.run_steps(1);
     }
 }
+
+/// Copies the demo's images into a temporary folder the test can change.
+pub fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(demo()) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(demo()).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}

@@ -85,7 +85,7 @@ impl Browse {
             .show(ui, |ui| {
                 for p in state.pending.iter().take(LIST_LIMIT) {
                     ui.label(format!(
-                        "{}: {} → {}",
+                        "{}: {} -> {}",
                         p.file,
                         shown(p.from.as_deref()),
                         shown(p.to.as_deref())
@@ -215,9 +215,9 @@ impl Browse {
                     .show(ui, |ui| {
                         for (p, w) in preview.rows.iter().take(LIST_LIMIT) {
                             let line = match w {
-                                PlannedWrite::Move { from, to } => format!("move {from} → {to}"),
+                                PlannedWrite::Move { from, to } => format!("move {from} -> {to}"),
                                 PlannedWrite::Row { line } => format!(
-                                    "{}{}: {} → {}",
+                                    "{}{}: {} -> {}",
                                     p.file,
                                     line.map(|l| format!(" (line {l})")).unwrap_or_default(),
                                     shown(p.from.as_deref()),

@@ -40,11 +40,14 @@ impl ClassPicker {
             .resizable(false)
             .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
             .show(ctx, |ui| {
-                let field = ui.add(
-                    egui::TextEdit::singleline(&mut self.text)
-                        .hint_text("Type a class name")
-                        .desired_width(280.0),
-                );
+                let name = ui.label("Class name");
+                let field = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.text)
+                            .hint_text("Type to search, or a new name")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(name.id);
                 if !self.focused {
                     field.request_focus();
                     self.focused = true;

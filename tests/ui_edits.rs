@@ -1,0 +1,195 @@
+//! Label correction under egui_kittest: relabel with a number key, undo and redo (also after a
+//! restart), the class counts following every edit, the picker making a new class, multi-select,
+//! and accepting a suggestion from the likely-label-errors queue. Each test edits a copy of the demo.
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use spotcheck::ui::App;
+
+mod common;
+
+use common::ui::{demo_copy, harness_with, wait_for};
+
+const FILE: &str = "landscape_orientation3.jpg";
+const SAMPLE: &str = "train/landscape/landscape_orientation3.jpg";
+
+fn open(dir: &Path) -> Harness<'static, App> {
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .open(dir.to_path_buf(), Some(dir.join("predictions.csv")), ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h
+}
+
+/// Class counts over all samples as the app holds them (landscape, portrait, ...).
+fn counts(h: &Harness<'static, App>) -> Vec<u64> {
+    h.state()
+        .browse()
+        .unwrap()
+        .loaded
+        .dataset
+        .class_counts(None)
+}
+
+/// Steps until `check` holds, or fails after 20 s with `what`.
+fn until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    check: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    while !check(h) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what} never happened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.run_steps(1);
+    }
+}
+
+fn saved(h: &Harness<'static, App>) -> bool {
+    h.state()
+        .browse()
+        .and_then(|b| b.edits.as_ref())
+        .is_some_and(|e| !e.saving() && e.error.is_none())
+}
+
+#[test]
+fn relabel_with_a_key_then_undo_and_redo_update_the_class_counts() {
+    let data = demo_copy();
+    let mut h = open(data.path());
+    h.get_by_label("Evaluation").click();
+    h.run_steps(2);
+    wait_for(&mut h, "landscape in train: 14");
+    assert_eq!(counts(&h), [21, 21]);
+
+    h.get_by_label(FILE).click();
+    h.run_steps(2);
+    h.get_by_label("Label: landscape");
+    // "2" is the second class, portrait.
+    h.key_press(Key::Num2);
+    h.run_steps(2);
+    wait_for(&mut h, "Label: portrait (edited; on disk: landscape)");
+    until(&mut h, "the edit saved", saved);
+    assert_eq!(counts(&h), [20, 22]);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    until(&mut h, "the undo", |h| counts(h) == [21, 21]);
+    wait_for(&mut h, "Label: landscape");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    until(&mut h, "the redo", |h| counts(h) == [20, 22]);
+    // The evaluation views follow every edit: back in the grid the class bar counts 13.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    wait_for(&mut h, "landscape in train: 13");
+    // In the grid, keys act on the tile under the pointer; undo needs no target.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    until(&mut h, "the undo", |h| counts(h) == [21, 21]);
+    wait_for(&mut h, "landscape in train: 14");
+
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    until(&mut h, "the redo", |h| counts(h) == [20, 22]);
+    wait_for(&mut h, "landscape in train: 13");
+    until(&mut h, "the redo saved", saved);
+
+    // A restart: the edit is still there (read from the journal), and undo still works.
+    drop(h);
+    let mut h = open(data.path());
+    assert_eq!(counts(&h), [20, 22]);
+    h.get_by_label("Edits (1)").click();
+    h.run_steps(2);
+    h.get_by_label_contains(&format!("{SAMPLE}: landscape -> portrait"));
+    h.get_by_label("Undo").click();
+    until(&mut h, "the undo after a restart", |h| {
+        counts(h) == [21, 21]
+    });
+    wait_for(&mut h, "0 pending");
+}
+
+#[test]
+fn the_picker_makes_a_new_class_for_a_multi_selection() {
+    let data = demo_copy();
+    let mut h = open(data.path());
+    h.get_by_label(FILE).click_modifiers(Modifiers::COMMAND);
+    h.get_by_label("landscape_orientation5.jpg")
+        .click_modifiers(Modifiers::COMMAND);
+    h.run_steps(2);
+    wait_for(&mut h, "2 selected");
+    h.get_by_label("Relabel selected…").click();
+    h.run_steps(2);
+    wait_for(&mut h, "Class name");
+    h.get_by_label("Class name").type_text("sea view");
+    h.run_steps(2);
+    h.get_by_label("New class \"sea view\"").click();
+    h.run_steps(2);
+    until(&mut h, "the new class", |h| counts(h) == [19, 21, 2]);
+    until(&mut h, "the edit saved", saved);
+    let dataset = &h.state().browse().unwrap().loaded.dataset;
+    assert_eq!(dataset.classes(), ["landscape", "portrait", "sea view"]);
+    // The CLI reads the same journal.
+    let out = common::spotcheck(&["edits", data.path().to_str().unwrap(), "--json"]);
+    let edits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(edits["pending"].as_array().unwrap().len(), 2);
+    assert_eq!(edits["pending"][0]["to"], "sea view");
+}
+
+#[test]
+fn a_suggestion_from_the_likely_errors_queue_is_accepted() {
+    let data = demo_copy();
+    let mut h = open(data.path());
+    h.get_by_label("Edits").click();
+    h.run_steps(2);
+    h.get_by_label("Find likely label errors").click();
+    wait_for(&mut h, "Likely label errors:");
+    let queue: Vec<(u32, String)> = {
+        let b = h.state().browse().unwrap();
+        let q = b.queue.as_ref().unwrap();
+        q.issues
+            .iter()
+            .map(|i| (i.sample, i.suggested.clone()))
+            .collect()
+    };
+    assert!(
+        !queue.is_empty(),
+        "the naive demo model disagrees with some labels"
+    );
+    let (sample, suggested) = queue[0].clone();
+    let file = h
+        .state()
+        .browse()
+        .unwrap()
+        .loaded
+        .dataset
+        .file(sample as usize)
+        .to_string();
+    let name = file.rsplit('/').next().unwrap().to_string();
+    h.get_by_label(&name).click();
+    h.run_steps(2);
+    h.get_by_label_contains("Likely error (score");
+    h.get_by_label(&format!("Accept {suggested}")).click();
+    h.run_steps(2);
+    until(&mut h, "the accepted suggestion", |h| {
+        let b = h.state().browse().unwrap();
+        let d = &b.loaded.dataset;
+        d.label(sample as usize).and_then(|c| d.classes().get(c)) == Some(&suggested)
+            && b.edits
+                .as_ref()
+                .is_some_and(|e| e.is_reviewed(sample as usize))
+    });
+    until(&mut h, "the edit saved", saved);
+    // Accepting moved the inspector on to the next sample of the queue.
+    if queue.len() > 1 {
+        assert_eq!(h.state().browse().unwrap().selected, Some(1));
+    }
+    let out = common::spotcheck(&["edits", data.path().to_str().unwrap(), "--json"]);
+    let edits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(edits["pending"][0]["file"], file.as_str());
+    assert_eq!(edits["pending"][0]["to"], suggested.as_str());
+}
