@@ -2,7 +2,8 @@
 # Screenshots the app under a private Xvfb at 1600x1000 (see ../shared/notes/headless.md).
 #   scripts/screenshot.sh OUT.png [spotcheck args...]
 #   CLICK="x y" clicks there (window coordinates) before the shot, CLICK="x y;x y" clicks in turn;
-#   WAIT=seconds before the first click.
+#   An entry "key K" presses key K instead (xdotool names: 2, ctrl+z), "move x y" only moves the
+#   pointer there, "ctrl x y" ctrl-clicks. WAIT=seconds before the first click.
 # Needs: apt-get install -y --no-install-recommends xvfb x11-utils imagemagick xdotool
 set -euo pipefail
 OUTPNG=$1; shift
@@ -23,7 +24,13 @@ if [ -n "${CLICK:-}" ] && [ -n "$WID" ]; then
   IFS=';' read -ra CLICKS <<<"$CLICK"
   for at in "${CLICKS[@]}"; do
     # shellcheck disable=SC2086
-    xdotool mousemove --window "$WID" $at click 1; sleep "${AFTER_CLICK:-3}"
+    case "$at" in
+      key\ *) xdotool windowfocus "$WID" 2>/dev/null; xdotool key ${at#key } ;;
+      move\ *) xdotool mousemove --window "$WID" ${at#move } ;;
+      ctrl\ *) xdotool mousemove --window "$WID" ${at#ctrl }; xdotool windowfocus "$WID" 2>/dev/null; xdotool keydown ctrl; sleep 0.3; xdotool click 1; sleep 0.3; xdotool keyup ctrl ;;
+      *) xdotool mousemove --window "$WID" $at click 1 ;;
+    esac
+    sleep "${AFTER_CLICK:-3}"
   done
 fi
 import -window "${WID:-root}" "$OUTPNG"

@@ -10,7 +10,6 @@ use clap::Args;
 
 use crate::core::check::{CheckOptions, CheckReport, check_dataset};
 use crate::core::dataset::Dataset;
-use crate::core::load;
 use crate::core::media::ProblemKind;
 use crate::core::warnings::Warnings;
 
@@ -24,12 +23,21 @@ pub struct CheckArgs {
     json: bool,
     #[command(flatten)]
     limit: super::PixelLimitArgs,
+    #[command(flatten)]
+    edits: super::edits::EditFlags,
 }
 
 /// Runs `check`. Problems found are the report, not a failure: the exit status is 0.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut warnings = Warnings::default();
-    let dataset = load::open_dataset(&args.dataset, None, &mut warnings)?;
+    // Labels matter here only for duplicates that disagree; pending edits count, as everywhere.
+    let (dataset, _, _) = crate::core::journal::open_edited(
+        &args.dataset,
+        None,
+        None,
+        &mut warnings,
+        &args.edits.mode(),
+    )?;
     super::print_warnings(&warnings);
     let options = CheckOptions {
         max_pixels: args.limit.max_pixels(),
