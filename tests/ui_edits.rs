@@ -20,11 +20,15 @@ const FILE: &str = "landscape_orientation3.jpg";
 const SAMPLE: &str = "train/landscape/landscape_orientation3.jpg";
 
 fn open(dir: &Path) -> Harness<'static, App> {
+    open_with(dir, 42)
+}
+
+fn open_with(dir: &Path, samples: usize) -> Harness<'static, App> {
     let mut h = harness_with(App::default(), 1600.0, 1000.0);
     let ctx = h.ctx.clone();
     h.state_mut()
         .open(dir.to_path_buf(), Some(dir.join("predictions.csv")), ctx);
-    wait_for(&mut h, "42 of 42 shown");
+    wait_for(&mut h, &format!("{samples} of {samples} shown"));
     h
 }
 
@@ -192,4 +196,64 @@ fn a_suggestion_from_the_likely_errors_queue_is_accepted() {
     let edits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(edits["pending"][0]["file"], file.as_str());
     assert_eq!(edits["pending"][0]["to"], suggested.as_str());
+}
+
+#[test]
+fn apply_to_dataset_previews_then_moves_the_file_and_reports_a_clash() {
+    let data = demo_copy();
+    // A file of the same name already in the target folder for the second edit.
+    let clash = data
+        .path()
+        .join("train/portrait/landscape_orientation5.jpg");
+    std::fs::copy(
+        data.path()
+            .join("train/landscape/landscape_orientation5.jpg"),
+        &clash,
+    )
+    .unwrap();
+    let mut h = open_with(data.path(), 43);
+    h.get_by_label(FILE).click_modifiers(Modifiers::COMMAND);
+    // Two tiles now share the name: the landscape one is the first.
+    h.get_all_by_label("landscape_orientation5.jpg")
+        .next()
+        .unwrap()
+        .click_modifiers(Modifiers::COMMAND);
+    h.run_steps(2);
+    wait_for(&mut h, "2 selected");
+    h.key_press(Key::Num2);
+    until(&mut h, "the edits saved", |h| {
+        saved(h) && counts(h) == [19, 24]
+    });
+    h.run_steps(2);
+    h.get_by_label("Edits (2)").click();
+    h.run_steps(2);
+    h.get_by_label("Apply to dataset…").click();
+    h.run_steps(2);
+    wait_for(&mut h, "1 of 2 pending edit(s) will be written");
+    h.get_by_label(&format!("move {SAMPLE} -> train/portrait/{FILE}"));
+    h.get_by_label_contains("landscape_orientation5.jpg: stays pending: train/portrait/landscape_orientation5.jpg already exists");
+    h.get_by_label("Apply 1 edit(s)").click();
+    // The files changed, so the dataset is read again; the panel still says what happened.
+    let moved = format!("train/portrait/{FILE}");
+    until(&mut h, "the reload", |h| {
+        h.state()
+            .browse()
+            .is_some_and(|b| b.loaded.base.find(&moved).is_some())
+    });
+    h.run_steps(2);
+    wait_for(
+        &mut h,
+        "1 edit(s) written into the dataset; 1 still pending",
+    );
+    wait_for(
+        &mut h,
+        "1 pending (not yet in the dataset's files), 1 applied",
+    );
+    assert!(data.path().join(&moved).exists());
+    assert!(!data.path().join(SAMPLE).exists());
+    assert_eq!(
+        counts(&h),
+        [19, 24],
+        "the clash is still pending, so still shown edited"
+    );
 }

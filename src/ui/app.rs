@@ -104,6 +104,8 @@ pub struct App {
     store: Result<Arc<ThumbnailStore>, String>,
     /// Where label journals live instead of each dataset's `.spotcheck/` (`--state-dir`).
     state_dir: Option<PathBuf>,
+    /// What a write-back said, kept across the reload it causes (with the edits panel open).
+    carry_notice: Option<String>,
 }
 
 impl Default for App {
@@ -119,6 +121,7 @@ impl Default for App {
             scroll_bench: None,
             store: Err("off".into()),
             state_dir: None,
+            carry_notice: None,
         }
     }
 }
@@ -289,11 +292,15 @@ impl App {
                     let mut browse = Browse::new(loaded);
                     if let Some(edited) = edited {
                         let waker = ctx.clone();
-                        browse.edits = Some(super::edits::session::EditSession::new(
-                            base,
-                            edited,
-                            move || waker.request_repaint(),
-                        ));
+                        let mut session =
+                            super::edits::session::EditSession::new(base, edited, move || {
+                                waker.request_repaint()
+                            });
+                        if let Some(notice) = self.carry_notice.take() {
+                            session.notice = Some(notice);
+                            browse.edits_open = true;
+                        }
+                        browse.edits = Some(session);
                     }
                     browse.opened_at = Some(started);
                     self.screen = Screen::Browsing(Box::new(browse));
@@ -427,6 +434,7 @@ impl App {
             && let Some(session) = &mut browse.edits
             && std::mem::take(&mut session.reload)
         {
+            self.carry_notice = session.notice.take();
             // A write-back changed the files: read them again (the journal now says "applied").
             reopen = Some(RecentDataset {
                 path: browse.loaded.path.clone(),
