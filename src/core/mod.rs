@@ -7,6 +7,7 @@ pub mod decode_pool;
 pub mod error;
 pub mod evaluation;
 pub mod fast_math;
+pub mod label_issues;
 pub mod load;
 pub mod media;
 pub mod metrics;
