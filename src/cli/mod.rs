@@ -2,6 +2,7 @@
 //! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
 
 mod check;
+mod label_issues;
 mod progress;
 mod stats;
 mod thumbs;
@@ -36,6 +37,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Upright PNG thumbnails of every image sample, at OUT/<sample path>.png.
     Thumbs(thumbs::ThumbsArgs),
+    /// Samples whose label the (out-of-sample) predictions doubt, most suspicious first (confident learning).
+    LabelIssues(label_issues::LabelIssuesArgs),
 }
 
 /// The pixel limit shared by the commands that decode images.
@@ -77,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Thumbs(args)) => thumbs::run(args),
+        Some(Command::LabelIssues(args)) => label_issues::run(args),
         None => open_app(cli.dataset, cli.predictions),
     }
 }
