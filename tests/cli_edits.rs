@@ -276,3 +276,51 @@ fn relabel_names_the_problem() {
     assert_eq!(code, 0);
     assert!(out.contains("train/cat/2.jpg: cat -> dog"), "{out}");
 }
+
+#[test]
+fn label_issues_and_check_read_the_edited_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    for entry in walkdir::WalkDir::new(&demo) {
+        let entry = entry.unwrap();
+        let to = root.join(entry.path().strip_prefix(&demo).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let preds = root.join("predictions.csv");
+    let (r, p) = (s(&root), s(&preds));
+    let before = json(&["label-issues", r, "--predictions", p, "--json"]);
+    let first = before["issues"][0].clone();
+    let file = first["file"].as_str().unwrap();
+    assert_eq!(
+        run(&["relabel", r, file, first["suggested"].as_str().unwrap()]).0,
+        0
+    );
+    let after = json(&["label-issues", r, "--predictions", p, "--json"]);
+    let files = |doc: &Value| -> Vec<String> {
+        doc["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        !files(&after).contains(&file.to_string()),
+        "the corrected label is no longer an issue"
+    );
+    let disk = json(&[
+        "label-issues",
+        r,
+        "--predictions",
+        p,
+        "--json",
+        "--no-edits",
+    ]);
+    assert_eq!(disk, before, "--no-edits reads the files as they are");
+    assert_eq!(json(&["check", r, "--json"])["num_samples"], 42);
+}

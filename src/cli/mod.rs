@@ -3,6 +3,7 @@
 
 mod check;
 mod edits;
+mod label_issues;
 mod progress;
 mod stats;
 mod thumbs;
@@ -47,6 +48,8 @@ enum Command {
     /// Write the pending label edits into the dataset: move files between class folders, or
     /// rewrite the manifest (the original kept as NAME.bak).
     Apply(edits::ApplyArgs),
+    /// Samples whose label the (out-of-sample) predictions doubt, most suspicious first (confident learning).
+    LabelIssues(label_issues::LabelIssuesArgs),
 }
 
 /// The pixel limit shared by the commands that decode images.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Relabel(args)) => edits::relabel(args),
         Some(Command::Edits(args)) => edits::edits(args),
         Some(Command::Apply(args)) => edits::apply(args),
+        Some(Command::LabelIssues(args)) => label_issues::run(args),
         None => open_app(cli.dataset, cli.predictions, cli.state_dir),
     }
 }

@@ -358,7 +358,11 @@ fn calibrate(joint: &[u64], label_counts: &[u64], k: usize) -> Vec<i64> {
 }
 
 /// cleanlab's `round_preserving_sum`: numpy rounding (half to even), then the values rounded
-/// furthest the wrong way are nudged by one until the total matches the rounded total.
+/// furthest the wrong way are nudged by one until the total matches the rounded total. Equal residuals
+/// are common (a row's cells are its counts times one factor): among them the lowest index is lowered
+/// first and the highest raised first, as numpy's portable argsort (stable below 17 elements) then
+/// cleanlab's reversal leave them. numpy's x86 SIMD argsort is not stable, so cleanlab on such a
+/// machine may move a count to another cell of the row, and flag a sample more or less.
 fn round_preserving_sum(values: &[f64]) -> Vec<i64> {
     let mut ints: Vec<f64> = values.iter().map(|v| v.round_ties_even()).collect();
     let target = values.iter().sum::<f64>().round_ties_even();
