@@ -257,3 +257,19 @@ fn apply_to_dataset_previews_then_moves_the_file_and_reports_a_clash() {
         "the clash is still pending, so still shown edited"
     );
 }
+
+#[test]
+fn an_edit_that_cannot_be_saved_says_so_and_is_not_shown_as_done() {
+    let data = demo_copy();
+    // Where the journal's folder would go, a file: the journal cannot be created.
+    std::fs::write(data.path().join(".spotcheck"), b"not a folder").unwrap();
+    let mut h = open(data.path());
+    h.get_by_label(FILE).click();
+    h.run_steps(2);
+    h.key_press(Key::Num2);
+    wait_for(&mut h, "NOT SAVED");
+    until(&mut h, "the label shown as it is", |h| {
+        counts(h) == [21, 21]
+    });
+    wait_for(&mut h, "Label: landscape");
+}

@@ -205,7 +205,13 @@ impl EditSession {
                     }
                     done.push(outcome);
                 }
-                Err(e) => self.error = Some(e),
+                Err(e) => {
+                    // The edit was not saved: what is shown goes back to what the journal holds.
+                    if reply.user {
+                        self.changed = true;
+                    }
+                    self.error = Some(e);
+                }
             }
             if let Some(state) = reply.state {
                 self.set_state(state);
