@@ -9,7 +9,9 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use crate::core::media::{
-    DEFAULT_MAX_PIXELS, DecodeOptions, MediaError, decode_image, read_media_file, resize_to_fit,
+    DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image, decode_mono,
+    mel_spectrogram, read_media_file, render_spectrogram, render_waveform, resize_to_fit,
+    waveform_peaks,
 };
 use crate::core::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
 
@@ -47,7 +49,22 @@ pub struct Thumbnail {
     pub format: &'static str,
     /// The file's size in bytes.
     pub file_bytes: u64,
+    /// For an audio clip (the pixels are its waveform): what it holds.
+    pub audio: Option<AudioFacts>,
 }
+
+/// What the tile and the inspector say about a clip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioFacts {
+    /// Length in seconds (decoded frames).
+    pub duration_seconds: f64,
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Channels in the file.
+    pub channels: u32,
+}
+
+impl Eq for AudioFacts {}
 
 /// A finished request.
 #[derive(Debug, Clone)]
@@ -60,6 +77,9 @@ pub struct DecodeResult {
 
 /// Decodes one request (also usable without a pool, in tests).
 pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbnail, MediaError> {
+    if is_audio(&request.path) {
+        return audio_picture(request);
+    }
     let bytes = read_media_file(&request.path)?;
     let file_bytes = bytes.len() as u64;
     let ext = request.path.extension().and_then(|e| e.to_str());
@@ -85,6 +105,75 @@ pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbn
         orientation_note,
         format: decoded.format,
         file_bytes,
+        audio: None,
+    })
+}
+
+fn is_audio(path: &std::path::Path) -> bool {
+    path.to_str()
+        .and_then(crate::core::media::MediaKind::of)
+        .is_some_and(|k| k == crate::core::media::MediaKind::Audio)
+}
+
+/// Requests up to this size are grid tiles (a waveform); larger ones the inspector's view (the
+/// waveform over the mel spectrogram).
+const TILE_MAX: u32 = 512;
+
+/// A clip's picture: for a tile its waveform (`size` x `size/2`), for the inspector the waveform
+/// above its mel spectrogram.
+fn audio_picture(request: &DecodeRequest) -> Result<Thumbnail, MediaError> {
+    let file_bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
+    let clip = decode_mono(&request.path, MAX_VIEW_SECONDS)?;
+    let format = match request
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("wav") => "WAV",
+        Some("flac") => "FLAC",
+        Some("ogg") => "Ogg Vorbis",
+        Some("mp3") => "MP3",
+        _ => "audio",
+    };
+    let audio = Some(AudioFacts {
+        duration_seconds: clip.duration_seconds(),
+        sample_rate: clip.sample_rate,
+        channels: clip.channels,
+    });
+    let (width, height, rgba) = if request.size <= TILE_MAX {
+        let (w, h) = (request.size.max(16), (request.size / 2).max(8));
+        let peaks = waveform_peaks(&clip.samples, w as usize);
+        (w, h, render_waveform(&peaks, w, h))
+    } else {
+        let w = 1600u32;
+        let (wave_h, spec_h) = (300u32, 400u32);
+        let peaks = waveform_peaks(&clip.samples, w as usize);
+        let mut rgba = render_waveform(&peaks, w, wave_h);
+        let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
+        let (sw, sh, spec) = render_spectrogram(&mel);
+        // Nearest-neighbour stretch of the spectrogram to the waveform's width.
+        for y in 0..spec_h {
+            let sy = (y * sh / spec_h).min(sh - 1);
+            for x in 0..w {
+                let sx = (x * sw / w).min(sw - 1);
+                let i = ((sy * sw + sx) * 4) as usize;
+                rgba.extend_from_slice(spec.get(i..i + 4).unwrap_or(&[0, 0, 0, 255]));
+            }
+        }
+        (w, wave_h + spec_h, rgba)
+    };
+    Ok(Thumbnail {
+        width,
+        height,
+        rgba: rgba.into(),
+        stored_size: (0, 0),
+        orientation: None,
+        orientation_note: None,
+        format,
+        file_bytes,
+        audio,
     })
 }
 
@@ -97,6 +186,10 @@ fn cached_decode(
     let (Some(store), Some(reader)) = (store, reader) else {
         return decode_request(request, DEFAULT_MAX_PIXELS);
     };
+    // Clips are drawn from their samples each time (cheap next to a photo decode).
+    if is_audio(&request.path) {
+        return decode_request(request, DEFAULT_MAX_PIXELS);
+    }
     let key = match StoreKey::for_file(&request.path, request.size, request.upright) {
         Ok(key) => key,
         Err(e) => return Err(MediaError::from_io(&e)),

@@ -411,6 +411,7 @@ impl StoreReader {
             orientation_note: row.orientation_note,
             format: static_format(&row.format),
             file_bytes: key.file_len,
+            audio: None,
         })
     }
 }

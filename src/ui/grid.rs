@@ -154,12 +154,21 @@ fn tile_ui(
         upright: true,
     };
     match cache.get(key) {
-        Some(TextureEntry::Ready { texture, .. }) => {
+        Some(TextureEntry::Ready { texture, info }) => {
             let [w, h] = texture.size().map(|v| v as f32);
             let scale = (tile - 4.0) / w.max(h).max(1.0);
             let shown =
                 egui::Rect::from_center_size(picture.center(), egui::vec2(w * scale, h * scale));
             paint_texture(&painter, texture, shown);
+            if let Some(audio) = &info.audio {
+                painter.text(
+                    picture.right_bottom() + egui::vec2(-6.0, -6.0),
+                    egui::Align2::RIGHT_BOTTOM,
+                    super::format_duration(audio.duration_seconds),
+                    egui::FontId::proportional(12.0),
+                    visuals.strong_text_color(),
+                );
+            }
         }
         Some(TextureEntry::Failed(why)) => {
             let text = format!("Cannot show:\n{why}");

@@ -273,7 +273,15 @@ fn details_ui(
             if let Some(split) = dataset.split(i).and_then(|s| dataset.splits().get(s)) {
                 row("Split", split.clone());
             }
-            if let Some(info) = info {
+            if let Some(info) = info
+                && let Some(audio) = &info.audio
+            {
+                row("File size", human_bytes(info.file_bytes));
+                row("Format", info.format.to_string());
+                row("Duration", super::format_duration(audio.duration_seconds));
+                row("Sample rate", format!("{} Hz", audio.sample_rate));
+                row("Channels", audio.channels.to_string());
+            } else if let Some(info) = info {
                 row("File size", human_bytes(info.file_bytes));
                 row("Format", info.format.to_string());
                 row(

@@ -40,3 +40,15 @@ pub fn run(
         }),
     )
 }
+
+/// A clip length as `m:ss.s` (`h:mm:ss` from an hour), as players show it.
+pub fn format_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0);
+    if s >= 3600.0 {
+        let t = s as u64;
+        format!("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+    } else {
+        let m = (s / 60.0).floor();
+        format!("{}:{:04.1}", m as u64, s - m * 60.0)
+    }
+}

@@ -49,6 +49,8 @@ pub struct ThumbnailInfo {
     pub format: &'static str,
     /// File size in bytes.
     pub file_bytes: u64,
+    /// Duration, rate and channels of an audio clip.
+    pub audio: Option<crate::core::decode_pool::AudioFacts>,
 }
 
 struct Slot {
@@ -215,6 +217,7 @@ fn upload(ctx: &egui::Context, key: TextureKey, thumb: &Thumbnail) -> TextureEnt
             orientation: thumb.orientation,
             orientation_note: thumb.orientation_note.clone(),
             format: thumb.format,
+            audio: thumb.audio,
             file_bytes: thumb.file_bytes,
         },
     }

@@ -5,6 +5,7 @@
 //! is bounded before anything large is allocated (a pixel limit checked from the header).
 
 mod audio;
+mod audio_view;
 mod decode;
 mod jpeg;
 mod orientation;
@@ -12,6 +13,10 @@ mod pixels;
 mod thumbnail;
 
 pub use audio::{AudioInfo, probe_audio, probe_audio_file};
+pub use audio_view::{
+    MAX_VIEW_SECONDS, MelSpectrogram, MonoClip, decode_mono, hz_to_mel, mel_spectrogram, mel_to_hz,
+    render_spectrogram, render_waveform, waveform_peaks,
+};
 pub use decode::{DecodeOptions, DecodedImage, decode_image, read_image_file};
 pub use orientation::{ExifOrientation, Orientation, apply_orientation, read_orientation};
 pub use pixels::Pixels;

@@ -1,0 +1,429 @@
+//! What a person looks at before (and while) listening: a clip decoded to mono samples, its waveform
+//! as min/max peaks per column, and a mel spectrogram (STFT with a Hann window, triangular mel filters
+//! on the HTK mel scale, power in dB), rendered to RGBA for the grid and the inspector. Decoding
+//! streams packet by packet, so a long file costs its samples, never its compressed bytes twice.
+
+use std::path::Path;
+
+use realfft::RealFftPlanner;
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+use super::MediaError;
+
+/// Longest clip decoded for a view (at 48 kHz mono, 4 bytes a sample: about 350 MB).
+pub const MAX_VIEW_SECONDS: f64 = 30.0 * 60.0;
+
+/// A clip as mono `f32` samples (channels averaged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonoClip {
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Channels in the file.
+    pub channels: u32,
+    /// The samples, in [-1, 1].
+    pub samples: Vec<f32>,
+    /// The codec's short name ("pcm_s16le", "flac", ...).
+    pub codec: String,
+}
+
+impl MonoClip {
+    /// Length in seconds (from the decoded frames).
+    pub fn duration_seconds(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
+    }
+}
+
+/// Decodes `path` to mono, at most `max_seconds` of it. An empty, truncated or non-audio file is a
+/// [`MediaError`] that says which.
+pub fn decode_mono(path: &Path, max_seconds: f64) -> Result<MonoClip, MediaError> {
+    let file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
+    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        return Err(MediaError::empty());
+    }
+    let ext = path.extension().and_then(|e| e.to_str());
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = ext {
+        hint.with_extension(ext);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(
+            &hint,
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|e| {
+            MediaError::unreadable(format!(
+                "not a readable audio file ({}): {}",
+                ext.unwrap_or("no extension"),
+                describe(&e)
+            ))
+        })?;
+    let mut format = probed.format;
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| MediaError::unreadable("the file holds no audio track"))?;
+    let track_id = track.id;
+    let params = track.codec_params.clone();
+    let sample_rate = params
+        .sample_rate
+        .filter(|r| *r > 0)
+        .ok_or_else(|| MediaError::unreadable("the audio header gives no sample rate"))?;
+    let codec = symphonia::default::get_codecs()
+        .get_codec(params.codec)
+        .map_or_else(
+            || format!("{:?}", params.codec),
+            |d| d.short_name.to_string(),
+        );
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&params, &DecoderOptions::default())
+        .map_err(|e| {
+            MediaError::unsupported(format!("no decoder for this audio: {}", describe(&e)))
+        })?;
+    let limit = (max_seconds * f64::from(sample_rate)) as usize;
+    let mut samples: Vec<f32> = Vec::with_capacity(
+        params
+            .n_frames
+            .map_or(0, |n| (n as usize).min(limit).min(1 << 26)),
+    );
+    let mut channels = params.channels.map_or(0, |c| c.count() as u32);
+    let mut buffer: Option<SampleBuffer<f32>> = None;
+    while samples.len() < limit {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => {
+                return Err(MediaError::unreadable(format!(
+                    "the audio stream is corrupt after {:.2} s: {}",
+                    samples.len() as f64 / f64::from(sample_rate),
+                    describe(&e)
+                )));
+            }
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        let decoded = decoder.decode(&packet).map_err(|e| {
+            MediaError::unreadable(format!(
+                "the audio cannot be decoded after {:.2} s: {}",
+                samples.len() as f64 / f64::from(sample_rate),
+                describe(&e)
+            ))
+        })?;
+        let spec = *decoded.spec();
+        let n = spec.channels.count().max(1);
+        channels = n as u32;
+        let frames = decoded.frames();
+        let buf = match &mut buffer {
+            Some(b) if b.capacity() >= frames * n => b,
+            _ => buffer.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+        };
+        buf.copy_interleaved_ref(decoded);
+        let scale = 1.0 / n as f32;
+        for frame in buf.samples().chunks_exact(n) {
+            samples.push(frame.iter().sum::<f32>() * scale);
+        }
+    }
+    // A stream that stops well short of the length its header gives was cut off.
+    if let Some(n) = params.n_frames
+        && samples.len() < limit
+        && (samples.len() as u64) + u64::from(sample_rate / 10) < n
+    {
+        return Err(MediaError::unreadable(format!(
+            "the file ends early (truncated): {:.2} s of the {:.2} s its header gives",
+            samples.len() as f64 / f64::from(sample_rate),
+            n as f64 / f64::from(sample_rate)
+        )));
+    }
+    if samples.is_empty() {
+        return Err(MediaError::unreadable("the audio stream holds no samples"));
+    }
+    samples.truncate(limit);
+    Ok(MonoClip {
+        sample_rate,
+        channels,
+        samples,
+        codec,
+    })
+}
+
+fn describe(e: &SymError) -> String {
+    match e {
+        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the data ends early (truncated)".into()
+        }
+        SymError::Unsupported(what) => format!("unsupported: {what}"),
+        other => other.to_string(),
+    }
+}
+
+/// Min and max of each of `columns` equal slices of `samples`: a waveform that keeps every peak.
+pub fn waveform_peaks(samples: &[f32], columns: usize) -> Vec<(f32, f32)> {
+    let columns = columns.max(1);
+    (0..columns)
+        .map(|c| {
+            let a = c * samples.len() / columns;
+            let b = ((c + 1) * samples.len() / columns)
+                .max(a + 1)
+                .min(samples.len());
+            samples
+                .get(a..b)
+                .unwrap_or(&[])
+                .iter()
+                .fold((0.0f32, 0.0f32), |(lo, hi), &s| (lo.min(s), hi.max(s)))
+        })
+        .collect()
+}
+
+/// The waveform drawn as RGBA `width` x `height`: a bar from min to max per column on a dark ground.
+pub fn render_waveform(peaks: &[(f32, f32)], width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (width.max(1) as usize, height.max(2) as usize);
+    let mut rgba = vec![0u8; w * h * 4];
+    for px in rgba.chunks_exact_mut(4) {
+        px.copy_from_slice(&[24, 26, 30, 255]);
+    }
+    let mid = (h - 1) as f32 / 2.0;
+    for x in 0..w {
+        let (lo, hi) = peaks
+            .get(x * peaks.len() / w)
+            .copied()
+            .unwrap_or((0.0, 0.0));
+        let top = (mid - hi.clamp(-1.0, 1.0) * mid).floor() as usize;
+        let bottom = (mid - lo.clamp(-1.0, 1.0) * mid).ceil() as usize;
+        for y in top.min(h - 1)..=bottom.min(h - 1) {
+            let i = (y * w + x) * 4;
+            rgba[i..i + 4].copy_from_slice(&[110, 190, 255, 255]);
+        }
+    }
+    // The zero line, so silence is visible.
+    let y = mid.round() as usize;
+    for x in 0..w {
+        let i = (y * w + x) * 4;
+        if rgba[i] == 24 {
+            rgba[i..i + 4].copy_from_slice(&[70, 74, 82, 255]);
+        }
+    }
+    rgba
+}
+
+/// HTK mel scale.
+pub fn hz_to_mel(f: f64) -> f64 {
+    2595.0 * (1.0 + f / 700.0).log10()
+}
+
+/// Inverse of [`hz_to_mel`].
+pub fn mel_to_hz(m: f64) -> f64 {
+    700.0 * (10f64.powf(m / 2595.0) - 1.0)
+}
+
+/// A mel spectrogram: `frames` columns of `bands` values in dB (band 0 the lowest frequencies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MelSpectrogram {
+    /// Number of mel bands.
+    pub bands: usize,
+    /// Number of time frames.
+    pub frames: usize,
+    /// Power in dB, frame-major: `db[frame * bands + band]`.
+    pub db: Vec<f32>,
+    /// Edges of each band in Hz: band `b` spans `edges[b]..edges[b + 2]`, peaking at `edges[b + 1]`.
+    pub edges_hz: Vec<f64>,
+    /// Seconds between frames.
+    pub hop_seconds: f64,
+}
+
+impl MelSpectrogram {
+    /// The band with the most energy over the whole clip.
+    pub fn loudest_band(&self) -> usize {
+        let mut sums = vec![0f64; self.bands];
+        for frame in self.db.chunks_exact(self.bands.max(1)) {
+            for (s, &v) in sums.iter_mut().zip(frame) {
+                *s += 10f64.powf(f64::from(v) / 10.0);
+            }
+        }
+        sums.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or(0, |(b, _)| b)
+    }
+}
+
+/// The mel spectrogram of `samples` at `sample_rate`: `n_fft`-point frames (Hann window), at most
+/// `max_frames` frames (the hop grows for long clips), `bands` triangular filters from 0 Hz to Nyquist.
+pub fn mel_spectrogram(
+    samples: &[f32],
+    sample_rate: u32,
+    n_fft: usize,
+    bands: usize,
+    max_frames: usize,
+) -> MelSpectrogram {
+    let n_fft = n_fft.max(16);
+    let bands = bands.max(1);
+    let sr = f64::from(sample_rate.max(1));
+    let hop = (n_fft / 4).max(samples.len().saturating_sub(n_fft) / max_frames.max(1) + 1);
+    let frames = if samples.len() <= n_fft {
+        1
+    } else {
+        (samples.len() - n_fft) / hop + 1
+    };
+    let bins = n_fft / 2 + 1;
+    let top = hz_to_mel(sr / 2.0);
+    let edges_hz: Vec<f64> = (0..bands + 2)
+        .map(|k| mel_to_hz(top * k as f64 / (bands + 1) as f64))
+        .collect();
+    // Triangular weights per band over the FFT bins (sparse: first bin and the weights).
+    let filters: Vec<(usize, Vec<f32>)> = (0..bands)
+        .map(|b| {
+            let (lo, mid, hi) = (edges_hz[b], edges_hz[b + 1], edges_hz[b + 2]);
+            let first = ((lo / sr * n_fft as f64).floor() as usize).min(bins - 1);
+            let last = ((hi / sr * n_fft as f64).ceil() as usize).min(bins - 1);
+            let weights = (first..=last)
+                .map(|k| {
+                    let f = k as f64 * sr / n_fft as f64;
+                    let w = if f <= mid {
+                        (f - lo) / (mid - lo).max(1e-9)
+                    } else {
+                        (hi - f) / (hi - mid).max(1e-9)
+                    };
+                    w.max(0.0) as f32
+                })
+                .collect();
+            (first, weights)
+        })
+        .collect();
+    let window: Vec<f32> = (0..n_fft)
+        .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n_fft as f64).cos()) as f32)
+        .collect();
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(n_fft);
+    let mut input = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
+    let mut power = vec![0f32; bins];
+    let mut db = Vec::with_capacity(frames * bands);
+    for f in 0..frames {
+        let start = f * hop;
+        for (i, slot) in input.iter_mut().enumerate() {
+            *slot = samples.get(start + i).copied().unwrap_or(0.0) * window[i];
+        }
+        if fft
+            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+            .is_err()
+        {
+            db.extend(std::iter::repeat_n(-100.0, bands));
+            continue;
+        }
+        for (p, c) in power.iter_mut().zip(&spectrum) {
+            *p = c.norm_sqr();
+        }
+        for (first, weights) in &filters {
+            let e: f32 = weights
+                .iter()
+                .zip(power.get(*first..).unwrap_or(&[]))
+                .map(|(w, p)| w * p)
+                .sum();
+            db.push(10.0 * e.max(1e-10).log10());
+        }
+    }
+    MelSpectrogram {
+        bands,
+        frames,
+        db,
+        edges_hz,
+        hop_seconds: hop as f64 / sr,
+    }
+}
+
+/// The spectrogram as RGBA, `frames` x `bands` pixels (low frequencies at the bottom), the top 80 dB
+/// mapped through a perceptual dark-to-bright colour ramp.
+pub fn render_spectrogram(mel: &MelSpectrogram) -> (u32, u32, Vec<u8>) {
+    let (w, h) = (mel.frames.max(1), mel.bands.max(1));
+    let max = mel.db.iter().copied().fold(f32::MIN, f32::max);
+    let floor = max - 80.0;
+    let mut rgba = vec![0u8; w * h * 4];
+    for x in 0..mel.frames {
+        for b in 0..mel.bands {
+            let v = mel.db.get(x * mel.bands + b).copied().unwrap_or(floor);
+            let t = ((v - floor) / 80.0).clamp(0.0, 1.0);
+            let y = h - 1 - b;
+            let i = (y * w + x) * 4;
+            rgba[i..i + 4].copy_from_slice(&ramp(t));
+        }
+    }
+    (w as u32, h as u32, rgba)
+}
+
+/// A magma-like ramp: black, purple, orange, pale yellow.
+fn ramp(t: f32) -> [u8; 4] {
+    const STOPS: [[f32; 3]; 5] = [
+        [0.0, 0.0, 4.0],
+        [80.0, 18.0, 123.0],
+        [183.0, 55.0, 121.0],
+        [252.0, 137.0, 97.0],
+        [252.0, 253.0, 191.0],
+    ];
+    let x = t * (STOPS.len() - 1) as f32;
+    let i = (x.floor() as usize).min(STOPS.len() - 2);
+    let f = x - i as f32;
+    let c = |k: usize| (STOPS[i][k] + (STOPS[i + 1][k] - STOPS[i][k]) * f) as u8;
+    [c(0), c(1), c(2), 255]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(freq: f64, sr: u32, seconds: f64) -> Vec<f32> {
+        (0..(seconds * f64::from(sr)) as usize)
+            .map(|i| {
+                (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(sr)).sin()) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_440_hz_tone_peaks_in_the_mel_band_around_440_hz() {
+        for sr in [16_000, 44_100, 48_000] {
+            let mel = mel_spectrogram(&tone(440.0, sr, 1.0), sr, 1024, 64, 512);
+            let b = mel.loudest_band();
+            let (lo, peak, hi) = (mel.edges_hz[b], mel.edges_hz[b + 1], mel.edges_hz[b + 2]);
+            assert!(
+                lo < 440.0 && 440.0 < hi,
+                "band {b} spans {lo:.0}-{hi:.0} Hz at {sr} Hz"
+            );
+            // The band whose peak is nearest 440 Hz.
+            let nearest = (0..mel.bands)
+                .min_by(|&a, &c| {
+                    (mel.edges_hz[a + 1] - 440.0)
+                        .abs()
+                        .total_cmp(&(mel.edges_hz[c + 1] - 440.0).abs())
+                })
+                .unwrap_or(0);
+            assert_eq!(b, nearest, "peak {peak:.0} Hz");
+        }
+        // And 3 kHz lands higher up.
+        let mel = mel_spectrogram(&tone(3000.0, 16_000, 1.0), 16_000, 1024, 64, 512);
+        let b = mel.loudest_band();
+        assert!(mel.edges_hz[b] < 3000.0 && 3000.0 < mel.edges_hz[b + 2]);
+    }
+
+    #[test]
+    fn peaks_keep_the_extremes() {
+        let mut s = vec![0.0f32; 1000];
+        s[10] = 0.9;
+        s[990] = -0.7;
+        let p = waveform_peaks(&s, 10);
+        assert_eq!(p[0], (0.0, 0.9));
+        assert_eq!(p[9], (-0.7, 0.0));
+        let img = render_waveform(&p, 10, 20);
+        assert_eq!(img.len(), 10 * 20 * 4);
+    }
+}
