@@ -106,6 +106,8 @@ pub struct App {
     state_dir: Option<PathBuf>,
     /// What a write-back said, kept across the reload it causes (with the edits panel open).
     carry_notice: Option<String>,
+    /// The inspector's audio player (one clip at a time).
+    audio: super::audio_player::AudioPlayer,
 }
 
 impl Default for App {
@@ -122,6 +124,7 @@ impl Default for App {
             store: Err("off".into()),
             state_dir: None,
             carry_notice: None,
+            audio: super::audio_player::AudioPlayer::default(),
         }
     }
 }
@@ -139,6 +142,12 @@ impl App {
             ..Self::default()
         }
         .with_thumbnail_store(ThumbnailStore::default_dir())
+    }
+
+    /// Plays into a null output that never touches a sound device (tests).
+    pub fn with_null_audio(mut self) -> Self {
+        self.audio = super::audio_player::AudioPlayer::null();
+        self
     }
 
     /// Keeps label journals under `dir` (for read-only datasets) instead of in each dataset.
@@ -411,7 +420,7 @@ impl App {
         let pool = self.pool.as_ref();
         match (&mut self.screen, pool) {
             (Screen::Browsing(browse), Some(pool)) => {
-                browse_ui(ui, browse, &mut self.cache, pool);
+                browse_ui(ui, browse, &mut self.cache, pool, &mut self.audio);
                 if browse.visible_pending == 0
                     && !browse.shown.is_empty()
                     && !browse.inspecting
@@ -485,7 +494,18 @@ impl App {
     }
 }
 
-fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, pool: &DecodePool) {
+fn browse_ui(
+    ui: &mut egui::Ui,
+    browse: &mut Browse,
+    cache: &mut TextureCache,
+    pool: &DecodePool,
+    audio: &mut super::audio_player::AudioPlayer,
+) {
+    audio.tick();
+    if audio.active() {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(30));
+    }
     let ctx = ui.ctx().clone();
     browse.poll_edits();
     if browse.poll_queue() {
@@ -528,9 +548,13 @@ fn browse_ui(ui: &mut egui::Ui, browse: &mut Browse, cache: &mut TextureCache, p
         return;
     }
     if browse.inspecting {
-        match inspector_ui(ui, browse, cache, pool) {
-            Some(InspectorAction::Close) => browse.inspecting = false,
+        match inspector_ui(ui, browse, cache, pool, audio) {
+            Some(InspectorAction::Close) => {
+                audio.stop();
+                browse.inspecting = false;
+            }
             Some(InspectorAction::Step(d)) => {
+                audio.stop();
                 if let Some(pos) = browse.selected {
                     let next = pos
                         .saturating_add_signed(d)

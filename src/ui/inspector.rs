@@ -38,6 +38,7 @@ pub fn inspector_ui(
     browse: &mut Browse,
     cache: &mut TextureCache,
     pool: &DecodePool,
+    audio: &mut super::audio_player::AudioPlayer,
 ) -> Option<InspectorAction> {
     let pos = browse.selected?;
     let sample = *browse.shown.get(pos)?;
@@ -99,6 +100,18 @@ pub fn inspector_ui(
             });
         });
 
+    let is_audio =
+        crate::core::media::MediaKind::of(file) == Some(crate::core::media::MediaKind::Audio);
+    if is_audio {
+        let path = dataset.disk_path(i);
+        let duration = info
+            .as_ref()
+            .and_then(|inf| inf.audio.map(|a| a.duration_seconds));
+        egui::CentralPanel::default().show(ui, |ui| {
+            super::audio_view::audio_view_ui(ui, cache.get(key), audio, sample, &path, duration);
+        });
+        return finish(browse, i, edit, action);
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             if ui.button("Fit").clicked() {
@@ -116,6 +129,16 @@ pub fn inspector_ui(
         });
         image_view_ui(ui, cache.get(key), state);
     });
+    finish(browse, i, edit, action)
+}
+
+/// Applies the label section's request.
+fn finish(
+    browse: &mut Browse,
+    i: usize,
+    edit: Option<LabelAction>,
+    action: Option<InspectorAction>,
+) -> Option<InspectorAction> {
     match edit {
         Some(LabelAction::Relabel(label)) => browse.relabel(&[i], &label),
         Some(LabelAction::Pick) => {

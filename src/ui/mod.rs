@@ -1,6 +1,8 @@
 //! The desktop app (eframe/egui). Only drawing and input live here; every number comes from `core`.
 
 mod app;
+mod audio_player;
+mod audio_view;
 mod browse;
 mod edits;
 pub mod evaluation;
