@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use realfft::RealFftPlanner;
-use symphonia::core::audio::SampleBuffer;
+use symphonia::core::audio::{AudioBuffer, AudioBufferRef, SampleBuffer, Signal as _};
 use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::FormatOptions;
@@ -123,6 +123,10 @@ pub fn decode_mono(path: &Path, max_seconds: f64) -> Result<MonoClip, MediaError
         let n = spec.channels.count().max(1);
         channels = n as u32;
         let frames = decoded.frames();
+        // The common sample formats are read straight from their planes (no interleaved copy).
+        if push_mono(&decoded, n, &mut samples) {
+            continue;
+        }
         let buf = match &mut buffer {
             Some(b) if b.capacity() >= frames * n => b,
             _ => buffer.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
@@ -154,6 +158,38 @@ pub fn decode_mono(path: &Path, max_seconds: f64) -> Result<MonoClip, MediaError
         samples,
         codec,
     })
+}
+
+/// Appends the channel average of each frame of `decoded` for 16-bit, 32-bit and float buffers;
+/// `false` for other formats (the caller converts those).
+fn push_mono(decoded: &AudioBufferRef<'_>, n: usize, out: &mut Vec<f32>) -> bool {
+    fn mix<S: symphonia::core::sample::Sample>(
+        buf: &AudioBuffer<S>,
+        n: usize,
+        out: &mut Vec<f32>,
+        to_f32: impl Fn(S) -> f32,
+    ) {
+        let frames = buf.frames();
+        if n == 1 {
+            out.extend(buf.chan(0).iter().take(frames).map(|&v| to_f32(v)));
+            return;
+        }
+        let start = out.len();
+        out.resize(start + frames, 0.0);
+        let scale = 1.0 / n as f32;
+        for c in 0..n {
+            for (o, &v) in out[start..].iter_mut().zip(buf.chan(c)) {
+                *o += to_f32(v) * scale;
+            }
+        }
+    }
+    match decoded {
+        AudioBufferRef::S16(b) => mix(b, n, out, |v| f32::from(v) / 32768.0),
+        AudioBufferRef::S32(b) => mix(b, n, out, |v| v as f32 / 2_147_483_648.0),
+        AudioBufferRef::F32(b) => mix(b, n, out, |v| v),
+        _ => return false,
+    }
+    true
 }
 
 fn describe(e: &SymError) -> String {

@@ -1,0 +1,56 @@
+//! Waveform tiles per second, as the GUI's decoder threads make them (`decode_request` at tile size
+//! on every core). Ignored by default: `scripts/bench-audio.sh` makes 1,000 five-second clips and
+//! runs it (`SPOTCHECK_AUDIO_BENCH=DIR cargo test --release --test audio_speed -- --ignored --nocapture`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use rayon::prelude::*;
+use spotcheck::core::decode_pool::{DecodeRequest, decode_request};
+use spotcheck::core::media::DEFAULT_MAX_PIXELS;
+
+#[test]
+#[ignore]
+fn waveform_tiles_per_second() {
+    let dir =
+        std::env::var_os("SPOTCHECK_AUDIO_BENCH").expect("SPOTCHECK_AUDIO_BENCH=folder of clips");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "wav" || e == "flac" || e == "ogg" || e == "mp3")
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut rates = Vec::new();
+    for run in 0..5 {
+        let started = std::time::Instant::now();
+        let ok = files
+            .par_iter()
+            .map(|path| {
+                let request = DecodeRequest {
+                    sample: 0,
+                    path: path.clone(),
+                    size: 256,
+                    upright: true,
+                    epoch: 0,
+                };
+                decode_request(&request, DEFAULT_MAX_PIXELS).is_ok() as usize
+            })
+            .sum::<usize>();
+        let secs = started.elapsed().as_secs_f64();
+        assert_eq!(ok, files.len(), "every clip decodes");
+        let rate = files.len() as f64 / secs;
+        println!(
+            "run {run}: {} clips in {secs:.3} s = {rate:.0} clips/s",
+            files.len()
+        );
+        rates.push(rate);
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "median {:.0} clips/s on {} threads (bar: 500)",
+        rates[rates.len() / 2],
+        rayon::current_num_threads()
+    );
+}
