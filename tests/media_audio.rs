@@ -75,6 +75,14 @@ fn a_tile_is_the_waveform_and_the_inspector_adds_the_spectrogram() {
     let audio = tile.audio.unwrap();
     assert_eq!((audio.sample_rate, audio.channels), (16_000, 1));
     assert!((audio.duration_seconds - SECONDS).abs() < 0.001);
+    let mut spectrogram = request(fixture("tone.wav"), 256);
+    spectrogram.upright = false;
+    let spec = decode_request(&spectrogram, DEFAULT_MAX_PIXELS).unwrap();
+    assert_eq!((spec.width, spec.height), (256, 128));
+    assert_ne!(
+        spec.rgba, tile.rgba,
+        "the spectrogram tile is another picture"
+    );
     let big = decode_request(&request(fixture("tone.flac"), 2048), DEFAULT_MAX_PIXELS).unwrap();
     assert_eq!((big.width, big.height), (1600, 700));
     assert_eq!(big.rgba.len(), 1600 * 700 * 4);

@@ -57,9 +57,15 @@ fn an_audio_dataset_opens_and_space_toggles_playback() {
     h.run_steps(2);
     wait_for(&mut h, "Stopped");
     h.get_by_label("no audio output device (null output)");
-    // The photo in the same dataset still opens as a picture.
+    // Back in the grid, the tiles switch to spectrograms and back.
     h.key_press(Key::Escape);
     h.run_steps(2);
+    h.get_by_label("Spectrogram").click();
+    h.run_steps(2);
+    assert!(h.state().browse().unwrap().spectrogram_tiles);
+    h.get_by_label("Waveform").click();
+    h.run_steps(2);
+    // The photo in the same dataset still opens as a picture.
     h.get_by_label("photo.jpg").click();
     h.run_steps(2);
     wait_for(&mut h, "EXIF orientation");

@@ -24,7 +24,8 @@ pub struct DecodeRequest {
     pub path: PathBuf,
     /// Longest side wanted, in pixels.
     pub size: u32,
-    /// Upright (EXIF applied) or as stored.
+    /// Upright (EXIF applied) or as stored. For an audio tile: the waveform (`true`) or the mel
+    /// spectrogram (`false`).
     pub upright: bool,
     /// The epoch the request was made in; see [`DecodePool::next_epoch`].
     pub epoch: u64,
@@ -109,6 +110,20 @@ pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbn
     })
 }
 
+/// Nearest-neighbour stretch of an RGBA `sw` x `sh` picture to `w` x `h`.
+fn stretch(src: &[u8], sw: u32, sh: u32, w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        let sy = (y * sh / h.max(1)).min(sh.saturating_sub(1));
+        for x in 0..w {
+            let sx = (x * sw / w.max(1)).min(sw.saturating_sub(1));
+            let i = ((sy * sw + sx) * 4) as usize;
+            out.extend_from_slice(src.get(i..i + 4).unwrap_or(&[0, 0, 0, 255]));
+        }
+    }
+    out
+}
+
 fn is_audio(path: &std::path::Path) -> bool {
     path.to_str()
         .and_then(crate::core::media::MediaKind::of)
@@ -142,10 +157,15 @@ fn audio_picture(request: &DecodeRequest) -> Result<Thumbnail, MediaError> {
         sample_rate: clip.sample_rate,
         channels: clip.channels,
     });
-    let (width, height, rgba) = if request.size <= TILE_MAX {
+    let (width, height, rgba) = if request.size <= TILE_MAX && request.upright {
         let (w, h) = (request.size.max(16), (request.size / 2).max(8));
         let peaks = waveform_peaks(&clip.samples, w as usize);
         (w, h, render_waveform(&peaks, w, h))
+    } else if request.size <= TILE_MAX {
+        let (w, h) = (request.size.max(16), (request.size / 2).max(8));
+        let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
+        let (sw, sh, spec) = render_spectrogram(&mel);
+        (w, h, stretch(&spec, sw, sh, w, h))
     } else {
         let w = 1600u32;
         let (wave_h, spec_h) = (300u32, 400u32);
@@ -153,15 +173,7 @@ fn audio_picture(request: &DecodeRequest) -> Result<Thumbnail, MediaError> {
         let mut rgba = render_waveform(&peaks, w, wave_h);
         let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
         let (sw, sh, spec) = render_spectrogram(&mel);
-        // Nearest-neighbour stretch of the spectrogram to the waveform's width.
-        for y in 0..spec_h {
-            let sy = (y * sh / spec_h).min(sh - 1);
-            for x in 0..w {
-                let sx = (x * sw / w).min(sw - 1);
-                let i = ((sy * sw + sx) * 4) as usize;
-                rgba.extend_from_slice(spec.get(i..i + 4).unwrap_or(&[0, 0, 0, 255]));
-            }
-        }
+        rgba.extend(stretch(&spec, sw, sh, w, spec_h));
         (w, wave_h + spec_h, rgba)
     };
     Ok(Thumbnail {

@@ -72,6 +72,10 @@ pub struct Browse {
     pub queue: Option<super::edits::queue::IssueQueue>,
     /// The write-back preview, while open.
     pub apply_preview: Option<super::edits::panel::ApplyPreview>,
+    /// Audio tiles show the mel spectrogram instead of the waveform.
+    pub spectrogram_tiles: bool,
+    /// Whether any sample is an audio clip (the tile toggle shows then).
+    pub has_audio: bool,
     /// The summary's numbers being computed again after an edit.
     pub report_job: Option<std::sync::mpsc::Receiver<crate::core::report::StatsReport>>,
 }
@@ -108,7 +112,13 @@ impl Browse {
             queue: None,
             apply_preview: None,
             report_job: None,
+            spectrogram_tiles: false,
+            has_audio: false,
         };
+        browse.has_audio = (0..browse.loaded.dataset.len()).any(|i| {
+            crate::core::media::MediaKind::of(browse.loaded.dataset.file(i))
+                == Some(crate::core::media::MediaKind::Audio)
+        });
         browse.refresh();
         browse
     }
@@ -315,6 +325,12 @@ impl Browse {
             }
             ui.separator();
             ui.add(egui::Slider::new(&mut self.tile_size, 64.0..=320.0).text("Tile size"));
+            if self.has_audio {
+                ui.separator();
+                ui.label("Audio tiles");
+                ui.selectable_value(&mut self.spectrogram_tiles, false, "Waveform");
+                ui.selectable_value(&mut self.spectrogram_tiles, true, "Spectrogram");
+            }
         });
         if changed {
             self.refresh();

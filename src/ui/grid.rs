@@ -55,6 +55,13 @@ pub fn grid_ui(
     let shown = &browse.shown;
     let edits = browse.edits.as_ref();
     let selection = &browse.selection;
+    let spectrogram = browse.spectrogram_tiles;
+    // Images are always upright; an audio tile's "upright" picture is its waveform.
+    let upright = |sample: u32| {
+        !(spectrogram
+            && crate::core::media::MediaKind::of(loaded.dataset.file(sample as usize))
+                == Some(crate::core::media::MediaKind::Audio))
+    };
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
     if let Some(offset) = browse.forced_scroll.take() {
         area = area.vertical_scroll_offset(offset);
@@ -71,7 +78,7 @@ pub fn grid_ui(
                         TextureKey {
                             sample,
                             size,
-                            upright: true,
+                            upright: upright(sample),
                         },
                         || loaded.dataset.disk_path(sample as usize),
                     );
@@ -89,7 +96,7 @@ pub fn grid_ui(
                     let key = TextureKey {
                         sample,
                         size,
-                        upright: true,
+                        upright: upright(sample),
                     };
                     if matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
                         pending += 1;
@@ -100,7 +107,7 @@ pub fn grid_ui(
                         reviewed: edits.is_some_and(|e| e.is_reviewed(i)),
                         in_selection: selection.get(i).copied().unwrap_or(false),
                     };
-                    let response = tile_ui(ui, loaded, cache, sample, size, tile, selected, &marks);
+                    let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
                     if response.clicked() {
                         clicked = Some((pos, ui.input(|i| i.modifiers)));
                     }
@@ -121,12 +128,12 @@ fn tile_ui(
     ui: &mut egui::Ui,
     loaded: &super::app::Loaded,
     cache: &mut TextureCache,
-    sample: u32,
-    size: u32,
+    key: TextureKey,
     tile: f32,
     selected: bool,
     marks: &TileMarks<'_>,
 ) -> egui::Response {
+    let sample = key.sample;
     let i = sample as usize;
     let dataset = &loaded.dataset;
     let file = dataset.file(i);
@@ -148,11 +155,6 @@ fn tile_ui(
     let predicted = loaded.predictions.as_ref().and_then(|p| p.predicted(i));
     let wrong = label != NONE && predicted.is_some_and(|p| p as u32 != label);
 
-    let key = TextureKey {
-        sample,
-        size,
-        upright: true,
-    };
     match cache.get(key) {
         Some(TextureEntry::Ready { texture, info }) => {
             let [w, h] = texture.size().map(|v| v as f32);

@@ -15,7 +15,7 @@ pub struct TextureKey {
     pub sample: u32,
     /// Longest side requested.
     pub size: u32,
-    /// EXIF orientation applied.
+    /// EXIF orientation applied; for an audio tile, the waveform rather than the spectrogram.
     pub upright: bool,
 }
 
