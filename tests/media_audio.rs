@@ -133,9 +133,7 @@ fn bad_audio_files_say_what_is_wrong() {
     let big_tag = dir.path().join("tagged.mp3");
     std::fs::write(&big_tag, tagged).unwrap();
     let started = std::time::Instant::now();
-    match decode_request(&request(big_tag, 256), DEFAULT_MAX_PIXELS) {
-        Ok(t) => assert!(t.audio.unwrap().duration_seconds > 0.2),
-        Err(e) => assert!(!e.to_string().is_empty()),
-    }
+    let tile = decode_request(&request(big_tag, 256), DEFAULT_MAX_PIXELS).expect("the tag is skipped");
+    assert!(tile.audio.unwrap().duration_seconds > 0.2);
     assert!(started.elapsed().as_secs() < 10);
 }
