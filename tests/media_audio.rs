@@ -133,7 +133,8 @@ fn bad_audio_files_say_what_is_wrong() {
     let big_tag = dir.path().join("tagged.mp3");
     std::fs::write(&big_tag, tagged).unwrap();
     let started = std::time::Instant::now();
-    let tile = decode_request(&request(big_tag, 256), DEFAULT_MAX_PIXELS).expect("the tag is skipped");
+    let tile =
+        decode_request(&request(big_tag, 256), DEFAULT_MAX_PIXELS).expect("the tag is skipped");
     assert!(tile.audio.unwrap().duration_seconds > 0.2);
     assert!(started.elapsed().as_secs() < 10);
 }

@@ -340,10 +340,12 @@ fn details_ui(
                 );
             }
         });
-    ui.checkbox(
-        &mut state.as_stored,
-        "Show as stored (as a loader that ignores EXIF sees it)",
-    );
+    if info.is_none_or(|inf| inf.audio.is_none()) {
+        ui.checkbox(
+            &mut state.as_stored,
+            "Show as stored (as a loader that ignores EXIF sees it)",
+        );
+    }
     ui.small(format!("Full path: {}", path.display()));
 
     if let Some(predictions) = &loaded.predictions {
