@@ -65,6 +65,24 @@ fn an_audio_dataset_opens_and_space_toggles_playback() {
     assert!(h.state().browse().unwrap().spectrogram_tiles);
     h.get_by_label("Waveform").click();
     h.run_steps(2);
+    // "Play on hover": a moment over a clip's tile plays it; moving off stops it.
+    h.get_by_label("Play on hover").click();
+    h.run_steps(2);
+    h.get_by_label("tone.flac").hover();
+    let start = std::time::Instant::now();
+    while !h.state().is_playing_audio() {
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "the hover preview never played"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.run_steps(1);
+    }
+    h.get_by_label("Select all shown").hover();
+    h.run_steps(2);
+    assert!(!h.state().is_playing_audio(), "leaving the tile stops it");
+    h.get_by_label("Play on hover").click();
+    h.run_steps(2);
     // The photo in the same dataset still opens as a picture.
     h.get_by_label("photo.jpg").click();
     h.run_steps(2);

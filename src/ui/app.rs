@@ -144,6 +144,11 @@ impl App {
         .with_thumbnail_store(ThumbnailStore::default_dir())
     }
 
+    /// Whether a clip is playing (tests; the UI shows it in the inspector).
+    pub fn is_playing_audio(&self) -> bool {
+        self.audio.active()
+    }
+
     /// Plays into a null output that never touches a sound device (tests).
     pub fn with_null_audio(mut self) -> Self {
         self.audio = super::audio_player::AudioPlayer::null();
@@ -642,7 +647,12 @@ fn browse_ui(
             return;
         }
         let enter = ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter));
-        if let Some((pos, modifiers)) = super::grid::grid_ui(ui, browse, cache, pool) {
+        let clicked = super::grid::grid_ui(ui, browse, cache, pool);
+        hover_preview(browse, audio);
+        if browse.hover_preview && browse.hover_since.is_some() {
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+        if let Some((pos, modifiers)) = clicked {
             if (modifiers.command || modifiers.shift) && browse.edits.is_some() {
                 browse.select_click(pos, modifiers);
             } else {
@@ -654,6 +664,35 @@ fn browse_ui(
             browse.inspecting = true;
         }
     });
+}
+
+/// "Play on hover": an audio tile under the pointer for 400 ms plays; leaving it stops it.
+fn hover_preview(browse: &mut Browse, audio: &mut super::audio_player::AudioPlayer) {
+    if !browse.hover_preview {
+        return;
+    }
+    let hovered = browse.hovered.filter(|&s| {
+        crate::core::media::MediaKind::of(browse.loaded.dataset.file(s as usize))
+            == Some(crate::core::media::MediaKind::Audio)
+    });
+    match (hovered, browse.hover_since) {
+        (Some(s), Some((was, since))) if s == was => {
+            if since.elapsed() >= Duration::from_millis(400) && !audio.is_playing(s) {
+                audio.play(s, &browse.loaded.dataset.disk_path(s as usize), 0.0);
+                // Once per hover: a clip that ends is not started again until the pointer moves.
+                browse.hover_since = Some((s, Instant::now() + Duration::from_secs(3600)));
+            }
+        }
+        (Some(s), _) => {
+            audio.stop();
+            browse.hover_since = Some((s, Instant::now()));
+        }
+        (None, Some(_)) => {
+            audio.stop();
+            browse.hover_since = None;
+        }
+        (None, None) => {}
+    }
 }
 
 /// Multi-selection controls: select all shown, clear, relabel the selection.

@@ -76,6 +76,10 @@ pub struct Browse {
     pub spectrogram_tiles: bool,
     /// Whether any sample is an audio clip (the tile toggle shows then).
     pub has_audio: bool,
+    /// Hovering an audio tile plays it (a setting).
+    pub hover_preview: bool,
+    /// The audio tile under the pointer and since when (for the hover preview).
+    pub hover_since: Option<(u32, std::time::Instant)>,
     /// The summary's numbers being computed again after an edit.
     pub report_job: Option<std::sync::mpsc::Receiver<crate::core::report::StatsReport>>,
 }
@@ -114,6 +118,8 @@ impl Browse {
             report_job: None,
             spectrogram_tiles: false,
             has_audio: false,
+            hover_preview: false,
+            hover_since: None,
         };
         browse.has_audio = (0..browse.loaded.dataset.len()).any(|i| {
             crate::core::media::MediaKind::of(browse.loaded.dataset.file(i))
@@ -330,6 +336,8 @@ impl Browse {
                 ui.label("Audio tiles");
                 ui.selectable_value(&mut self.spectrogram_tiles, false, "Waveform");
                 ui.selectable_value(&mut self.spectrogram_tiles, true, "Spectrogram");
+                ui.checkbox(&mut self.hover_preview, "Play on hover")
+                    .on_hover_text("Hovering an audio tile for a moment plays it");
             }
         });
         if changed {
