@@ -584,11 +584,7 @@ impl TopMargins {
             self.items.truncate(self.count);
         }
         if self.items.len() == self.count {
-            self.floor = self
-                .items
-                .iter()
-                .copied()
-                .max_by(|a, b| Margin::order(a, b));
+            self.floor = self.items.iter().copied().max_by(Margin::order);
         }
     }
 
@@ -599,15 +595,15 @@ impl TopMargins {
 }
 
 /// cleanlab's `_reduce_issues`: whether the argmax, with the label's probability raised by 1e-6 (and
-/// the lowest index winning ties), is the label itself; such a sample is never reported.
+/// the lowest index winning ties), is the label itself; such a sample is never reported. Compared in
+/// log space against `ln(p_label + 1e-6)`, one `exp` and one `ln` per row.
 fn agrees_with_label(z: &[f64], label: usize) -> bool {
-    let p_label = z.get(label).copied().map_or(0.0, prob) + EPS;
+    let bar = (z.get(label).copied().map_or(0.0, prob) + EPS).ln();
     z.iter().enumerate().all(|(j, &zj)| {
-        let p = prob(zj);
         if j < label {
-            p < p_label
+            zj < bar
         } else if j > label {
-            p <= p_label
+            zj <= bar
         } else {
             true
         }
