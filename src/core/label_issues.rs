@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::core::dataset::Dataset;
 use crate::core::fast_math::exp_nonpositive;
 use crate::core::load::Predictions;
-use crate::core::metrics::{Scored, scored_samples};
+use crate::core::metrics::Scored;
 
 /// cleanlab's `FLOATING_POINT_COMPARISON`: the slack of the threshold test and of the final
 /// "the model agrees with the label" check.
@@ -125,13 +125,27 @@ pub fn find_label_issues(
             path: predictions.path().to_path_buf(),
         });
     }
+    let t0 = std::time::Instant::now();
     let k = dataset.classes().len();
-    let mut candidates = scored_samples(labels, predictions, |i| {
-        split.is_none_or(|s| dataset.split(i) == Some(s))
-    });
-    candidates.retain(|s| {
-        (s.label as usize) < k && predictions.row_log_probabilities(s.row as usize).len() == k
-    });
+    // The labelled samples in the split with a probability row, in row order (as `scored_samples`,
+    // with the class-range check in the same pass).
+    let candidates: Vec<Scored> = predictions
+        .sample_of_rows()
+        .par_iter()
+        .enumerate()
+        .filter_map(|(row, &sample)| {
+            let label = *labels.get(sample as usize)?;
+            let keep = (label as usize) < k
+                && split.is_none_or(|s| dataset.split(sample as usize) == Some(s))
+                && predictions.row_log_probabilities(row).len() == k;
+            keep.then_some(Scored {
+                sample,
+                row: row as u32,
+                label,
+            })
+        })
+        .collect();
+    crate::core::load::timing("  label issues: candidates", t0);
     Ok(rank_candidates(
         &candidates,
         k,
@@ -151,15 +165,20 @@ fn rank_candidates<'a, F>(
 where
     F: Fn(usize) -> &'a [f64] + Sync,
 {
+    let t0 = std::time::Instant::now();
+    let timing = |phase: &str| crate::core::load::timing(phase, t0);
     let row_of = |s: &Scored| log_probs(s.row as usize);
     let (thresholds, label_counts) = thresholds(candidates, k, &row_of);
+    timing("  label issues: thresholds");
     let (flagged, confident_joint): (Vec<&Scored>, Vec<u64>) = match method {
         RankBy::SelfConfidence => (candidates.iter().collect(), Vec::new()),
         RankBy::ConfidentLearning => {
             let joint = confident_joint(candidates, k, &thresholds, &row_of);
+            timing("  label issues: confident joint");
             let calibrated = calibrate(&joint, &label_counts, k);
             let prune = prune_counts(&calibrated, k);
             let flags = prune_by_noise_rate(candidates, k, &label_counts, &prune, &row_of);
+            timing("  label issues: pruned");
             let flagged = candidates
                 .par_iter()
                 .zip(flags.par_iter())
@@ -190,8 +209,10 @@ where
             (z_label, issue)
         })
         .collect();
+    timing("  label issues: flagged");
     // Lowest self-confidence first; the log keeps apart probabilities that `1 - p` would merge.
     issues.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.sample.cmp(&b.1.sample)));
+    timing("  label issues: ranked");
     LabelIssues {
         method,
         num_candidates: candidates.len() as u64,
@@ -205,11 +226,9 @@ where
 /// A probability from its stored natural log (all logs are <= 0).
 #[inline(always)]
 fn prob(z: f64) -> f64 {
-    if z == f64::NEG_INFINITY {
-        0.0
-    } else {
-        exp_nonpositive(z)
-    }
+    let p = exp_nonpositive(z);
+    // A select, not a branch, so loops over a row stay vectorisable.
+    if z == f64::NEG_INFINITY { 0.0 } else { p }
 }
 
 /// Index of the largest value, lowest index on ties (numpy's and the loader's argmax).
@@ -274,14 +293,15 @@ fn confident_joint<'a>(
     thresholds: &[f64],
     row_of: &(impl Fn(&Scored) -> &'a [f64] + Sync),
 ) -> Vec<u64> {
-    let cutoffs: Vec<f64> = thresholds.iter().map(|t| t - EPS).collect();
+    // Thresholds are at least 2e-6, so every cutoff is positive.
+    let log_cutoffs: Vec<f64> = thresholds.iter().map(|t| (t - EPS).ln()).collect();
     let mut joint = candidates
         .par_chunks(CHUNK)
         .fold(
             || vec![0u64; k * k],
             |mut joint, chunk| {
                 for s in chunk {
-                    if let Some(guess) = confident_class(row_of(s), &cutoffs)
+                    if let Some(guess) = confident_class(row_of(s), &log_cutoffs)
                         && let Some(c) = joint.get_mut(s.label as usize * k + guess)
                     {
                         *c += 1;
@@ -307,22 +327,23 @@ fn confident_joint<'a>(
 
 /// The class a row is confidently counted under: the only class at or above its cutoff, or the
 /// row's argmax when several are (as cleanlab does, even if the argmax itself is below its cutoff);
-/// `None` when no class reaches its cutoff.
-fn confident_class(z: &[f64], cutoffs: &[f64]) -> Option<usize> {
+/// `None` when no class reaches its cutoff. Compared in log space (`ln p_j >= ln cut_j`, `exp` being
+/// monotone), so this pass takes no `exp` at all; only a probability within an ulp of a cutoff could
+/// be counted differently, and the stored probabilities are themselves only ulp-close to the file's.
+fn confident_class(z: &[f64], log_cutoffs: &[f64]) -> Option<usize> {
     let mut confident = 0usize;
     let mut first = 0usize;
     let mut best = 0usize;
-    let mut best_p = f64::NEG_INFINITY;
-    for (j, (&zj, &cut)) in z.iter().zip(cutoffs).enumerate() {
-        let p = prob(zj);
-        if p >= cut {
+    let mut best_z = f64::NEG_INFINITY;
+    for (j, (&zj, &cut)) in z.iter().zip(log_cutoffs).enumerate() {
+        if zj >= cut {
             if confident == 0 {
                 first = j;
             }
             confident += 1;
         }
-        if p > best_p {
-            best_p = p;
+        if zj > best_z {
+            best_z = zj;
             best = j;
         }
     }
@@ -419,6 +440,10 @@ fn prune_counts(calibrated: &[i64], k: usize) -> Vec<u64> {
 /// cleanlab's `_prune_by_count`: for each given class `i` (with more than one sample) and each other
 /// class `j`, flags the `prune[j][i]` samples labelled `i` with the largest `p_j - p_i` (ties: lower
 /// sample index first). Returns one flag per candidate.
+///
+/// One pass over the candidates in row order (the matrix read sequentially, one part per thread) keeps
+/// a bounded top list per (i, j) cell; gathering each class's rows instead reads them scattered over
+/// the matrix, which on a million rows cost several times as much.
 fn prune_by_noise_rate<'a>(
     candidates: &[Scored],
     k: usize,
@@ -426,71 +451,159 @@ fn prune_by_noise_rate<'a>(
     prune: &[u64],
     row_of: &(impl Fn(&Scored) -> &'a [f64] + Sync),
 ) -> Vec<bool> {
-    // Candidates grouped by label (a counting sort keeps row order inside each group).
-    let mut starts = vec![0usize; k + 1];
-    for (i, &n) in label_counts.iter().enumerate() {
-        starts[i + 1] = starts[i] + n as usize;
-    }
-    let mut next = starts.clone();
-    let mut grouped = vec![0u32; candidates.len()];
-    for (pos, s) in candidates.iter().enumerate() {
-        if let Some(slot) = next.get_mut(s.label as usize)
-            && let Some(g) = grouped.get_mut(*slot)
-        {
-            *g = pos as u32;
-            *slot += 1;
-        }
-    }
-    let cells: Vec<(usize, usize, usize)> = (0..k)
-        .filter(|&i| label_counts.get(i).copied().unwrap_or(0) as usize > MIN_EXAMPLES_PER_CLASS)
-        .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
-        .filter_map(|(i, j)| {
-            let n = prune.get(j * k + i).copied().unwrap_or(0) as usize;
-            (n > 0).then_some((i, j, n))
-        })
-        .collect();
-    let picked: Vec<Vec<u32>> = cells
-        .par_iter()
-        .map(|&(i, j, n)| {
-            let group = grouped.get(starts[i]..starts[i + 1]).unwrap_or(&[]);
-            // (margin, sample, candidate position)
-            let mut margins: Vec<(f64, u32, u32)> = group
-                .iter()
-                .filter_map(|&pos| {
-                    let s = candidates.get(pos as usize)?;
-                    let z = row_of(s);
-                    let margin = prob(z.get(j).copied()?) - prob(z.get(i).copied()?);
-                    Some((margin, s.sample, pos))
-                })
-                .collect();
-            let order =
-                |a: &(f64, u32, u32), b: &(f64, u32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-            if n < margins.len() {
-                margins.select_nth_unstable_by(n - 1, order);
-                margins.truncate(n);
+    // The cells (i, j, how many) of each given class i, flattened; class i's are cells[first[i]..first[i + 1]].
+    let mut cells: Vec<(usize, usize)> = Vec::new();
+    let mut first = vec![0usize; k + 1];
+    for i in 0..k {
+        if label_counts.get(i).copied().unwrap_or(0) as usize > MIN_EXAMPLES_PER_CLASS {
+            for j in (0..k).filter(|&j| j != i) {
+                let n = prune.get(j * k + i).copied().unwrap_or(0) as usize;
+                if n > 0 {
+                    cells.push((j, n));
+                }
             }
-            margins.into_iter().map(|(_, _, pos)| pos).collect()
-        })
-        .collect();
+        }
+        first[i + 1] = cells.len();
+    }
     let mut flags = vec![false; candidates.len()];
-    for pos in picked.into_iter().flatten() {
-        if let Some(f) = flags.get_mut(pos as usize) {
-            *f = true;
+    if cells.is_empty() {
+        return flags;
+    }
+    let fresh = || -> Vec<TopMargins> { cells.iter().map(|&(_, n)| TopMargins::new(n)).collect() };
+    // One contiguous part per thread, each scanned with one set of top lists: a list only gets a
+    // useful floor after its first compaction, so many small parts would mostly push.
+    let part = candidates
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(CHUNK);
+    let tops = candidates
+        .par_chunks(part)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut tops = fresh();
+            let mut p = vec![0.0f64; k];
+            for (offset, s) in chunk.iter().enumerate() {
+                let i = s.label as usize;
+                let (Some(&from), Some(&to)) = (first.get(i), first.get(i + 1)) else {
+                    continue;
+                };
+                if from == to {
+                    continue;
+                }
+                // The whole row at once, in a loop the compiler can vectorise.
+                for (p, &z) in p.iter_mut().zip(row_of(s)) {
+                    *p = prob(z);
+                }
+                let p_i = p.get(i).copied().unwrap_or(0.0);
+                let pos = (c * part + offset) as u32;
+                for (top, &(j, _)) in tops
+                    .get_mut(from..to)
+                    .unwrap_or(&mut [])
+                    .iter_mut()
+                    .zip(cells.get(from..to).unwrap_or(&[]))
+                {
+                    let margin = p.get(j).copied().unwrap_or(0.0) - p_i;
+                    top.offer(Margin {
+                        margin,
+                        sample: s.sample,
+                        pos,
+                    });
+                }
+            }
+            tops
+        })
+        .reduce(fresh, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+            a
+        });
+    for mut top in tops {
+        top.compact();
+        for m in top.items {
+            if let Some(f) = flags.get_mut(m.pos as usize) {
+                *f = true;
+            }
         }
     }
     flags
 }
 
+/// A sample's margin towards another class, and where it is.
+#[derive(Debug, Clone, Copy)]
+struct Margin {
+    margin: f64,
+    sample: u32,
+    /// Position in the candidate list.
+    pos: u32,
+}
+
+impl Margin {
+    /// The pruning order: largest margin first, then lowest sample index (a strict total order, as
+    /// sample indices are distinct, so the chosen set never depends on how the work was split).
+    fn order(a: &Self, b: &Self) -> std::cmp::Ordering {
+        b.margin.total_cmp(&a.margin).then(a.sample.cmp(&b.sample))
+    }
+}
+
+/// The `count` first margins in [`Margin::order`] seen so far: a buffer compacted by selection when it
+/// doubles, and, once full, a floor below which offers are dropped at once.
+#[derive(Debug)]
+struct TopMargins {
+    count: usize,
+    items: Vec<Margin>,
+    floor: Option<Margin>,
+}
+
+impl TopMargins {
+    fn new(count: usize) -> Self {
+        Self {
+            count,
+            items: Vec::new(),
+            floor: None,
+        }
+    }
+
+    fn offer(&mut self, m: Margin) {
+        if let Some(floor) = &self.floor
+            && Margin::order(&m, floor) != std::cmp::Ordering::Less
+        {
+            return;
+        }
+        self.items.push(m);
+        if self.items.len() >= 2 * self.count.max(32) {
+            self.compact();
+        }
+    }
+
+    /// Keeps the `count` first items, and the last of them as the floor.
+    fn compact(&mut self) {
+        if self.items.len() > self.count && self.count > 0 {
+            self.items
+                .select_nth_unstable_by(self.count - 1, Margin::order);
+            self.items.truncate(self.count);
+        }
+        if self.items.len() == self.count {
+            self.floor = self.items.iter().copied().max_by(Margin::order);
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.items.extend(other.items);
+        self.compact();
+    }
+}
+
 /// cleanlab's `_reduce_issues`: whether the argmax, with the label's probability raised by 1e-6 (and
-/// the lowest index winning ties), is the label itself; such a sample is never reported.
+/// the lowest index winning ties), is the label itself; such a sample is never reported. Compared in
+/// log space against `ln(p_label + 1e-6)`, one `exp` and one `ln` per row.
 fn agrees_with_label(z: &[f64], label: usize) -> bool {
-    let p_label = z.get(label).copied().map_or(0.0, prob) + EPS;
+    let bar = (z.get(label).copied().map_or(0.0, prob) + EPS).ln();
     z.iter().enumerate().all(|(j, &zj)| {
-        let p = prob(zj);
         if j < label {
-            p < p_label
+            zj < bar
         } else if j > label {
-            p <= p_label
+            zj <= bar
         } else {
             true
         }
