@@ -188,6 +188,8 @@ fn a_suggestion_from_the_likely_errors_queue_is_accepted() {
                 .is_some_and(|e| e.is_reviewed(sample as usize))
     });
     until(&mut h, "the edit saved", saved);
+    // The review progress in the Edits panel counts it.
+    wait_for(&mut h, "Reviewed 1 of 42");
     // Accepting moved the inspector on to the next sample of the queue.
     if queue.len() > 1 {
         assert_eq!(h.state().browse().unwrap().selected, Some(1));
