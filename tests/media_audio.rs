@@ -138,3 +138,62 @@ fn bad_audio_files_say_what_is_wrong() {
     assert!(tile.audio.unwrap().duration_seconds > 0.2);
     assert!(started.elapsed().as_secs() < 10);
 }
+
+#[test]
+fn a_long_clip_fills_in_while_it_decodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.wav");
+    // 10 minutes at 8 kHz, 16-bit mono: a tone that rises, written by hand as a WAV.
+    let rate = 8000u32;
+    let n = rate as usize * 600;
+    let mut bytes = Vec::with_capacity(44 + n * 2);
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + n as u32 * 2).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&rate.to_le_bytes());
+    bytes.extend_from_slice(&(rate * 2).to_le_bytes());
+    bytes.extend_from_slice(&2u16.to_le_bytes());
+    bytes.extend_from_slice(&16u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&(n as u32 * 2).to_le_bytes());
+    for i in 0..n {
+        let v = ((i as f64 * 0.05).sin() * 12_000.0) as i16;
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let mut partials = Vec::new();
+    let full = spotcheck::core::decode_pool::audio_picture(
+        &request(path, 2048),
+        std::time::Duration::from_millis(10),
+        &mut |t| partials.push(t),
+    )
+    .unwrap();
+    assert!((full.audio.unwrap().duration_seconds - 600.0).abs() < 0.001);
+    assert!(
+        partials.len() > 2,
+        "pictures were sent while decoding ({})",
+        partials.len()
+    );
+    // The first picture has the waveform only at the left; the last complete one everywhere.
+    let first = &partials[0];
+    assert_eq!((first.width, first.height), (full.width, full.height));
+    assert!(
+        (first.audio.unwrap().duration_seconds - 600.0).abs() < 0.001,
+        "the length comes from the header"
+    );
+    let mid_row = (150 * first.width * 4) as usize;
+    let right_edge = mid_row + ((first.width - 2) * 4) as usize;
+    assert_eq!(
+        &first.rgba[right_edge..right_edge + 3],
+        &[24, 26, 30],
+        "not decoded yet: background"
+    );
+    assert_ne!(
+        &full.rgba[right_edge..right_edge + 3],
+        &[24, 26, 30],
+        "decoded: waveform"
+    );
+}

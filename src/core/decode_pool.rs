@@ -9,9 +9,9 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use crate::core::media::{
-    DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image, decode_mono,
-    mel_spectrogram, read_media_file, render_spectrogram, render_waveform, resize_to_fit,
-    waveform_peaks,
+    DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image,
+    decode_mono_with, mel_spectrogram, read_media_file, render_spectrogram, render_waveform,
+    resize_to_fit, waveform_peaks,
 };
 use crate::core::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
 
@@ -78,8 +78,21 @@ pub struct DecodeResult {
 
 /// Decodes one request (also usable without a pool, in tests).
 pub fn decode_request(request: &DecodeRequest, max_pixels: u64) -> Result<Thumbnail, MediaError> {
+    decode_request_progressive(request, max_pixels, &mut |_| {})
+}
+
+/// How often a long clip's inspector picture is sent while it decodes.
+pub const PARTIAL_EVERY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// [`decode_request`]; for a clip's inspector picture, `partial` also gets the waveform decoded so
+/// far (placed by the length the header gives) every [`PARTIAL_EVERY`], so a long file fills in.
+pub fn decode_request_progressive(
+    request: &DecodeRequest,
+    max_pixels: u64,
+    partial: &mut dyn FnMut(Thumbnail),
+) -> Result<Thumbnail, MediaError> {
     if is_audio(&request.path) {
-        return audio_picture(request);
+        return audio_picture(request, PARTIAL_EVERY, partial);
     }
     let bytes = read_media_file(&request.path)?;
     let file_bytes = bytes.len() as u64;
@@ -130,17 +143,13 @@ fn is_audio(path: &std::path::Path) -> bool {
         .is_some_and(|k| k == crate::core::media::MediaKind::Audio)
 }
 
-/// Requests up to this size are grid tiles (a waveform); larger ones the inspector's view (the
-/// waveform over the mel spectrogram).
-const TILE_MAX: u32 = 512;
+/// The inspector's clip picture: width, waveform height, spectrogram height.
+const INSPECT_WIDTH: u32 = 1600;
+const INSPECT_WAVE_HEIGHT: u32 = 300;
+const INSPECT_SPEC_HEIGHT: u32 = 400;
 
-/// A clip's picture: for a tile its waveform (`size` x `size/2`), for the inspector the waveform
-/// above its mel spectrogram.
-fn audio_picture(request: &DecodeRequest) -> Result<Thumbnail, MediaError> {
-    let file_bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
-    let clip = decode_mono(&request.path, MAX_VIEW_SECONDS)?;
-    let format = match request
-        .path
+fn audio_format(path: &std::path::Path) -> &'static str {
+    match path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
@@ -151,7 +160,62 @@ fn audio_picture(request: &DecodeRequest) -> Result<Thumbnail, MediaError> {
         Some("ogg") => "Ogg Vorbis",
         Some("mp3") => "MP3",
         _ => "audio",
+    }
+}
+
+/// Requests up to this size are grid tiles (a waveform); larger ones the inspector's view (the
+/// waveform over the mel spectrogram).
+const TILE_MAX: u32 = 512;
+
+/// A clip's picture: for a tile its waveform (`size` x `size/2`), for the inspector the waveform
+/// above its mel spectrogram.
+pub fn audio_picture(
+    request: &DecodeRequest,
+    every: std::time::Duration,
+    partial: &mut dyn FnMut(Thumbnail),
+) -> Result<Thumbnail, MediaError> {
+    let file_bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
+    let format = audio_format(&request.path);
+    let inspector = request.size > TILE_MAX;
+    let mut on_progress = |samples: &[f32], rate: u32, total: Option<u64>| {
+        let Some(total) = total.filter(|t| *t > 0 && inspector && !samples.is_empty()) else {
+            return;
+        };
+        let (w, h) = (INSPECT_WIDTH, INSPECT_WAVE_HEIGHT + INSPECT_SPEC_HEIGHT);
+        let done = ((samples.len() as u64 * u64::from(w)) / total).clamp(1, u64::from(w)) as u32;
+        let peaks = waveform_peaks(samples, done as usize);
+        let wave = render_waveform(&peaks, done, INSPECT_WAVE_HEIGHT);
+        let mut rgba = vec![0u8; (w * h * 4) as usize];
+        for px in rgba.chunks_exact_mut(4) {
+            px.copy_from_slice(&[24, 26, 30, 255]);
+        }
+        for y in 0..INSPECT_WAVE_HEIGHT {
+            let src = (y * done * 4) as usize;
+            let dst = (y * w * 4) as usize;
+            if let (Some(s), Some(d)) = (
+                wave.get(src..src + (done * 4) as usize),
+                rgba.get_mut(dst..dst + (done * 4) as usize),
+            ) {
+                d.copy_from_slice(s);
+            }
+        }
+        partial(Thumbnail {
+            width: w,
+            height: h,
+            rgba: rgba.into(),
+            stored_size: (0, 0),
+            orientation: None,
+            orientation_note: None,
+            format,
+            file_bytes,
+            audio: Some(AudioFacts {
+                duration_seconds: total as f64 / f64::from(rate.max(1)),
+                sample_rate: rate,
+                channels: 0,
+            }),
+        });
     };
+    let clip = decode_mono_with(&request.path, MAX_VIEW_SECONDS, every, &mut on_progress)?;
     let audio = Some(AudioFacts {
         duration_seconds: clip.duration_seconds(),
         sample_rate: clip.sample_rate,
@@ -167,8 +231,8 @@ fn audio_picture(request: &DecodeRequest) -> Result<Thumbnail, MediaError> {
         let (sw, sh, spec) = render_spectrogram(&mel);
         (w, h, stretch(&spec, sw, sh, w, h))
     } else {
-        let w = 1600u32;
-        let (wave_h, spec_h) = (300u32, 400u32);
+        let w = INSPECT_WIDTH;
+        let (wave_h, spec_h) = (INSPECT_WAVE_HEIGHT, INSPECT_SPEC_HEIGHT);
         let peaks = waveform_peaks(&clip.samples, w as usize);
         let mut rgba = render_waveform(&peaks, w, wave_h);
         let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
@@ -255,7 +319,21 @@ impl DecodePool {
                             if request.epoch < epoch.load(Ordering::Relaxed) {
                                 continue;
                             }
-                            let result = cached_decode(&request, store.as_deref(), reader.as_ref());
+                            let result = if is_audio(&request.path) {
+                                // A long clip's picture is sent as it fills in, then whole.
+                                let tx = res_tx.clone();
+                                let waker = &waker;
+                                decode_request_progressive(&request, DEFAULT_MAX_PIXELS, &mut |t| {
+                                    tx.send(DecodeResult {
+                                        request: request.clone(),
+                                        result: Ok(t),
+                                    })
+                                    .ok();
+                                    waker();
+                                })
+                            } else {
+                                cached_decode(&request, store.as_deref(), reader.as_ref())
+                            };
                             if res_tx.send(DecodeResult { request, result }).is_err() {
                                 return;
                             }

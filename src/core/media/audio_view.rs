@@ -42,6 +42,26 @@ impl MonoClip {
 /// Decodes `path` to mono, at most `max_seconds` of it. An empty, truncated or non-audio file is a
 /// [`MediaError`] that says which.
 pub fn decode_mono(path: &Path, max_seconds: f64) -> Result<MonoClip, MediaError> {
+    decode_mono_with(
+        path,
+        max_seconds,
+        std::time::Duration::MAX,
+        &mut |_, _, _| {},
+    )
+}
+
+/// Called while a clip decodes: (samples so far, sample rate, frames the header announces).
+pub type DecodeProgress<'a> = dyn FnMut(&[f32], u32, Option<u64>) + 'a;
+
+/// [`decode_mono`], calling `progress(samples so far, sample rate, frames the header announces)` at
+/// most once per `every` while it decodes, so a long clip's view can fill in as it goes.
+pub fn decode_mono_with(
+    path: &Path,
+    max_seconds: f64,
+    every: std::time::Duration,
+    progress: &mut DecodeProgress<'_>,
+) -> Result<MonoClip, MediaError> {
+    let mut last_progress = std::time::Instant::now();
     let file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(MediaError::empty());
@@ -123,6 +143,10 @@ pub fn decode_mono(path: &Path, max_seconds: f64) -> Result<MonoClip, MediaError
         let n = spec.channels.count().max(1);
         channels = n as u32;
         let frames = decoded.frames();
+        if last_progress.elapsed() >= every {
+            progress(&samples, sample_rate, params.n_frames);
+            last_progress = std::time::Instant::now();
+        }
         // The common sample formats are read straight from their planes (no interleaved copy).
         if push_mono(&decoded, n, &mut samples) {
             continue;
