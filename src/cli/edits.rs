@@ -88,15 +88,10 @@ fn load_disk(
     let mut warnings = Warnings::default();
     let dataset = load::open_dataset(dataset, None, &mut warnings)?;
     super::print_warnings(&warnings);
-    let location = JournalLocation::for_dataset(&dataset, state_dir);
-    let state = match LabelJournal::open_existing(&location)? {
-        Some(j) => j.replay()?.state(&dataset),
-        None => EditState::default(),
-    };
     let mut orphans = Warnings::default();
-    journal::report_orphans(&location, &state, &mut orphans);
+    let edited = journal::read_edits(&dataset, state_dir, &mut orphans)?;
     super::print_warnings(&orphans);
-    Ok((dataset, location, state))
+    Ok((dataset, edited.location, edited.state))
 }
 
 /// Finds the sample `file` names: its identity as written, or a path on disk (relative to the current

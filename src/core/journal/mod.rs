@@ -171,18 +171,29 @@ pub fn open_edited(
             if *mode == EditMode::Ignore {
                 return Ok(());
             }
-            let location = JournalLocation::for_dataset(dataset, mode.state_dir());
-            let state = match LabelJournal::open_existing(&location)? {
-                Some(journal) => journal.replay()?.state(dataset),
-                None => EditState::default(),
-            };
-            report_orphans(&location, &state, warnings);
-            let _ = dataset.relabel(&state.labels());
-            edited = Some(Edited { location, state });
+            let read = read_edits(dataset, mode.state_dir(), warnings)?;
+            let _ = dataset.relabel(&read.state.labels());
+            edited = Some(read);
             Ok(())
         },
     )?;
     Ok((dataset, predictions, edited))
+}
+
+/// Reads `dataset`'s journal (nothing is created when it has none) against its labels on disk;
+/// orphaned edits become a warning naming the journal.
+pub fn read_edits(
+    dataset: &Dataset,
+    state_dir: Option<&Path>,
+    warnings: &mut Warnings,
+) -> Result<Edited, JournalError> {
+    let location = JournalLocation::for_dataset(dataset, state_dir);
+    let state = match LabelJournal::open_existing(&location)? {
+        Some(journal) => journal.replay()?.state(dataset),
+        None => EditState::default(),
+    };
+    report_orphans(&location, &state, warnings);
+    Ok(Edited { location, state })
 }
 
 /// Adds a warning when pending edits name files that are no longer samples.
@@ -235,14 +246,10 @@ pub fn open_for_editing(
         control,
         warnings,
         |dataset, warnings| {
-            let location = JournalLocation::for_dataset(dataset, state_dir);
-            let state = match LabelJournal::open_existing(&location)? {
-                Some(journal) => journal.replay()?.state(dataset),
-                None => EditState::default(),
-            };
-            report_orphans(&location, &state, warnings);
-            let _ = dataset.ensure_classes(state.pending.iter().filter_map(|p| p.to.as_deref()));
-            edited = Some(Edited { location, state });
+            let read = read_edits(dataset, state_dir, warnings)?;
+            let _ =
+                dataset.ensure_classes(read.state.pending.iter().filter_map(|p| p.to.as_deref()));
+            edited = Some(read);
             Ok(())
         },
     )?;

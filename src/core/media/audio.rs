@@ -42,43 +42,13 @@ pub fn probe_audio(
     ext: Option<&str>,
     decode_all: bool,
 ) -> Result<AudioInfo, MediaError> {
-    let stream = MediaSourceStream::new(source, Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = ext {
-        hint.with_extension(ext);
-    }
-    let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .map_err(|e| {
-            MediaError::unreadable(format!(
-                "not a readable audio file ({}): {}",
-                ext.unwrap_or("no extension"),
-                describe(&e)
-            ))
-        })?;
-    let mut format = probed.format;
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-        .ok_or_else(|| MediaError::unreadable("the file holds no audio track"))?;
-    let track_id = track.id;
-    let params = track.codec_params.clone();
-    let codec = symphonia::default::get_codecs()
-        .get_codec(params.codec)
-        .map_or_else(
-            || format!("{:?}", params.codec),
-            |d| d.short_name.to_string(),
-        );
-    let sample_rate = params
-        .sample_rate
-        .filter(|r| *r > 0)
-        .ok_or_else(|| MediaError::unreadable("the audio header gives no sample rate"))?;
+    let OpenTrack {
+        mut format,
+        track_id,
+        params,
+        sample_rate,
+        codec,
+    } = open_track(source, ext)?;
     let mut channels = params.channels.map_or(0, |c| c.count() as u32);
     let header_duration = params.n_frames.map(|n| n as f64 / f64::from(sample_rate));
     if !decode_all {
@@ -137,7 +107,67 @@ pub fn probe_audio(
     })
 }
 
-fn describe(e: &SymError) -> String {
+/// A probed file's audio track, ready to decode: what [`probe_audio`] and the clip views share.
+pub(super) struct OpenTrack {
+    pub format: Box<dyn symphonia::core::formats::FormatReader>,
+    pub track_id: u32,
+    pub params: symphonia::core::codecs::CodecParameters,
+    pub sample_rate: u32,
+    pub codec: String,
+}
+
+/// Probes `source` (by content, `ext` as a hint) and finds its audio track, or says why not.
+pub(super) fn open_track(
+    source: Box<dyn MediaSource>,
+    ext: Option<&str>,
+) -> Result<OpenTrack, MediaError> {
+    let stream = MediaSourceStream::new(source, Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = ext {
+        hint.with_extension(ext);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(
+            &hint,
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|e| {
+            MediaError::unreadable(format!(
+                "not a readable audio file ({}): {}",
+                ext.unwrap_or("no extension"),
+                describe(&e)
+            ))
+        })?;
+    let format = probed.format;
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| MediaError::unreadable("the file holds no audio track"))?;
+    let track_id = track.id;
+    let params = track.codec_params.clone();
+    let codec = symphonia::default::get_codecs()
+        .get_codec(params.codec)
+        .map_or_else(
+            || format!("{:?}", params.codec),
+            |d| d.short_name.to_string(),
+        );
+    let sample_rate = params
+        .sample_rate
+        .filter(|r| *r > 0)
+        .ok_or_else(|| MediaError::unreadable("the audio header gives no sample rate"))?;
+    Ok(OpenTrack {
+        format,
+        track_id,
+        params,
+        sample_rate,
+        codec,
+    })
+}
+
+pub(super) fn describe(e: &SymError) -> String {
     match e {
         SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the data ends early (truncated)".into()

@@ -7,14 +7,11 @@ use std::path::Path;
 
 use realfft::RealFftPlanner;
 use symphonia::core::audio::{AudioBuffer, AudioBufferRef, SampleBuffer, Signal as _};
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::errors::Error as SymError;
-use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
 
 use super::MediaError;
+use super::audio::{OpenTrack, describe, open_track};
 
 /// Longest clip decoded for a view (at 48 kHz mono, 4 bytes a sample: about 350 MB).
 pub const MAX_VIEW_SECONDS: f64 = 30.0 * 60.0;
@@ -67,43 +64,13 @@ pub fn decode_mono_with(
         return Err(MediaError::empty());
     }
     let ext = path.extension().and_then(|e| e.to_str());
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = ext {
-        hint.with_extension(ext);
-    }
-    let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .map_err(|e| {
-            MediaError::unreadable(format!(
-                "not a readable audio file ({}): {}",
-                ext.unwrap_or("no extension"),
-                describe(&e)
-            ))
-        })?;
-    let mut format = probed.format;
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-        .ok_or_else(|| MediaError::unreadable("the file holds no audio track"))?;
-    let track_id = track.id;
-    let params = track.codec_params.clone();
-    let sample_rate = params
-        .sample_rate
-        .filter(|r| *r > 0)
-        .ok_or_else(|| MediaError::unreadable("the audio header gives no sample rate"))?;
-    let codec = symphonia::default::get_codecs()
-        .get_codec(params.codec)
-        .map_or_else(
-            || format!("{:?}", params.codec),
-            |d| d.short_name.to_string(),
-        );
+    let OpenTrack {
+        mut format,
+        track_id,
+        params,
+        sample_rate,
+        codec,
+    } = open_track(Box::new(file), ext)?;
     let mut decoder = symphonia::default::get_codecs()
         .make(&params, &DecoderOptions::default())
         .map_err(|e| {
@@ -214,16 +181,6 @@ fn push_mono(decoded: &AudioBufferRef<'_>, n: usize, out: &mut Vec<f32>) -> bool
         _ => return false,
     }
     true
-}
-
-fn describe(e: &SymError) -> String {
-    match e {
-        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the data ends early (truncated)".into()
-        }
-        SymError::Unsupported(what) => format!("unsupported: {what}"),
-        other => other.to_string(),
-    }
 }
 
 /// Min and max of each of `columns` equal slices of `samples`: a waveform that keeps every peak.
