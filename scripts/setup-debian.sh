@@ -8,7 +8,22 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
   build-essential pkg-config libasound2-dev curl ca-certificates python3 python3-pip git >/dev/null
-if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
-  curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v rustup >/dev/null 2>&1; then
+  if command -v cargo >/dev/null 2>&1; then
+    echo "cargo without rustup: rust-toolchain.toml (Rust 1.95.0) is not enforced; $(cargo --version)"
+  else
+    curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
+  fi
+fi
+# rust-toolchain.toml pins 1.95.0. When the machine's stable toolchain already is 1.95.0 (with clippy
+# and rustfmt), link it under that name instead of downloading it again; otherwise rustup installs it.
+if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^1\.95\.0'; then
+  stable_dir="$(rustup run stable rustc --print sysroot 2>/dev/null || true)"
+  if [ -n "$stable_dir" ] && "$stable_dir/bin/rustc" --version | grep -q '^rustc 1\.95\.0 '; then
+    rustup toolchain link 1.95.0 "$stable_dir"
+  else
+    rustup toolchain install 1.95.0 --profile minimal --component clippy,rustfmt
+  fi
 fi
 echo "setup done: build with \`cargo\` (or \$HOME/.cargo/bin/cargo in this shell if rustup was just installed)"

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rayon::prelude::*;
-use spotcheck::core::decode_pool::{DecodeRequest, decode_request};
 use spotcheck::core::media::DEFAULT_MAX_PIXELS;
+use spotcheck::ui::workers::decode_pool::{DecodeRequest, decode_request};
 
 #[test]
 #[ignore]

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use spotcheck::core::evaluation::{EvaluationRequest, evaluate_views};
-use spotcheck::core::load;
-use spotcheck::core::warnings::Warnings;
+use spotcheck::core::analysis::evaluation::{EvaluationRequest, evaluate_views};
+use spotcheck::core::data::load;
+use spotcheck::core::data::warnings::Warnings;
 
 #[test]
 #[ignore = "needs the 1M-row bench data (scripts/bench-evaluation.sh)"]

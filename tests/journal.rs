@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use spotcheck::core::journal::{JournalLocation, LabelChange, LabelJournal, Origin};
+use spotcheck::core::labels::{JournalLocation, LabelChange, LabelJournal, Origin};
 
 fn location(db: &Path) -> JournalLocation {
     JournalLocation {

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use spotcheck::core::decode_pool::{DecodeRequest, decode_request};
 use spotcheck::core::media::{DEFAULT_MAX_PIXELS, MAX_VIEW_SECONDS, decode_mono, mel_spectrogram};
+use spotcheck::ui::workers::decode_pool::{DecodeRequest, decode_request};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -165,7 +165,7 @@ fn a_long_clip_fills_in_while_it_decodes() {
     }
     std::fs::write(&path, bytes).unwrap();
     let mut partials = Vec::new();
-    let full = spotcheck::core::decode_pool::audio_picture(
+    let full = spotcheck::ui::workers::decode_pool::audio_picture(
         &request(path, 2048),
         std::time::Duration::from_millis(1),
         &mut |t| partials.push(t),

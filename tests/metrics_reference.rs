@@ -3,9 +3,9 @@
 
 mod common;
 
-use spotcheck::core::load;
-use spotcheck::core::report::StatsReport;
-use spotcheck::core::warnings::Warnings;
+use spotcheck::core::analysis::report::StatsReport;
+use spotcheck::core::data::load;
+use spotcheck::core::data::warnings::Warnings;
 
 fn close(a: f64, b: f64, what: &str) {
     assert!(
@@ -187,7 +187,7 @@ fn split_filter_and_class_counts_include_zeros() {
     assert_eq!(json["dataset"]["num_samples"], 4);
     // Warnings: one unmatched row, one sample without prediction.
     let kinds: Vec<_> = w.items().iter().map(|w| w.kind).collect();
-    use spotcheck::core::warnings::WarningKind::*;
+    use spotcheck::core::data::warnings::WarningKind::*;
     assert!(
         kinds.contains(&UnmatchedPrediction) && kinds.contains(&MissingPrediction),
         "{kinds:?}"

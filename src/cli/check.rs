@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::check::{CheckOptions, CheckReport, check_dataset};
-use crate::core::dataset::Dataset;
+use crate::core::data::dataset::Dataset;
+use crate::core::data::warnings::Warnings;
 use crate::core::media::ProblemKind;
-use crate::core::warnings::Warnings;
+use crate::core::scan::check::{CheckOptions, CheckReport, check_dataset};
 
 /// Arguments of `spotcheck check`.
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut warnings = Warnings::default();
     // Labels matter here only for duplicates that disagree; pending edits count, as everywhere.
-    let (dataset, _, _) = crate::core::journal::open_edited(
+    let (dataset, _, _) = crate::core::labels::open_edited(
         &args.dataset,
         None,
         None,

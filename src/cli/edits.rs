@@ -9,13 +9,13 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
-use crate::core::dataset::Dataset;
-use crate::core::journal::write_back::{PlannedWrite, plan};
-use crate::core::journal::{
+use crate::core::data::dataset::Dataset;
+use crate::core::data::load;
+use crate::core::data::warnings::Warnings;
+use crate::core::labels::write_back::{PlannedWrite, plan};
+use crate::core::labels::{
     self, EditMode, EditState, JournalLocation, LabelChange, LabelJournal, Origin, validate_label,
 };
-use crate::core::load;
-use crate::core::warnings::Warnings;
 
 /// `--no-edits` and `--state-dir`, shared by every command that reads labels.
 #[derive(Debug, Clone, Args)]
@@ -89,7 +89,7 @@ fn load_disk(
     let dataset = load::open_dataset(dataset, None, &mut warnings)?;
     super::print_warnings(&warnings);
     let mut orphans = Warnings::default();
-    let edited = journal::read_edits(&dataset, state_dir, &mut orphans)?;
+    let edited = labels::read_edits(&dataset, state_dir, &mut orphans)?;
     super::print_warnings(&orphans);
     Ok((dataset, edited.location, edited.state))
 }
@@ -251,7 +251,7 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     }
     let mut journal = LabelJournal::open(&location)
         .with_context(|| format!("{}: cannot record what was applied", args.dataset.display()))?;
-    let report = journal::apply(&mut journal, &dataset, &state, Origin::Cli)?;
+    let report = labels::apply(&mut journal, &dataset, &state, Origin::Cli)?;
     for a in &report.applied {
         match &a.moved_to {
             Some(to) => writeln!(out, "moved {} -> {to}", a.file)?,

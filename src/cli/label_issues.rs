@@ -8,11 +8,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::dataset::Dataset;
-use crate::core::label_issues::{LabelIssuesReport, RankBy, find_label_issues};
-use crate::core::load::{self, Predictions};
-use crate::core::report::resolve_split;
-use crate::core::warnings::Warnings;
+use crate::core::analysis::label_issues::{LabelIssuesReport, RankBy, find_label_issues};
+use crate::core::analysis::report::resolve_split;
+use crate::core::data::dataset::Dataset;
+use crate::core::data::load::{self, Predictions};
+use crate::core::data::warnings::Warnings;
 
 /// Arguments of `spotcheck label-issues`.
 #[derive(Debug, Args)]
@@ -80,7 +80,7 @@ pub fn run(args: LabelIssuesArgs) -> anyhow::Result<ExitCode> {
 fn load(args: &LabelIssuesArgs) -> anyhow::Result<(Dataset, Predictions)> {
     let mut warnings = Warnings::default();
     // Pending label edits count (a corrected label is no longer an issue); --no-edits reads the files.
-    let (dataset, predictions, _) = crate::core::journal::open_edited(
+    let (dataset, predictions, _) = crate::core::labels::open_edited(
         &args.dataset,
         Some(&args.predictions),
         None,

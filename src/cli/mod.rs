@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::core::warnings::Warnings;
+use crate::core::data::warnings::Warnings;
 
 /// Look at ML classification datasets the way careful practitioners do.
 #[derive(Debug, Parser)]
@@ -105,7 +105,8 @@ fn open_app(
     predictions: Option<PathBuf>,
     state_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    crate::ui::run(dataset, predictions, state_dir)?;
+    // eframe's error holds the windowing backend's raw handles (not Send): keep its message.
+    crate::ui::run(dataset, predictions, state_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::dataset::{Dataset, DatasetSource};
-use crate::core::load::{self, PredictionKind, Predictions};
-use crate::core::report::{DEFAULT_BINS, StatsReport, resolve_split};
-use crate::core::warnings::Warnings;
+use crate::core::analysis::report::{DEFAULT_BINS, StatsReport, resolve_split};
+use crate::core::data::dataset::{Dataset, DatasetSource};
+use crate::core::data::load::{self, PredictionKind, Predictions};
+use crate::core::data::warnings::Warnings;
 
 /// Arguments of `spotcheck stats`.
 #[derive(Debug, Args)]
@@ -37,7 +37,7 @@ pub struct StatsArgs {
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut warnings = Warnings::default();
-    let (dataset, predictions, _edited) = crate::core::journal::open_edited(
+    let (dataset, predictions, _edited) = crate::core::labels::open_edited(
         &args.dataset,
         args.predictions.as_deref(),
         None,
@@ -94,7 +94,7 @@ fn render_text(
     let labelled = dataset
         .labels()
         .iter()
-        .filter(|&&l| l != crate::core::columns::NONE)
+        .filter(|&&l| l != crate::core::data::columns::NONE)
         .count();
     writeln!(s, "Dataset      {} ({layout})", dataset.root().display()).ok();
     writeln!(

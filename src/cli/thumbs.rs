@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::load;
-use crate::core::thumbs::{ThumbsOptions, write_thumbnails};
-use crate::core::warnings::Warnings;
+use crate::core::data::load;
+use crate::core::data::warnings::Warnings;
+use crate::core::scan::thumbs::{ThumbsOptions, write_thumbnails};
 
 /// Arguments of `spotcheck thumbs`.
 #[derive(Debug, Args)]

@@ -1,20 +1,10 @@
-//! The egui-free core: dataset model, loaders, metrics. The CLI and the GUI are thin layers over it.
+//! The egui-free core, in rooms by concern. Lower rooms never import higher ones:
+//! `util` < `media` < `data` < `analysis`, `labels` < `scan`; the CLI and the GUI sit on top.
+//! `tests/layout.rs` checks that there are no file-level import circles and no upward imports.
 
-pub mod check;
-pub mod columns;
-pub mod dataset;
-pub mod decode_pool;
-pub mod error;
-pub mod evaluation;
-pub mod fast_math;
-pub mod journal;
-pub mod label_issues;
-pub mod load;
+pub mod analysis;
+pub mod data;
+pub mod labels;
 pub mod media;
-pub mod metrics;
-pub mod report;
-pub mod sample_files;
-pub mod thumb_store;
-pub mod thumbs;
-pub mod view;
-pub mod warnings;
+pub mod scan;
+pub mod util;

@@ -9,44 +9,21 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::core::dataset::Dataset;
-use crate::core::decode_pool::DecodePool;
-use crate::core::load::{self, LoadControl, Predictions};
-use crate::core::report::{DEFAULT_BINS, StatsReport};
-use crate::core::thumb_store::{DEFAULT_BUDGET_BYTES, ThumbnailStore};
-use crate::core::warnings::Warnings;
+use crate::core::analysis::report::{DEFAULT_BINS, StatsReport};
+use crate::core::data::load::{self, LoadControl};
+use crate::core::data::warnings::Warnings;
+use crate::ui::workers::decode_pool::DecodePool;
+use crate::ui::workers::thumb_store::{DEFAULT_BUDGET_BYTES, ThumbnailStore};
 
 use super::browse::{Browse, Tab};
 use super::inspector::{InspectorAction, inspector_ui};
+use super::loaded::Loaded;
 use super::texture_cache::TextureCache;
 
 /// Texture memory the grid and inspector may hold.
 const TEXTURE_BUDGET_BYTES: usize = 512 << 20;
 /// Longest time per frame spent uploading finished decodes, so scrolling stays smooth.
 const DRAIN_BUDGET: Duration = Duration::from_millis(6);
-
-/// A finished load.
-pub struct Loaded {
-    /// What was opened.
-    pub path: PathBuf,
-    /// The predictions file opened with it.
-    pub predictions_path: Option<PathBuf>,
-    /// The dataset with its edited labels (shared with the threads that compute views).
-    pub dataset: Arc<Dataset>,
-    /// Its predictions, when a file was given.
-    pub predictions: Option<Arc<Predictions>>,
-    /// The dataset with its labels as on disk (and every class a pending edit names): the edited
-    /// labels are rebuilt from it after each edit.
-    pub base: Arc<Dataset>,
-    /// The predictions joined to `base`'s classes.
-    pub base_predictions: Option<Arc<Predictions>>,
-    /// The journal as read at load (taken by the edit session).
-    pub edited: Option<crate::core::journal::Edited>,
-    /// What the load found that did not stop it.
-    pub warnings: Warnings,
-    /// The numbers `stats` prints; `None` while they are computed, after the grid has shown.
-    pub report: Option<StatsReport>,
-}
 
 /// What the loader thread sends: the dataset first (the grid can show), then its report.
 enum LoadMessage {
@@ -198,7 +175,7 @@ impl App {
             .name("dataset-loader".into())
             .spawn(move || {
                 let mut warnings = Warnings::default();
-                let result = crate::core::journal::open_for_editing(
+                let result = crate::core::labels::open_for_editing(
                     &worker_path,
                     predictions_path.as_deref(),
                     Some(&worker_control),
@@ -600,9 +577,9 @@ fn browse_ui(
         }
         selection_bar_ui(ui, browse);
         let order = match browse.order {
-            crate::core::view::SampleOrder::Dataset => "dataset order".to_string(),
-            crate::core::view::SampleOrder::Shuffled { seed } => format!("shuffled, seed {seed}"),
-            crate::core::view::SampleOrder::Stratified { seed, per_class } => {
+            crate::core::analysis::view::SampleOrder::Dataset => "dataset order".to_string(),
+            crate::core::analysis::view::SampleOrder::Shuffled { seed } => format!("shuffled, seed {seed}"),
+            crate::core::analysis::view::SampleOrder::Stratified { seed, per_class } => {
                 format!("{per_class} per class, seed {seed}")
             }
         };
@@ -759,7 +736,7 @@ fn warnings_ui(ui: &mut egui::Ui, browse: &mut Browse) {
                 None => {
                     browse.filter = Default::default();
                     browse.confidence_on = false;
-                    browse.order = crate::core::view::SampleOrder::Dataset;
+                    browse.order = crate::core::analysis::view::SampleOrder::Dataset;
                     browse.refresh();
                     s
                 }

@@ -3,9 +3,9 @@
 
 use eframe::egui;
 
-use crate::core::view::{Correctness, SampleFilter, SampleOrder, shown_samples};
+use crate::core::analysis::view::{Correctness, SampleFilter, SampleOrder, shown_samples};
 
-use super::app::Loaded;
+use super::loaded::Loaded;
 
 /// Which view of a loaded dataset is on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub struct Browse {
     /// The audio tile under the pointer and since when (for the hover preview).
     pub hover_since: Option<(u32, std::time::Instant)>,
     /// The summary's numbers being computed again after an edit.
-    pub report_job: Option<std::sync::mpsc::Receiver<crate::core::report::StatsReport>>,
+    pub report_job: Option<std::sync::mpsc::Receiver<crate::core::analysis::report::StatsReport>>,
 }
 
 impl Browse {

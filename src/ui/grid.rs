@@ -4,8 +4,8 @@
 
 use eframe::egui;
 
-use crate::core::columns::NONE;
-use crate::core::decode_pool::DecodePool;
+use crate::core::data::columns::NONE;
+use crate::ui::workers::decode_pool::DecodePool;
 
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
@@ -126,7 +126,7 @@ pub fn grid_ui(
 #[allow(clippy::too_many_arguments)]
 fn tile_ui(
     ui: &mut egui::Ui,
-    loaded: &super::app::Loaded,
+    loaded: &super::loaded::Loaded,
     cache: &mut TextureCache,
     key: TextureKey,
     tile: f32,

@@ -4,8 +4,8 @@
 
 use eframe::egui;
 
-use crate::core::columns::NONE;
-use crate::core::decode_pool::DecodePool;
+use crate::core::data::columns::NONE;
+use crate::ui::workers::decode_pool::DecodePool;
 
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo, paint_texture};
@@ -264,7 +264,7 @@ impl Labelling {
 
 fn details_ui(
     ui: &mut egui::Ui,
-    loaded: &super::app::Loaded,
+    loaded: &super::loaded::Loaded,
     i: usize,
     file: &str,
     info: Option<&ThumbnailInfo>,

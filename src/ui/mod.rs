@@ -8,14 +8,17 @@ mod edits;
 pub mod evaluation;
 mod grid;
 mod inspector;
+mod loaded;
 mod scroll_bench;
 mod summary;
 mod texture_cache;
+pub mod workers;
 
 use std::path::PathBuf;
 
-pub use app::{App, Loaded, RecentDataset};
+pub use app::{App, RecentDataset};
 pub use browse::{Browse, Tab};
+pub use loaded::Loaded;
 
 /// Opens the app window, optionally loading a dataset (and predictions) straight away.
 pub fn run(

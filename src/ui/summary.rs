@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::app::Loaded;
+use super::loaded::Loaded;
 
 /// Draws the summary of a loaded dataset.
 pub fn summary_ui(ui: &mut egui::Ui, loaded: &Loaded) {

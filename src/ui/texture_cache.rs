@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use eframe::egui;
 
-use crate::core::decode_pool::{DecodePool, DecodeRequest, DecodeResult, Thumbnail};
+use crate::ui::workers::decode_pool::{DecodePool, DecodeRequest, DecodeResult, Thumbnail};
 
 /// Which picture of a sample: its index, the decode size, upright or as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,7 +50,7 @@ pub struct ThumbnailInfo {
     /// File size in bytes.
     pub file_bytes: u64,
     /// Duration, rate and channels of an audio clip.
-    pub audio: Option<crate::core::decode_pool::AudioFacts>,
+    pub audio: Option<crate::ui::workers::decode_pool::AudioFacts>,
 }
 
 struct Slot {

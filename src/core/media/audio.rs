@@ -10,7 +10,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
-use super::MediaError;
+use super::file::MediaError;
 
 /// What a person wants to know about a clip before listening to it.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,8 +10,8 @@ use symphonia::core::audio::{AudioBuffer, AudioBufferRef, SampleBuffer, Signal a
 use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::errors::Error as SymError;
 
-use super::MediaError;
 use super::audio::{OpenTrack, describe, open_track};
+use super::file::MediaError;
 
 /// Longest clip decoded for a view (at 48 kHz mono, 4 bytes a sample: about 350 MB).
 pub const MAX_VIEW_SECONDS: f64 = 30.0 * 60.0;

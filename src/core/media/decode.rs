@@ -5,33 +5,11 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageFormat};
 
+use super::file::{MediaError, read_media_file};
 use super::jpeg::{decode_jpeg, over_limit};
+use super::options::DecodeOptions;
 use super::orientation::{ExifOrientation, Orientation, apply_orientation, read_orientation};
 use super::pixels::Pixels;
-use super::{DEFAULT_MAX_PIXELS, MediaError, read_media_file};
-
-/// How to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DecodeOptions {
-    /// Images with more pixels than this are refused from their header.
-    pub max_pixels: u64,
-    /// When set, a JPEG may decode at a reduced scale (1/2, 1/4, 1/8) whose longest side still
-    /// covers this; other formats decode at full size. The caller resizes to the exact size.
-    pub target_size: Option<u32>,
-    /// Apply the EXIF orientation (the upright image); off shows the stored pixels, as a loader that
-    /// ignores EXIF sees them.
-    pub apply_orientation: bool,
-}
-
-impl Default for DecodeOptions {
-    fn default() -> Self {
-        Self {
-            max_pixels: DEFAULT_MAX_PIXELS,
-            target_size: None,
-            apply_orientation: true,
-        }
-    }
-}
 
 /// An image decoded from a file, with what a person checking it wants to know.
 #[derive(Debug, Clone)]

@@ -10,8 +10,9 @@ use zune_core::colorspace::ColorSpace;
 use zune_jpeg::JpegDecoder;
 use zune_jpeg::errors::DecodeErrors;
 
+use super::file::MediaError;
+use super::options::DecodeOptions;
 use super::pixels::Pixels;
-use super::{DecodeOptions, MediaError};
 
 /// Decoded JPEG pixels, the stored (full) size, and the raw EXIF block if there is one.
 pub struct JpegImage {

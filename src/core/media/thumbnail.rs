@@ -4,8 +4,9 @@ use std::cell::RefCell;
 
 use fast_image_resize as fr;
 
-use super::MediaError;
-use super::decode::{DecodeOptions, DecodedImage, decode_image};
+use super::decode::{DecodedImage, decode_image};
+use super::file::MediaError;
+use super::options::DecodeOptions;
 use super::orientation::{ExifOrientation, apply_orientation};
 use super::pixels::Pixels;
 

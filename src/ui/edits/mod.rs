@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use crate::core::journal::{LabelChange, validate_label};
-use crate::core::report::{DEFAULT_BINS, StatsReport};
+use crate::core::analysis::report::{DEFAULT_BINS, StatsReport};
+use crate::core::labels::{LabelChange, validate_label};
 
 use super::browse::Browse;
 use session::JournalCommand;

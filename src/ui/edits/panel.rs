@@ -4,8 +4,8 @@
 
 use eframe::egui;
 
-use crate::core::journal::Pending;
-use crate::core::journal::write_back::{PlannedWrite, plan};
+use crate::core::labels::Pending;
+use crate::core::labels::write_back::{PlannedWrite, plan};
 
 use super::super::browse::Browse;
 use super::session::JournalCommand;

@@ -8,9 +8,9 @@ use std::sync::mpsc::Receiver;
 
 use eframe::egui;
 
-use crate::core::dataset::Dataset;
-use crate::core::label_issues::{RankBy, find_label_issues};
-use crate::core::load::Predictions;
+use crate::core::analysis::label_issues::{RankBy, find_label_issues};
+use crate::core::data::dataset::Dataset;
+use crate::core::data::load::Predictions;
 
 use super::super::browse::Browse;
 

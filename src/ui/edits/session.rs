@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use crate::core::dataset::Dataset;
-use crate::core::journal::write_back::WriteReport;
-use crate::core::journal::{
+use crate::core::data::dataset::Dataset;
+use crate::core::labels::write_back::WriteReport;
+use crate::core::labels::{
     self, EditState, Edited, JournalLocation, LabelChange, LabelJournal, Origin, Pending,
 };
 
@@ -318,12 +318,12 @@ fn run(
     journal: &mut Option<LabelJournal>,
     last_seen: &mut i64,
     command: JournalCommand,
-) -> Result<(Outcome, Option<EditState>), journal::JournalError> {
+) -> Result<(Outcome, Option<EditState>), labels::JournalError> {
     if journal.is_none() {
         *journal = Some(LabelJournal::open(location)?);
     }
     let Some(j) = journal.as_mut() else {
-        return Err(journal::JournalError::Request(
+        return Err(labels::JournalError::Request(
             "the journal is not open".into(),
         ));
     };
@@ -340,7 +340,7 @@ fn run(
         }
         JournalCommand::Apply => {
             let state = j.replay()?.state(base);
-            Outcome::Applied(journal::apply(j, base, &state, Origin::Gui)?)
+            Outcome::Applied(labels::apply(j, base, &state, Origin::Gui)?)
         }
         JournalCommand::Refresh => {
             let last = j.last_batch()?;

@@ -5,8 +5,8 @@
 use eframe::egui;
 
 use super::{GridFilter, abbreviate, hit, series_colour};
-use crate::core::dataset::Dataset;
-use crate::core::evaluation::EvaluationViews;
+use crate::core::analysis::evaluation::EvaluationViews;
+use crate::core::data::dataset::Dataset;
 
 /// How the bars are sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

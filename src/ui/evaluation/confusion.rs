@@ -6,8 +6,8 @@
 use eframe::egui;
 
 use super::{GridFilter, abbreviate, hit};
-use crate::core::dataset::Dataset;
-use crate::core::evaluation::EvaluationViews;
+use crate::core::analysis::evaluation::EvaluationViews;
+use crate::core::data::dataset::Dataset;
 
 /// What the colour of a cell shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -248,12 +248,12 @@ impl ConfusionState {
         &mut self,
         ui: &mut egui::Ui,
         classes: &[String],
-        report: &crate::core::metrics::ClassificationReport,
+        report: &crate::core::analysis::metrics::ClassificationReport,
     ) {
         ui.strong("Per class (click a heading to sort)");
         let mut order: Vec<usize> = (0..classes.len()).collect();
         let pc = &report.per_class;
-        let by = |f: fn(&crate::core::metrics::ClassMetrics) -> f64| {
+        let by = |f: fn(&crate::core::analysis::metrics::ClassMetrics) -> f64| {
             move |a: &usize, b: &usize| f(&pc[*a]).total_cmp(&f(&pc[*b])).then(a.cmp(b))
         };
         match self.sort {

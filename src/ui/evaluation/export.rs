@@ -7,8 +7,8 @@ use std::sync::mpsc::{Receiver, Sender};
 use eframe::egui;
 
 use super::EvalView;
-use crate::core::dataset::Dataset;
-use crate::core::evaluation::EvaluationViews;
+use crate::core::analysis::evaluation::EvaluationViews;
+use crate::core::data::dataset::Dataset;
 
 /// Pending and finished saves, and the last message.
 pub struct ExportState {
@@ -216,7 +216,7 @@ pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde
         EvalView::Reliability => match &views.calibration {
             None => json!({ "split": split(views.request.split), "num_samples": 0 }),
             Some(c) => {
-                let bins = |d: &crate::core::metrics::ReliabilityDiagram| {
+                let bins = |d: &crate::core::analysis::metrics::ReliabilityDiagram| {
                     d.bins.iter().map(|b| json!({
                         "lower": b.lower, "upper": b.upper, "count": b.count, "confidence": b.confidence, "accuracy": b.accuracy,
                     })).collect::<Vec<_>>()
@@ -244,13 +244,13 @@ pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::evaluation::{EvaluationRequest, evaluate_views};
+    use crate::core::analysis::evaluation::{EvaluationRequest, evaluate_views};
 
     #[test]
     fn csv_and_json_hold_the_numbers_the_views_show() {
         let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-        let mut warnings = crate::core::warnings::Warnings::default();
-        let (dataset, predictions) = crate::core::load::open(
+        let mut warnings = crate::core::data::warnings::Warnings::default();
+        let (dataset, predictions) = crate::core::data::load::open(
             &demo,
             Some(&demo.join("predictions.csv")),
             None,

@@ -18,11 +18,11 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use eframe::egui;
 
-use crate::core::dataset::Dataset;
-use crate::core::evaluation::{EvaluationRequest, EvaluationViews, evaluate_views};
-use crate::core::load::Predictions;
-use crate::core::report::DEFAULT_BINS;
-use crate::core::view::ProbabilityBin;
+use crate::core::analysis::evaluation::{EvaluationRequest, EvaluationViews, evaluate_views};
+use crate::core::analysis::report::DEFAULT_BINS;
+use crate::core::analysis::view::ProbabilityBin;
+use crate::core::data::dataset::Dataset;
+use crate::core::data::load::Predictions;
 
 pub use balance::BalanceState;
 pub use confusion::{ConfusionState, Normalise};

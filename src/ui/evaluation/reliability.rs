@@ -7,10 +7,10 @@
 use eframe::egui;
 
 use super::{GridFilter, hit};
-use crate::core::dataset::Dataset;
-use crate::core::evaluation::EvaluationViews;
-use crate::core::metrics::ReliabilityDiagram;
-use crate::core::view::ProbabilityBin;
+use crate::core::analysis::evaluation::EvaluationViews;
+use crate::core::analysis::metrics::ReliabilityDiagram;
+use crate::core::analysis::view::ProbabilityBin;
+use crate::core::data::dataset::Dataset;
 
 /// The view's settings.
 #[derive(Debug, Clone)]

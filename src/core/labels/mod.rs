@@ -1,0 +1,274 @@
+//! The label journal: every relabel, undo, redo, review mark and write-back, appended to one SQLite
+//! file that the GUI and the CLI share. SQLite (WAL, `synchronous=FULL`, one transaction per edit)
+//! gives what a hand-written log would have to get right: an edit acknowledged by a commit survives a
+//! SIGKILL or a power cut, and two processes writing at once both keep their edits. The history is
+//! only ever appended to: an undo is a new edit, so nothing a user did is rewritten.
+
+mod replay;
+mod store;
+pub mod write_back;
+
+pub use replay::{EditState, Pending, Replay};
+pub use store::{AppliedEdit, BatchId, LabelChange, LabelJournal, Origin, Reverted};
+
+use std::path::{Path, PathBuf};
+
+use crate::core::data::dataset::{Dataset, DatasetSource};
+use crate::core::data::error::LoadError;
+use crate::core::data::load::{self, LoadControl, Predictions};
+use crate::core::data::warnings::{MAX_EXAMPLES, Warning, WarningKind, Warnings};
+
+/// Name of the folder, in the dataset's root, that holds the journal.
+pub const STATE_FOLDER: &str = ".spotcheck";
+/// File name of the journal inside the state folder.
+pub const JOURNAL_FILE: &str = "labels.sqlite3";
+
+/// Why the journal could not be read or written. Always names the journal file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JournalError {
+    /// The state folder or the database file could not be created or opened.
+    #[error("{path}: cannot open the label journal: {reason}", path = .path.display())]
+    Open { path: PathBuf, reason: String },
+    /// A query failed (a corrupt file, a full disk, a lock held for too long).
+    #[error("{path}: label journal: {reason}", path = .path.display())]
+    Database { path: PathBuf, reason: String },
+    /// The file was written by a newer spotcheck with a schema this one does not know.
+    #[error("{path}: the label journal was written by a newer spotcheck (schema {found}, this one knows {known})", path = .path.display())]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    /// The request itself cannot be met (a label that cannot be a class name, a file not in the dataset).
+    #[error("{0}")]
+    Request(String),
+}
+
+/// Why a dataset could not be opened with its edits: the dataset (or predictions) itself, or its
+/// journal. Kept apart from [`LoadError`] so the data layer knows nothing of the journal.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OpenError {
+    /// The dataset or predictions could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The dataset's label journal could not be read.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// Where one dataset's journal lives and the key its rows carry, so several datasets (two manifests in
+/// one folder, or many datasets under one `--state-dir`) can share a file without mixing their edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLocation {
+    /// The SQLite file.
+    pub db_path: PathBuf,
+    /// Which dataset the rows belong to: the manifest's file name (or `.` for a class-folder tree)
+    /// inside the dataset's own state folder, so the dataset can be moved; the absolute path of the
+    /// manifest or folder under a shared `--state-dir`.
+    pub dataset_key: String,
+}
+
+impl JournalLocation {
+    /// The journal of `dataset`: `ROOT/.spotcheck/labels.sqlite3`, or `STATE_DIR/labels.sqlite3` when
+    /// the dataset is read-only and the user names another place.
+    pub fn for_dataset(dataset: &Dataset, state_dir: Option<&Path>) -> Self {
+        let (source_path, local_key) = match dataset.source() {
+            DatasetSource::Folder { .. } => (dataset.root().to_path_buf(), ".".to_string()),
+            DatasetSource::Manifest { path, .. } => (
+                path.clone(),
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| ".".into()),
+            ),
+        };
+        match state_dir {
+            Some(dir) => {
+                let abs = std::fs::canonicalize(&source_path)
+                    .or_else(|_| std::path::absolute(&source_path))
+                    .unwrap_or(source_path);
+                JournalLocation {
+                    db_path: dir.join(JOURNAL_FILE),
+                    dataset_key: abs.to_string_lossy().into_owned(),
+                }
+            }
+            None => JournalLocation {
+                db_path: dataset.root().join(STATE_FOLDER).join(JOURNAL_FILE),
+                dataset_key: local_key,
+            },
+        }
+    }
+}
+
+/// Checks that `label` can be a class name in `dataset`'s own format: never empty or padded with
+/// spaces, no control characters, and for a class-folder tree a single, visible folder name.
+pub fn validate_label(dataset: &Dataset, label: &str) -> Result<(), JournalError> {
+    let bad = |why: &str| Err(JournalError::Request(format!("label {label:?}: {why}")));
+    if label.is_empty() {
+        return bad("a label cannot be empty");
+    }
+    if label.trim() != label {
+        return bad("a label cannot start or end with spaces");
+    }
+    if label.chars().any(char::is_control) {
+        return bad("a label cannot hold control characters (tabs, line breaks)");
+    }
+    if matches!(dataset.source(), DatasetSource::Folder { .. }) {
+        if label.contains('/') || label.contains('\\') {
+            return bad("a class folder name cannot hold / or \\");
+        }
+        if label.starts_with('.') {
+            return bad("a class folder name cannot start with a dot (hidden folders are skipped)");
+        }
+    }
+    Ok(())
+}
+
+/// Whether readers see the journal's pending edits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EditMode {
+    /// The dataset as it is on disk (`--no-edits`).
+    Ignore,
+    /// Pending edits applied, from the journal in the dataset's state folder or in `state_dir`.
+    #[default]
+    Apply,
+    /// Pending edits applied, from a journal kept under this folder.
+    ApplyFrom(PathBuf),
+}
+
+impl EditMode {
+    /// The mode for the command-line flags `--no-edits` and `--state-dir`.
+    pub fn from_flags(no_edits: bool, state_dir: Option<PathBuf>) -> Self {
+        match (no_edits, state_dir) {
+            (true, _) => EditMode::Ignore,
+            (false, Some(dir)) => EditMode::ApplyFrom(dir),
+            (false, None) => EditMode::Apply,
+        }
+    }
+
+    /// The `--state-dir` folder, if one was given.
+    pub fn state_dir(&self) -> Option<&Path> {
+        match self {
+            EditMode::ApplyFrom(dir) => Some(dir),
+            _ => None,
+        }
+    }
+}
+
+/// A dataset opened with its journal: where the journal is and what it said at load time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The journal's file and dataset key.
+    pub location: JournalLocation,
+    /// Pending edits (against the files on disk), review marks, undo depth.
+    pub state: EditState,
+}
+
+/// Opens a dataset and its predictions like [`load::open`], with the journal's pending edits applied
+/// to the labels before the predictions are joined (so an edit to a new class has its column).
+/// Orphaned edits become a warning naming the journal.
+pub fn open_edited(
+    dataset_path: &Path,
+    predictions_path: Option<&Path>,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+    mode: &EditMode,
+) -> Result<(Dataset, Option<Predictions>, Option<Edited>), OpenError> {
+    let mut edited = None;
+    let (dataset, predictions) = load::open_with::<OpenError>(
+        dataset_path,
+        predictions_path,
+        control,
+        warnings,
+        |dataset, warnings| {
+            if *mode == EditMode::Ignore {
+                return Ok(());
+            }
+            let read = read_edits(dataset, mode.state_dir(), warnings)?;
+            let _ = dataset.relabel(&read.state.labels());
+            edited = Some(read);
+            Ok(())
+        },
+    )?;
+    Ok((dataset, predictions, edited))
+}
+
+/// Reads `dataset`'s journal (nothing is created when it has none) against its labels on disk;
+/// orphaned edits become a warning naming the journal.
+pub fn read_edits(
+    dataset: &Dataset,
+    state_dir: Option<&Path>,
+    warnings: &mut Warnings,
+) -> Result<Edited, JournalError> {
+    let location = JournalLocation::for_dataset(dataset, state_dir);
+    let state = match LabelJournal::open_existing(&location)? {
+        Some(journal) => journal.replay()?.state(dataset),
+        None => EditState::default(),
+    };
+    report_orphans(&location, &state, warnings);
+    Ok(Edited { location, state })
+}
+
+/// Adds a warning when pending edits name files that are no longer samples.
+pub fn report_orphans(location: &JournalLocation, state: &EditState, warnings: &mut Warnings) {
+    if state.orphaned.is_empty() {
+        return;
+    }
+    let n = state.orphaned.len();
+    warnings.push(Warning {
+        kind: WarningKind::OrphanedEdit,
+        file: Some(location.db_path.clone()),
+        line: None,
+        message: format!(
+            "{n} pending label edit(s) name files that are not samples of this dataset any more (moved or deleted?); they are kept in the journal and not applied"
+        ),
+        count: n as u64,
+        examples: state.orphaned.iter().take(MAX_EXAMPLES).cloned().collect(),
+    });
+}
+
+/// Writes the pending edits of `state` into the dataset's files and records in the journal which
+/// ones made it; the others stay pending, each with its reason.
+pub fn apply(
+    journal: &mut LabelJournal,
+    dataset: &Dataset,
+    state: &EditState,
+    origin: Origin,
+) -> Result<write_back::WriteReport, JournalError> {
+    let report = write_back::write_back(dataset, &state.pending);
+    if !report.applied.is_empty() {
+        journal.record_applied(&report.applied, origin)?;
+    }
+    Ok(report)
+}
+
+/// For an editor (the GUI): the dataset with its labels as on disk but already holding every class
+/// the pending edits name, its predictions joined to those classes, and the journal's state. The
+/// edited labels are then one [`Dataset::relabel`] of a cheap clone, after every edit.
+pub fn open_for_editing(
+    dataset_path: &Path,
+    predictions_path: Option<&Path>,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+    state_dir: Option<&Path>,
+) -> Result<(Dataset, Option<Predictions>, Edited), OpenError> {
+    let mut edited = None;
+    let (dataset, predictions) = load::open_with::<OpenError>(
+        dataset_path,
+        predictions_path,
+        control,
+        warnings,
+        |dataset, warnings| {
+            let read = read_edits(dataset, state_dir, warnings)?;
+            let _ =
+                dataset.ensure_classes(read.state.pending.iter().filter_map(|p| p.to.as_deref()));
+            edited = Some(read);
+            Ok(())
+        },
+    )?;
+    let edited = edited.ok_or_else(|| {
+        OpenError::Load(LoadError::Request(
+            "the label journal was not read (the load stopped early)".into(),
+        ))
+    })?;
+    Ok((dataset, predictions, edited))
+}

@@ -1,0 +1,325 @@
+//! Reading the journal's history back: the label each file has now, which edits are still pending
+//! against the files on disk, review marks, and the undo and redo stacks. Pure functions over the
+//! rows, so the rules are unit-tested without a database.
+
+use std::collections::BTreeMap;
+
+use crate::core::data::dataset::Dataset;
+
+use super::BatchId;
+
+/// One row of the events table joined with its batch (what [`Replay::from_rows`] reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventRow {
+    pub seq: i64,
+    pub batch: BatchId,
+    pub op: String,
+    pub batch_target: Option<BatchId>,
+    pub kind: String,
+    pub file: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub target: Option<i64>,
+    pub moved_to: Option<String>,
+}
+
+/// One file's label change inside an action, kept so the action can be undone or redone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The sample.
+    pub file: String,
+    /// Its label before the action.
+    pub from: Option<String>,
+    /// Its label after.
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct FileState {
+    /// Event seq and label of the newest label event.
+    last_label: Option<(i64, Option<String>)>,
+    /// The newest label event has been written back to the files.
+    closed: bool,
+    reviewed: bool,
+}
+
+/// A dataset's history, replayed in order.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    files: BTreeMap<String, FileState>,
+    renames: BTreeMap<String, String>,
+    batches: BTreeMap<BatchId, Vec<Change>>,
+    undo: Vec<BatchId>,
+    redo: Vec<BatchId>,
+    applied: u64,
+    last_batch: BatchId,
+}
+
+fn remove_last(stack: &mut Vec<BatchId>, id: BatchId) {
+    if let Some(pos) = stack.iter().rposition(|&b| b == id) {
+        stack.remove(pos);
+    }
+}
+
+impl Replay {
+    /// Replays `rows` (in `seq` order). An edit pushes its action on the undo stack and clears the
+    /// redo stack; an undo moves its target to the redo stack; a redo moves it back.
+    pub(crate) fn from_rows(rows: Vec<EventRow>, last_batch: BatchId) -> Self {
+        let mut r = Replay {
+            last_batch,
+            ..Replay::default()
+        };
+        let mut current_batch = None;
+        for row in rows {
+            if current_batch != Some(row.batch) {
+                current_batch = Some(row.batch);
+                match (row.op.as_str(), row.batch_target) {
+                    ("edit", _) if row.kind == "label" => {
+                        r.undo.push(row.batch);
+                        r.redo.clear();
+                    }
+                    ("undo", Some(t)) => {
+                        remove_last(&mut r.undo, t);
+                        r.redo.push(t);
+                    }
+                    ("redo", Some(t)) => {
+                        remove_last(&mut r.redo, t);
+                        r.undo.push(t);
+                    }
+                    _ => {}
+                }
+            }
+            match row.kind.as_str() {
+                "label" => {
+                    let state = r.files.entry(row.file.clone()).or_default();
+                    state.last_label = Some((row.seq, row.to.clone()));
+                    state.closed = false;
+                    if row.op == "edit" {
+                        r.batches.entry(row.batch).or_default().push(Change {
+                            file: row.file,
+                            from: row.from,
+                            to: row.to,
+                        });
+                    }
+                }
+                "applied" => {
+                    r.applied += 1;
+                    if let Some(state) = r.files.get_mut(&row.file)
+                        && state.last_label.as_ref().map(|(seq, _)| *seq) == row.target
+                    {
+                        state.closed = true;
+                    }
+                    if let Some(new) = row.moved_to {
+                        r.renames.insert(row.file, new);
+                    }
+                }
+                "review" => {
+                    r.files.entry(row.file).or_default().reviewed = row.to.as_deref() == Some("1");
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// The action an undo would revert now.
+    pub fn undo_target(&self) -> Option<BatchId> {
+        self.undo.last().copied()
+    }
+
+    /// The action a redo would restore now.
+    pub fn redo_target(&self) -> Option<BatchId> {
+        self.redo.last().copied()
+    }
+
+    /// The label changes of an edit action.
+    pub fn batch_changes(&self, batch: BatchId) -> &[Change] {
+        self.batches.get(&batch).map_or(&[], Vec::as_slice)
+    }
+
+    /// The name a file has now, following write-back moves.
+    pub fn resolve<'a>(&'a self, file: &'a str) -> &'a str {
+        let mut name = file;
+        // Bounded: a cycle (a file moved back and forth) ends at the newest name seen.
+        for _ in 0..64 {
+            match self.renames.get(name) {
+                Some(next) if next != name => name = next,
+                _ => break,
+            }
+        }
+        name
+    }
+
+    /// The label the journal last gave `file` (`None`: never edited).
+    pub fn current(&self, file: &str) -> Option<Option<String>> {
+        self.files
+            .get(file)
+            .and_then(|s| s.last_label.as_ref().map(|(_, to)| to.clone()))
+    }
+
+    /// Whether `file` carries a review mark.
+    pub fn is_reviewed(&self, file: &str) -> bool {
+        self.files.get(file).is_some_and(|s| s.reviewed)
+    }
+
+    /// The effective state against `dataset` as it is on disk.
+    pub fn state(&self, dataset: &Dataset) -> EditState {
+        let mut state = EditState {
+            applied: self.applied,
+            undo_depth: self.undo.len(),
+            redo_depth: self.redo.len(),
+            last_batch: self.last_batch,
+            ..EditState::default()
+        };
+        for (file, fs) in &self.files {
+            let sample = dataset.find(file);
+            if let Some((seq, to)) = &fs.last_label
+                && !fs.closed
+            {
+                match sample {
+                    Some(i) => {
+                        let disk = dataset
+                            .label(i)
+                            .and_then(|c| dataset.classes().get(c))
+                            .cloned();
+                        if disk != *to {
+                            state.pending.push(Pending {
+                                sample: i,
+                                file: file.clone(),
+                                from: disk,
+                                to: to.clone(),
+                                seq: *seq,
+                            });
+                        }
+                    }
+                    None if !self.renames.contains_key(file) => state.orphaned.push(file.clone()),
+                    None => {}
+                }
+            }
+            if fs.reviewed
+                && let Some(i) = sample
+            {
+                state.reviewed.push(i);
+            }
+        }
+        state.pending.sort_by_key(|p| p.sample);
+        state.reviewed.sort_unstable();
+        state
+    }
+}
+
+/// One effective, not yet written-back edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The sample index in the dataset as loaded from disk.
+    pub sample: usize,
+    /// Its identity.
+    pub file: String,
+    /// Its label on disk.
+    pub from: Option<String>,
+    /// Its edited label.
+    pub to: Option<String>,
+    /// The journal event that set it (what a write-back records as applied).
+    pub seq: i64,
+}
+
+/// What the journal means for a dataset as it is on disk: what `edits --json` prints, what every
+/// reader applies before computing anything, and what the GUI's undo buttons show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditState {
+    /// Pending edits, by sample index (the last edit of a file wins; an edit back to the label on disk
+    /// cancels it).
+    pub pending: Vec<Pending>,
+    /// Edits written back so far.
+    pub applied: u64,
+    /// Samples with a review mark, sorted.
+    pub reviewed: Vec<usize>,
+    /// Files with pending edits that are not samples of the dataset any more (moved or deleted by
+    /// hand): kept in the journal, reported, not applied.
+    pub orphaned: Vec<String>,
+    /// Actions that can be undone.
+    pub undo_depth: usize,
+    /// Actions that can be redone.
+    pub redo_depth: usize,
+    /// The newest batch when this state was read.
+    pub last_batch: BatchId,
+}
+
+impl EditState {
+    /// The pending labels, as (sample, label) pairs for [`Dataset::relabel`].
+    pub fn labels(&self) -> Vec<(usize, Option<&str>)> {
+        self.pending
+            .iter()
+            .map(|p| (p.sample, p.to.as_deref()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        seq: i64,
+        batch: BatchId,
+        op: &str,
+        target: Option<BatchId>,
+        file: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> EventRow {
+        EventRow {
+            seq,
+            batch,
+            op: op.into(),
+            batch_target: target,
+            kind: "label".into(),
+            file: file.into(),
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            target: None,
+            moved_to: None,
+        }
+    }
+
+    #[test]
+    fn undo_and_redo_stacks_follow_the_history() {
+        let rows = vec![
+            row(1, 1, "edit", None, "a", Some("cat"), Some("dog")),
+            row(2, 2, "edit", None, "b", Some("cat"), Some("dog")),
+            row(3, 2, "edit", None, "c", Some("cat"), Some("dog")),
+            row(4, 3, "undo", Some(2), "b", Some("dog"), Some("cat")),
+            row(5, 3, "undo", Some(2), "c", Some("dog"), Some("cat")),
+        ];
+        let r = Replay::from_rows(rows.clone(), 3);
+        assert_eq!(r.undo_target(), Some(1));
+        assert_eq!(r.redo_target(), Some(2));
+        assert_eq!(r.batch_changes(2).len(), 2);
+        assert_eq!(r.current("b"), Some(Some("cat".into())));
+        // A redo puts the action back; a new edit after an undo clears the redo stack.
+        let mut redone = rows.clone();
+        redone.push(row(6, 4, "redo", Some(2), "b", Some("cat"), Some("dog")));
+        let r = Replay::from_rows(redone, 4);
+        assert_eq!((r.undo_target(), r.redo_target()), (Some(2), None));
+        let mut fresh = rows;
+        fresh.push(row(6, 4, "edit", None, "d", Some("cat"), Some("owl")));
+        let r = Replay::from_rows(fresh, 4);
+        assert_eq!((r.undo_target(), r.redo_target()), (Some(4), None));
+    }
+
+    #[test]
+    fn applied_closes_only_the_edit_it_wrote() {
+        let mut applied = row(3, 3, "apply", None, "a", None, Some("dog"));
+        applied.kind = "applied".into();
+        applied.target = Some(1);
+        let rows = vec![
+            row(1, 1, "edit", None, "a", Some("cat"), Some("dog")),
+            row(2, 2, "edit", None, "a", Some("dog"), Some("owl")),
+            applied,
+        ];
+        let r = Replay::from_rows(rows, 3);
+        // The newer edit (seq 2) came before the write-back of seq 1 was recorded: still open.
+        assert!(!r.files["a"].closed);
+        assert_eq!(r.applied, 1);
+    }
+}

@@ -1,0 +1,383 @@
+//! `check`: every sample's file opened and decoded in parallel, problems listed with their reason,
+//! the EXIF orientation census, and byte-identical duplicates (with their splits and labels).
+//!
+//! Images are decoded in full (every JPEG scan entropy-decoded, which is where truncated or corrupt
+//! data shows; JPEGs at the 1/8 IDCT scale since the pixels themselves are not needed), audio files
+//! are decoded packet by packet, and every file is hashed. Memory stays bounded: one file per worker
+//! thread, each decode under the pixel limit.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::{Xxh3, xxh3_128};
+
+use crate::core::data::dataset::Dataset;
+use crate::core::data::warnings::UnusableFile;
+use crate::core::media::{
+    DEFAULT_MAX_PIXELS, DecodeOptions, ExifOrientation, MAX_IN_MEMORY_BYTES, MediaError, MediaKind,
+    ProblemKind, decode_image, probe_audio,
+};
+
+/// How to check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// Images over this many pixels are reported as refused (decompression bombs).
+    pub max_pixels: u64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            max_pixels: DEFAULT_MAX_PIXELS,
+        }
+    }
+}
+
+/// One problem with one file, as the contract prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The sample's path relative to the dataset root.
+    pub file: String,
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// Why, in a sentence.
+    pub detail: String,
+}
+
+/// Images by EXIF Orientation tag; `none` is no tag (or one that had to be ignored).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrientationCensus {
+    /// Images with no usable Orientation tag.
+    pub none: u64,
+    #[serde(rename = "1")]
+    pub o1: u64,
+    #[serde(rename = "2")]
+    pub o2: u64,
+    #[serde(rename = "3")]
+    pub o3: u64,
+    #[serde(rename = "4")]
+    pub o4: u64,
+    #[serde(rename = "5")]
+    pub o5: u64,
+    #[serde(rename = "6")]
+    pub o6: u64,
+    #[serde(rename = "7")]
+    pub o7: u64,
+    #[serde(rename = "8")]
+    pub o8: u64,
+}
+
+impl OrientationCensus {
+    fn add(&mut self, value: Option<u8>) {
+        let slot = match value {
+            Some(1) => &mut self.o1,
+            Some(2) => &mut self.o2,
+            Some(3) => &mut self.o3,
+            Some(4) => &mut self.o4,
+            Some(5) => &mut self.o5,
+            Some(6) => &mut self.o6,
+            Some(7) => &mut self.o7,
+            Some(8) => &mut self.o8,
+            _ => &mut self.none,
+        };
+        *slot += 1;
+    }
+
+    /// Count for an orientation value (1–8), or of images without one (`None`).
+    pub fn count(&self, value: Option<u8>) -> u64 {
+        match value {
+            Some(1) => self.o1,
+            Some(2) => self.o2,
+            Some(3) => self.o3,
+            Some(4) => self.o4,
+            Some(5) => self.o5,
+            Some(6) => self.o6,
+            Some(7) => self.o7,
+            Some(8) => self.o8,
+            _ => self.none,
+        }
+    }
+
+    /// Images a loader that ignores EXIF shows rotated or mirrored (tags 2–8).
+    pub fn not_upright_as_stored(&self) -> u64 {
+        (2..=8).map(|v| self.count(Some(v))).sum()
+    }
+}
+
+/// Files with byte-identical content; `splits` and `labels` run parallel to `files`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateGroup {
+    /// Sample paths, in dataset order.
+    pub files: Vec<String>,
+    /// Each file's split ("" when the dataset has none).
+    pub splits: Vec<String>,
+    /// Each file's label ("" when unlabelled).
+    pub labels: Vec<String>,
+}
+
+impl DuplicateGroup {
+    /// Whether the copies sit in more than one split (leakage between train and test).
+    pub fn spans_splits(&self) -> bool {
+        self.splits.iter().any(|s| *s != self.splits[0])
+    }
+
+    /// Whether the copies carry different labels (at least one label is wrong).
+    pub fn has_conflicting_labels(&self) -> bool {
+        self.labels.iter().any(|l| *l != self.labels[0])
+    }
+}
+
+/// What `spotcheck check --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Samples in the dataset.
+    pub num_samples: usize,
+    /// Every problem found, in dataset order (files the loader could not use come first).
+    pub problems: Vec<Problem>,
+    /// Images by EXIF Orientation tag.
+    pub exif_orientation: OrientationCensus,
+    /// Groups of byte-identical files.
+    pub duplicates: Vec<DuplicateGroup>,
+    /// Duplicate groups that span more than one split.
+    pub cross_split_duplicates: usize,
+    /// Duplicate groups whose labels differ.
+    pub conflicting_label_duplicates: usize,
+}
+
+/// What checking one sample found.
+#[derive(Default)]
+struct SampleFinding {
+    problems: Vec<(ProblemKind, String)>,
+    /// `Some(orientation or None)` for images that decoded.
+    orientation: Option<Option<u8>>,
+    /// Content hash and length, when the file could be read.
+    hash: Option<(u128, u64)>,
+}
+
+/// Checks every sample of `dataset`; `unusable` are the files its loader found but could not use.
+/// `progress` counts samples done (for a progress bar).
+pub fn check_dataset(
+    dataset: &Dataset,
+    unusable: &[UnusableFile],
+    options: &CheckOptions,
+    progress: Option<&AtomicU64>,
+) -> CheckReport {
+    let findings: Vec<SampleFinding> = (0..dataset.len())
+        .into_par_iter()
+        .with_max_len(16)
+        .map(|i| {
+            let finding = check_file(&dataset.disk_path(i), dataset.file(i), options);
+            if let Some(p) = progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
+            finding
+        })
+        .collect();
+
+    let mut problems: Vec<Problem> = unusable
+        .iter()
+        .map(|u| Problem {
+            file: u.path.clone(),
+            kind: u.kind,
+            detail: u.detail.clone(),
+        })
+        .collect();
+    let mut census = OrientationCensus::default();
+    for (i, f) in findings.iter().enumerate() {
+        problems.extend(f.problems.iter().map(|(kind, detail)| Problem {
+            file: dataset.file(i).to_string(),
+            kind: *kind,
+            detail: detail.clone(),
+        }));
+        if let Some(o) = f.orientation {
+            census.add(o);
+        }
+    }
+    let duplicates = duplicate_groups(dataset, &findings);
+    CheckReport {
+        num_samples: dataset.len(),
+        problems,
+        exif_orientation: census,
+        cross_split_duplicates: duplicates.iter().filter(|g| g.spans_splits()).count(),
+        conflicting_label_duplicates: duplicates
+            .iter()
+            .filter(|g| g.has_conflicting_labels())
+            .count(),
+        duplicates,
+    }
+}
+
+fn check_file(path: &Path, name: &str, options: &CheckOptions) -> SampleFinding {
+    let mut finding = SampleFinding::default();
+    let fail =
+        |finding: &mut SampleFinding, e: MediaError| finding.problems.push((e.kind, e.detail));
+    let len = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            fail(
+                &mut finding,
+                MediaError::unreadable("this is a folder, not a file"),
+            );
+            return finding;
+        }
+        Ok(m) => m.len(),
+        Err(e) => {
+            let mut err = MediaError::from_io(&e);
+            if err.kind == ProblemKind::Missing {
+                err.detail = format!("no such file: {}", path.display());
+            }
+            fail(&mut finding, err);
+            return finding;
+        }
+    };
+    if len == 0 {
+        fail(&mut finding, MediaError::empty());
+        return finding;
+    }
+    let ext = Path::new(name).extension().and_then(|e| e.to_str());
+    let kind = MediaKind::of(name);
+    if len > MAX_IN_MEMORY_BYTES {
+        // Too large to hold: hash as a stream; audio is decoded from the file, images refused.
+        match hash_stream(path) {
+            Ok(h) => finding.hash = Some((h, len)),
+            Err(e) => fail(&mut finding, e),
+        }
+        match kind {
+            Some(MediaKind::Audio) => {
+                if let Err(e) = crate::core::media::probe_audio_file(path, true) {
+                    fail(&mut finding, e);
+                }
+            }
+            _ => fail(&mut finding, MediaError::too_large(len)),
+        }
+        return finding;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            fail(&mut finding, MediaError::from_io(&e));
+            return finding;
+        }
+    };
+    finding.hash = Some((xxh3_128(&bytes), bytes.len() as u64));
+    match kind {
+        Some(MediaKind::Audio) => {
+            if let Err(e) = probe_audio(Box::new(std::io::Cursor::new(bytes)), ext, true) {
+                fail(&mut finding, e);
+            }
+        }
+        // Images, and files without a media extension (a manifest may list anything): by content.
+        _ => {
+            let decode = DecodeOptions {
+                max_pixels: options.max_pixels,
+                // The smallest JPEG scale: every scan is still decoded, the full-size IDCT is not.
+                target_size: Some(1),
+                apply_orientation: false,
+            };
+            match decode_image(&bytes, ext, &decode) {
+                Ok(image) => {
+                    let value = match &image.exif {
+                        ExifOrientation::Tag(o) => Some(o.value()),
+                        ExifOrientation::Absent => None,
+                        ExifOrientation::Ignored(reason) => {
+                            finding
+                                .problems
+                                .push((ProblemKind::Unsupported, reason.clone()));
+                            None
+                        }
+                    };
+                    finding.orientation = Some(value);
+                    if let Some(m) = image.name_mismatch {
+                        finding.problems.push((ProblemKind::Unsupported, m));
+                    }
+                }
+                Err(e) if kind.is_none() && e.kind == ProblemKind::Unreadable => fail(
+                    &mut finding,
+                    MediaError::unsupported(format!(
+                        "neither an image nor an audio file by its name, and the content is not an image ({})",
+                        e.detail
+                    )),
+                ),
+                Err(e) => fail(&mut finding, e),
+            }
+        }
+    }
+    finding
+}
+
+fn hash_stream(path: &Path) -> Result<u128, MediaError> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
+    let mut hasher = Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| MediaError::from_io(&e))?;
+        if n == 0 {
+            return Ok(hasher.digest128());
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+}
+
+/// Groups samples by content hash, then confirms each group byte for byte (a 128-bit hash clash is
+/// astronomically unlikely, but "byte-identical" is a promise).
+fn duplicate_groups(dataset: &Dataset, findings: &[SampleFinding]) -> Vec<DuplicateGroup> {
+    let mut by_hash: Vec<((u128, u64), u32)> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.hash.map(|h| (h, i as u32)))
+        .collect();
+    by_hash.sort_unstable();
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for run in by_hash.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        let members: Vec<u32> = run.iter().map(|&(_, i)| i).collect();
+        groups.extend(confirm_identical(dataset, members));
+    }
+    groups.sort_unstable_by_key(|g| g.first().copied());
+    groups
+        .into_iter()
+        .map(|members| {
+            let name = |id: Option<usize>, names: &[String]| {
+                id.and_then(|k| names.get(k)).cloned().unwrap_or_default()
+            };
+            DuplicateGroup {
+                files: members
+                    .iter()
+                    .map(|&i| dataset.file(i as usize).to_string())
+                    .collect(),
+                splits: members
+                    .iter()
+                    .map(|&i| name(dataset.split(i as usize), dataset.splits()))
+                    .collect(),
+                labels: members
+                    .iter()
+                    .map(|&i| name(dataset.label(i as usize), dataset.classes()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Splits samples with equal hashes into groups of truly equal bytes (sorted by sample index).
+fn confirm_identical(dataset: &Dataset, mut members: Vec<u32>) -> Vec<Vec<u32>> {
+    members.sort_unstable();
+    let mut groups: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+    for i in members {
+        let Ok(bytes) = std::fs::read(dataset.disk_path(i as usize)) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(b, _)| *b == bytes) {
+            Some((_, g)) => g.push(i),
+            None => groups.push((bytes, vec![i])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, g)| g)
+        .filter(|g| g.len() > 1)
+        .collect()
+}

@@ -1,0 +1,34 @@
+//! A dataset as the GUI holds it once loaded: the edited and on-disk views of the labels, the
+//! predictions, and what the load found. Its own file so every panel can read it without importing
+//! the app that owns it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::core::analysis::report::StatsReport;
+use crate::core::data::dataset::Dataset;
+use crate::core::data::load::Predictions;
+use crate::core::data::warnings::Warnings;
+
+/// A finished load.
+pub struct Loaded {
+    /// What was opened.
+    pub path: PathBuf,
+    /// The predictions file opened with it.
+    pub predictions_path: Option<PathBuf>,
+    /// The dataset with its edited labels (shared with the threads that compute views).
+    pub dataset: Arc<Dataset>,
+    /// Its predictions, when a file was given.
+    pub predictions: Option<Arc<Predictions>>,
+    /// The dataset with its labels as on disk (and every class a pending edit names): the edited
+    /// labels are rebuilt from it after each edit.
+    pub base: Arc<Dataset>,
+    /// The predictions joined to `base`'s classes.
+    pub base_predictions: Option<Arc<Predictions>>,
+    /// The journal as read at load (taken by the edit session).
+    pub edited: Option<crate::core::labels::Edited>,
+    /// What the load found that did not stop it.
+    pub warnings: Warnings,
+    /// The numbers `stats` prints; `None` while they are computed, after the grid has shown.
+    pub report: Option<StatsReport>,
+}
