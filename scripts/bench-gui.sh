@@ -2,7 +2,7 @@
 # Scripted scroll through the app's grid under Xvfb: opens DATASET (default: the 20,000 bench JPEGs),
 # scrolls down steadily for SECONDS while thumbnails stream in, and prints the frame times (the
 # interval between frames, and spotcheck's own work per frame). Median of RUNS runs.
-#   scripts/bench-gui.sh [DATASET]      # needs: xvfb (see ../shared/notes/headless.md)
+#   scripts/bench-gui.sh [DATASET]      # needs: xvfb (scripts/setup-debian.sh --headless installs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATASET=${1:-bench-data/images}

@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 RUNS=${RUNS:-5}
 DATA=${BENCH_DATA:-bench-data}
-SHARED=${SPOTCHECK_SHARED:-../shared}
-bench_py() { if [ -f "$SHARED/bench/$1" ]; then echo "$SHARED/bench/$1"; else echo "tests/reference/$1"; fi; }
+# The peers live in the repository: tests/reference/ (the stats peer and the data generator).
+bench_py() { echo "tests/reference/$1"; }
 command -v /usr/bin/time >/dev/null || { echo "installing GNU time"; apt-get install -y -qq time >/dev/null; }
 python3 -c "import numpy, pandas, cleanlab" 2>/dev/null || python3 -m pip install --quiet numpy pandas cleanlab
 

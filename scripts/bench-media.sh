@@ -10,17 +10,15 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 RUNS=${RUNS:-3}
 DATA=${BENCH_DATA:-bench-data}
-SHARED=${SPOTCHECK_SHARED:-../shared}
 OUT_BASE=${OUT_BASE:-$DATA}
 SIZE=${SIZE:-256}
 command -v /usr/bin/time >/dev/null || { echo "installing GNU time"; apt-get install -y -qq time >/dev/null; }
 python3 -c "import numpy, pandas, PIL" 2>/dev/null || python3 -m pip install --quiet -r scripts/requirements.txt
-[ -d "$SHARED/bench" ] || { echo "needs $SHARED/bench (the peers and make_bench_data.py)" >&2; exit 2; }
 
 cargo build --release --quiet
 IMAGES="$DATA/images"
 if [ ! -d "$IMAGES" ]; then
-  python3 "$SHARED/bench/make_bench_data.py" "$DATA" --rows 1000
+  python3 tests/reference/make_bench_data.py "$DATA" --rows 1000
 fi
 N=$(find "$IMAGES" -type f -name '*.jpg' | wc -l)
 # Both sides read from the page cache, not the disk.
@@ -45,11 +43,11 @@ declare -A T M
 for i in $(seq "$RUNS"); do
   read -r t m < <(measure target/release/spotcheck thumbs "$IMAGES" --out "$OUTS/$i-ours" --size "$SIZE")
   T[thumbs_ours]+="$t "; M[thumbs_ours]+="$m "
-  read -r t m < <(measure python3 "$SHARED/bench/thumbs_pil.py" "$IMAGES" "$OUTS/$i-peer" "$SIZE" --jobs 2)
+  read -r t m < <(measure python3 scripts/peers/thumbs_pil.py "$IMAGES" "$OUTS/$i-peer" "$SIZE" --jobs 2)
   T[thumbs_peer]+="$t "; M[thumbs_peer]+="$m "
   read -r t m < <(measure target/release/spotcheck check "$IMAGES" --json)
   T[check_ours]+="$t "; M[check_ours]+="$m "; cp "$TMP/out" "$TMP/check_ours.json"
-  read -r t m < <(measure python3 "$SHARED/bench/check_pil.py" "$IMAGES")
+  read -r t m < <(measure python3 scripts/peers/check_pil.py "$IMAGES")
   T[check_peer]+="$t "; M[check_peer]+="$m "; cp "$TMP/out" "$TMP/check_peer.json"
   echo "run $i: thumbs $(echo ${T[thumbs_ours]} | awk '{print $NF}') s vs $(echo ${T[thumbs_peer]} | awk '{print $NF}') s;" \
        "check $(echo ${T[check_ours]} | awk '{print $NF}') s vs $(echo ${T[check_peer]} | awk '{print $NF}') s"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds assets/demo/ from the EXIF orientation photos in ../shared/data (run once; the output is committed).
+"""Builds assets/demo/ from the EXIF orientation photos in tests/data/exif-orientation-examples (run once; the output is committed).
 
     python3 scripts/make_demo.py [PHOTOS_DIR]
 
@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
-PHOTOS = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "exif-orientation-examples"
+PHOTOS = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "exif-orientation-examples"
 OUT = ROOT / "assets" / "demo"
 STORE = {1: [], 2: ["FLIP_LEFT_RIGHT"], 3: ["ROTATE_180"], 4: ["FLIP_TOP_BOTTOM"], 5: ["TRANSPOSE"],
          6: ["ROTATE_90"], 7: ["TRANSVERSE"], 8: ["ROTATE_270"]}

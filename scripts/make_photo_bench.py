@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 root = Path(__file__).resolve().parent.parent
-src = root.parent / "shared" / "data" / "exif-orientation-examples"
+src = root / "tests" / "data" / "exif-orientation-examples"
 if not src.is_dir():
     src = root / "tests" / "data" / "exif-orientation-examples"
 out = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "bench-data" / "photos"

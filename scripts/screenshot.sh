@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Screenshots the app under a private Xvfb at 1600x1000 (see ../shared/notes/headless.md).
+# Screenshots the app under a private Xvfb at 1600x1000 (Xvfb, xdotool and imagemagick: scripts/setup-debian.sh --headless).
 #   scripts/screenshot.sh OUT.png [spotcheck args...]
 #   CLICK="x y" clicks there (window coordinates) before the shot, CLICK="x y;x y" clicks in turn;
 #   An entry "key K" presses key K instead (xdotool names: 2, ctrl+z), "move x y" only moves the

@@ -8,6 +8,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
   build-essential pkg-config libasound2-dev curl ca-certificates python3 python3-pip git >/dev/null
+# --headless: what running the app without a display needs (screenshots, scripts/bench-gui.sh).
+if [ "${1:-}" = "--headless" ]; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+    xvfb xauth x11-utils x11-apps imagemagick xdotool libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 >/dev/null
+fi
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v rustup >/dev/null 2>&1; then
   if command -v cargo >/dev/null 2>&1; then
