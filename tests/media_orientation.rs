@@ -1,6 +1,6 @@
 //! The upright-image bar: every photo of the EXIF orientation examples (orientations 0–8, stored
 //! rotated or flipped) decodes to the same upright picture as the untagged reference, and 5–8 swap
-//! width and height. The photos are a copy of ../shared/data/exif-orientation-examples (MIT).
+//! width and height. The photos are the exif-orientation-examples set (MIT, see its LICENSE).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;

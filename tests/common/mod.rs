@@ -36,23 +36,10 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The repository's shared folder (bench scripts, photos), beside the project root.
-pub fn shared_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::env::var_os("SPOTCHECK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("..").join("shared"))
-}
-
-/// A script from the shared bench folder, or the copy under tests/reference when there is no shared folder.
+/// A reference script (the pandas + scikit-learn peer, the bench data generator) in tests/reference.
 pub fn bench_script(name: &str) -> PathBuf {
-    let shared = shared_dir().join("bench").join(name);
-    if shared.is_file() {
-        shared
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests")
-            .join("reference")
-            .join(name)
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("reference")
+        .join(name)
 }
