@@ -6,6 +6,7 @@
 //! modules at the end of a file (`#[cfg(test)] mod tests`) are left out: they may use anything.
 //!
 //! Run alone: `cargo test --test layout`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -66,12 +66,8 @@ pub fn run(args: LabelIssuesArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     load::timing("output", started);
-    // The process ends right after this: returning a million rows' worth of buffers to the allocator
-    // one by one only delays the exit (the OS takes the memory back at once).
-    std::mem::forget(report);
-    std::mem::forget(result);
-    std::mem::forget(dataset);
-    std::mem::forget(predictions);
+    drop(report);
+    super::release_in_background((result, dataset, predictions));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -67,6 +67,17 @@ impl PixelLimitArgs {
     }
 }
 
+/// Frees a command's large results on a background thread. The binary exits right after a command,
+/// and returning a million rows' worth of buffers to the allocator one by one only delays that exit;
+/// a caller that goes on (a test) still gets the memory back, unlike `mem::forget`.
+pub(crate) fn release_in_background<T: Send + 'static>(value: T) {
+    let spawned = std::thread::Builder::new()
+        .name("release".into())
+        .spawn(move || drop(value));
+    // No thread to be had: the value was moved into the failed closure and is dropped here.
+    drop(spawned);
+}
+
 /// Exit status for unreadable input or bad usage (the contract's "2").
 pub const EXIT_BAD_INPUT: u8 = 2;
 

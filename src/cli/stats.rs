@@ -65,10 +65,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     load::timing("output", started);
-    // The process ends right after this: returning a million rows' worth of buffers to the allocator
-    // one by one only delays the exit (the OS takes the memory back at once).
-    std::mem::forget(dataset);
-    std::mem::forget(predictions);
+    super::release_in_background((dataset, predictions));
     Ok(ExitCode::SUCCESS)
 }
 
