@@ -224,3 +224,98 @@ pub(crate) fn recover(
     }
     Ok(recovered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::data::load;
+    use crate::core::data::warnings::Warnings;
+    use crate::core::labels::{
+        JournalLocation, LabelChange, apply, read_edits, recover_interrupted_moves,
+    };
+
+    fn files_under(root: &Path) -> Vec<String> {
+        let mut out: Vec<String> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .filter(|p| !p.starts_with(".spotcheck"))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn edit(file: &str, disk: &str, to: &str) -> LabelChange {
+        LabelChange {
+            file: file.into(),
+            disk: Some(disk.into()),
+            to: Some(to.into()),
+        }
+    }
+
+    #[test]
+    fn a_power_cut_between_any_two_steps_leaves_each_file_in_one_class_folder() {
+        for step in [
+            MoveStep::Intended,
+            MoveStep::Linked,
+            MoveStep::NewFolderSynced,
+            MoveStep::Unlinked,
+            MoveStep::Moved,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("ds");
+            for f in ["train/cat/0.jpg", "train/cat/2.jpg", "train/dog/1.jpg"] {
+                std::fs::create_dir_all(root.join(f).parent().unwrap()).unwrap();
+                std::fs::write(root.join(f), f).unwrap();
+            }
+            let dataset = load::open_dataset(&root, None, &mut Warnings::default()).unwrap();
+            let location = JournalLocation::for_dataset(&dataset, None);
+            let mut journal = LabelJournal::open(&location).unwrap();
+            journal
+                .record(
+                    &[
+                        edit("train/cat/0.jpg", "cat", "fox"),
+                        edit("train/cat/2.jpg", "cat", "dog"),
+                    ],
+                    Origin::Cli,
+                )
+                .unwrap();
+            let state = read_edits(&dataset, None, &mut Warnings::default())
+                .unwrap()
+                .state;
+            CRASH_AFTER.with(|c| c.set(Some(step)));
+            let cut = apply(&mut journal, &dataset, &state, Origin::Cli);
+            CRASH_AFTER.with(|c| c.set(None));
+            assert!(cut.is_err(), "{step:?}: the power was cut");
+            drop(journal);
+            // The next start: an interrupted move is finished before anything reads the folders.
+            recover_interrupted_moves(&location, &root, Origin::Cli).unwrap();
+            assert_eq!(files_under(&root).len(), 3, "{step:?}: {:?}", files_under(&root));
+            let dataset = load::open_dataset(&root, None, &mut Warnings::default()).unwrap();
+            let state = read_edits(&dataset, None, &mut Warnings::default())
+                .unwrap()
+                .state;
+            let mut journal = LabelJournal::open(&location).unwrap();
+            let report = apply(&mut journal, &dataset, &state, Origin::Cli).unwrap();
+            assert!(report.kept.is_empty(), "{step:?}: {:?}", report.kept);
+            assert_eq!(
+                files_under(&root),
+                ["train/dog/1.jpg", "train/dog/2.jpg", "train/fox/0.jpg"],
+                "{step:?}"
+            );
+            let dataset = load::open_dataset(&root, None, &mut Warnings::default()).unwrap();
+            let state = read_edits(&dataset, None, &mut Warnings::default())
+                .unwrap()
+                .state;
+            assert!(state.pending.is_empty() && state.orphaned.is_empty(), "{step:?}: {state:?}");
+            assert_eq!(state.applied, 2, "{step:?}");
+        }
+    }
+}
