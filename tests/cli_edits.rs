@@ -349,3 +349,27 @@ fn apply_through_a_symlinked_manifest_writes_the_target_and_keeps_the_link() {
         serde_json::json!({"pending": [], "applied": 1})
     );
 }
+
+#[test]
+fn apply_never_truncates_a_file_at_another_write_backs_temp_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(dir.path(), "metadata.csv", MANIFEST);
+    // The name the old fixed-temp-file scheme used, held by another apply writing at the same time.
+    let theirs = write(
+        dir.path(),
+        ".metadata.csv.spotcheck-tmp",
+        "another apply's bytes",
+    );
+    let m = s(&manifest);
+    assert_eq!(run(&["relabel", m, "b.jpg", "dog"]).0, 0);
+    let (code, out, err) = run(&["apply", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        "another apply's bytes"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&manifest).unwrap(),
+        MANIFEST.replace("b.jpg,cat,", "b.jpg,dog,")
+    );
+}

@@ -479,7 +479,11 @@ fn writers_and_appliers(path: &Path, files: &[String], appliers: usize) {
         let on_disk = dataset.label(i).map(|c| dataset.classes()[c].clone());
         let pending = state.pending.iter().find(|p| p.sample == i);
         let effective = pending.map_or(on_disk, |p| p.to.clone());
-        assert_eq!(effective.as_deref(), Some(newest.as_str()), "{file} ({now})");
+        assert_eq!(
+            effective.as_deref(),
+            Some(newest.as_str()),
+            "{file} ({now})"
+        );
     }
 }
 

@@ -272,7 +272,11 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     }
     for a in &report.recovered {
         if let Some(to) = &a.moved_to {
-            writeln!(out, "moved {} -> {to} (finishing an apply that was cut off)", a.file)?;
+            writeln!(
+                out,
+                "moved {} -> {to} (finishing an apply that was cut off)",
+                a.file
+            )?;
         }
     }
     for (p, why) in &report.skipped {

@@ -87,7 +87,9 @@ fn move_one(root: &Path, from: &str, to: &str) -> Result<(), MoveError> {
     match std::fs::hard_link(&src, &dst) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(failed(format!("{to} already exists: the move would overwrite it")));
+            return Err(failed(format!(
+                "{to} already exists: the move would overwrite it"
+            )));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !src.exists() => {
             return Err(failed(format!("{from}: no such file")));
@@ -100,7 +102,9 @@ fn move_one(root: &Path, from: &str, to: &str) -> Result<(), MoveError> {
         // A file system without hard links: check, then rename (atomic; only a race could clobber).
         Err(_) => {
             if dst.exists() {
-                return Err(failed(format!("{to} already exists: the move would overwrite it")));
+                return Err(failed(format!(
+                    "{to} already exists: the move would overwrite it"
+                )));
             }
             std::fs::rename(&src, &dst).map_err(|e| failed(io_reason("move", &src, &e)))?;
             sync_dir(dst_dir);
@@ -199,7 +203,10 @@ pub(crate) fn recover(
         for m in intents {
             let src = root.join(&m.file);
             let dst = root.join(&m.to);
-            let moved = match (std::fs::symlink_metadata(&src), std::fs::symlink_metadata(&dst)) {
+            let moved = match (
+                std::fs::symlink_metadata(&src),
+                std::fs::symlink_metadata(&dst),
+            ) {
                 (Ok(a), Ok(b)) if same_file(&a, &b) => {
                     let ok = std::fs::remove_file(&src).is_ok();
                     if let Some(dir) = src.parent() {
@@ -297,7 +304,12 @@ mod tests {
             drop(journal);
             // The next start: an interrupted move is finished before anything reads the folders.
             recover_interrupted_moves(&location, &root, Origin::Cli).unwrap();
-            assert_eq!(files_under(&root).len(), 3, "{step:?}: {:?}", files_under(&root));
+            assert_eq!(
+                files_under(&root).len(),
+                3,
+                "{step:?}: {:?}",
+                files_under(&root)
+            );
             let dataset = load::open_dataset(&root, None, &mut Warnings::default()).unwrap();
             let state = read_edits(&dataset, None, &mut Warnings::default())
                 .unwrap()
@@ -314,7 +326,10 @@ mod tests {
             let state = read_edits(&dataset, None, &mut Warnings::default())
                 .unwrap()
                 .state;
-            assert!(state.pending.is_empty() && state.orphaned.is_empty(), "{step:?}: {state:?}");
+            assert!(
+                state.pending.is_empty() && state.orphaned.is_empty(),
+                "{step:?}: {state:?}"
+            );
             assert_eq!(state.applied, 2, "{step:?}");
         }
     }

@@ -64,12 +64,16 @@ pub(crate) fn read_manifest(path: &Path) -> Result<ReadManifest, String> {
     })
 }
 
+/// A test's stand-in for another program writing the manifest.
+#[cfg(test)]
+pub(crate) type Hook = Box<dyn FnOnce(&Path)>;
+
 #[cfg(test)]
 thread_local! {
     /// Test hook: runs after the new bytes are written, before the stamp check and the rename (what
     /// another program could do in that window).
-    pub(crate) static BEFORE_RENAME: std::cell::RefCell<Option<Box<dyn FnOnce(&Path)>>> =
-        std::cell::RefCell::new(None);
+    pub(crate) static BEFORE_RENAME: std::cell::RefCell<Option<Hook>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 fn before_rename(_target: &Path) {
@@ -205,7 +209,10 @@ mod tests {
         let read = read_manifest(&target).unwrap();
         let backup = replace_checked(&read, b"v2").unwrap();
         assert_eq!(backup, dir.path().join("m.csv.bak.2"));
-        assert_eq!(std::fs::read(dir.path().join("m.csv.bak")).unwrap(), b"older");
+        assert_eq!(
+            std::fs::read(dir.path().join("m.csv.bak")).unwrap(),
+            b"older"
+        );
         assert_eq!(std::fs::read(&backup).unwrap(), b"v1");
     }
 

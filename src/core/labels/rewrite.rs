@@ -76,8 +76,8 @@ pub(crate) fn rewrite_csv(
 ) -> Result<RewrittenManifest, String> {
     let mut reader = CsvReader::new(bytes, path, None);
     let mut ignored = Warnings::default();
-    let (header, names) = read_csv_header(&mut reader, &mut ignored, "a header row")
-        .map_err(|e| e.to_string())?;
+    let (header, names) =
+        read_csv_header(&mut reader, &mut ignored, "a header row").map_err(|e| e.to_string())?;
     let file_col = find_column(&names, FILE_COLUMNS).ok_or("no file column")?;
     let label_col = find_column(&names, LABEL_COLUMNS);
     let mut splices = Vec::new();
@@ -108,9 +108,7 @@ pub(crate) fn rewrite_csv(
         let end = rec.content_end() as usize;
         match (label_col, edit) {
             (Some(col), Some(p)) => {
-                let found = rec
-                    .str(col, path, &names[col])
-                    .map_err(|e| e.to_string())?;
+                let found = rec.str(col, path, &names[col]).map_err(|e| e.to_string())?;
                 let found = Some(found).filter(|l| !l.is_empty());
                 if found != p.from.as_deref() {
                     out.refused.insert(file, mismatch(rec.line(), found, p));
@@ -204,8 +202,8 @@ pub(crate) fn rewrite_jsonl(
         let label_raw = LABEL_COLUMNS.iter().find_map(|k| members.get(*k));
         let found = match label_raw {
             Some(raw) => {
-                let v: serde_json::Value = serde_json::from_str(raw.get())
-                    .map_err(|e| format!("line {line_no}: {e}"))?;
+                let v: serde_json::Value =
+                    serde_json::from_str(raw.get()).map_err(|e| format!("line {line_no}: {e}"))?;
                 Some(value_text(&v).into_owned()).filter(|l| !l.is_empty())
             }
             None => None,
@@ -295,7 +293,11 @@ mod tests {
         let out = rewrite_csv(csv, Path::new("m.csv"), Path::new("/r"), &wanted(&edits)).unwrap();
         assert_eq!(out.bytes, csv);
         assert!(out.written.is_empty());
-        assert!(out.refused["a.jpg"].contains("holds \"owl\""), "{:?}", out.refused);
+        assert!(
+            out.refused["a.jpg"].contains("holds \"owl\""),
+            "{:?}",
+            out.refused
+        );
         let jsonl = b"{\"file\": \"a.jpg\", \"label\": \"owl\"}\n";
         let out = rewrite_jsonl(jsonl, Path::new("/r"), &wanted(&edits)).unwrap();
         assert_eq!(out.bytes, jsonl);

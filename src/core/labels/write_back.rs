@@ -127,10 +127,13 @@ pub(crate) fn rewrite_manifest(
                 moved_to: None,
             });
         } else {
-            let why = rewritten.refused.get(&p.file).cloned().unwrap_or_else(|| {
-                "no row names this file any more".to_string()
-            });
-            out.kept.push((p.clone(), format!("{}: {why}", path.display())));
+            let why = rewritten
+                .refused
+                .get(&p.file)
+                .cloned()
+                .unwrap_or_else(|| "no row names this file any more".to_string());
+            out.kept
+                .push((p.clone(), format!("{}: {why}", path.display())));
         }
     }
     if out.applied.is_empty() {

@@ -598,7 +598,8 @@ mod tests {
 
     #[test]
     fn raw_spans_point_at_each_field_in_the_input() {
-        let text = "\u{feff}h1,h2\r\nplain,x\r\n\"q, \"\"1\"\"\",\"multi\r\nline\"\r\n\r\nlast,\"z\"";
+        let text =
+            "\u{feff}h1,h2\r\nplain,x\r\n\"q, \"\"1\"\"\",\"multi\r\nline\"\r\n\r\nlast,\"z\"";
         let mut r = CsvReader::new(text.as_bytes(), Path::new("t.csv"), None);
         let mut rec = Record::default();
         let mut seen = Vec::new();
