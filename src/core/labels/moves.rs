@@ -68,8 +68,13 @@ fn create_dir_synced(dir: &Path) -> std::io::Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
-        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
-            sync_dir(parent);
+        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty())
+            && !sync_dir(parent)
+        {
+            return Err(std::io::Error::other(format!(
+                "fsync of {} failed: the new folder might not survive a power cut",
+                parent.display()
+            )));
         }
     }
     Ok(())
