@@ -324,3 +324,52 @@ fn label_issues_and_check_read_the_edited_labels() {
     assert_eq!(disk, before, "--no-edits reads the files as they are");
     assert_eq!(json(&["check", r, "--json"])["num_samples"], 42);
 }
+
+#[cfg(unix)]
+#[test]
+fn apply_through_a_symlinked_manifest_writes_the_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = write(&dir.path().join("shared"), "metadata.csv", MANIFEST);
+    let link = dir.path().join("metadata.csv");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let m = s(&link);
+    assert_eq!(run(&["relabel", m, "b.jpg", "dog"]).0, 0);
+    let (code, out, err) = run(&["apply", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().is_symlink(),
+        "the manifest is still a symlink"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        MANIFEST.replace("b.jpg,cat,", "b.jpg,dog,")
+    );
+    assert_eq!(
+        json(&["edits", m, "--json"]),
+        serde_json::json!({"pending": [], "applied": 1})
+    );
+}
+
+#[test]
+fn apply_never_truncates_a_file_at_another_write_backs_temp_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(dir.path(), "metadata.csv", MANIFEST);
+    // The name the old fixed-temp-file scheme used, held by another apply writing at the same time.
+    let theirs = write(
+        dir.path(),
+        ".metadata.csv.spotcheck-tmp",
+        "another apply's bytes",
+    );
+    let m = s(&manifest);
+    assert_eq!(run(&["relabel", m, "b.jpg", "dog"]).0, 0);
+    let (code, out, err) = run(&["apply", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        "another apply's bytes"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&manifest).unwrap(),
+        MANIFEST.replace("b.jpg,cat,", "b.jpg,dog,")
+    );
+}

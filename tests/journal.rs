@@ -196,3 +196,330 @@ fn undo_and_redo_survive_a_restart_and_never_rewrite_history() {
         ]
     );
 }
+
+// ---- A sample's identity across write-back moves, plans, and writers racing an apply ----
+
+use spotcheck::core::data::dataset::Dataset;
+use spotcheck::core::data::load;
+use spotcheck::core::data::warnings::Warnings;
+use spotcheck::core::labels::write_back::plan;
+use spotcheck::core::labels::{self, AppliedEdit, EditState, apply_plan};
+
+fn write_file(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// `ds/train/{cat,dog}/N.jpg`, N in 0..n, even numbers cats.
+fn class_folders(dir: &Path, n: usize) -> PathBuf {
+    let root = dir.join("ds");
+    for i in 0..n {
+        let class = if i % 2 == 0 { "cat" } else { "dog" };
+        write_file(
+            &root.join(format!("train/{class}/{i}.jpg")),
+            format!("{i}").as_bytes(),
+        );
+    }
+    root
+}
+
+fn load(path: &Path) -> Dataset {
+    load::open_dataset(path, None, &mut Warnings::default()).unwrap()
+}
+
+fn state_of(dataset: &Dataset) -> EditState {
+    labels::read_edits(dataset, None, &mut Warnings::default())
+        .unwrap()
+        .state
+}
+
+fn journal_of(dataset: &Dataset) -> LabelJournal {
+    LabelJournal::open(&JournalLocation::for_dataset(dataset, None)).unwrap()
+}
+
+fn relabel(j: &mut LabelJournal, dataset: &Dataset, file: &str, to: &str) {
+    let disk = dataset
+        .find(file)
+        .and_then(|i| dataset.label(i))
+        .map(|c| dataset.classes()[c].clone());
+    j.record(
+        &[LabelChange {
+            file: file.into(),
+            disk,
+            to: Some(to.into()),
+        }],
+        Origin::Gui,
+    )
+    .unwrap();
+}
+
+fn apply_all(path: &Path) -> labels::write_back::WriteReport {
+    let dataset = load(path);
+    let state = state_of(&dataset);
+    labels::apply(&mut journal_of(&dataset), &dataset, &state, Origin::Cli).unwrap()
+}
+
+fn pending_pairs(state: &EditState) -> Vec<(String, String)> {
+    state
+        .pending
+        .iter()
+        .map(|p| (p.file.clone(), p.to.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn an_edit_made_with_a_name_from_before_a_move_lands_on_the_moved_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = class_folders(dir.path(), 2);
+    let stale = load(&root);
+    let mut j = journal_of(&stale);
+    relabel(&mut j, &stale, "train/cat/0.jpg", "dog");
+    assert_eq!(apply_all(&root).applied.len(), 1);
+    // The GUI (or a script) still holds the dataset as loaded before the move: a key press names the
+    // file by its old name. It was said saved, so it must take effect on the moved file.
+    relabel(&mut j, &stale, "train/cat/0.jpg", "owl");
+    let state = state_of(&load(&root));
+    assert_eq!(
+        pending_pairs(&state),
+        [("train/dog/0.jpg".to_string(), "owl".to_string())]
+    );
+    assert!(state.orphaned.is_empty());
+}
+
+#[test]
+fn an_edit_recorded_while_an_apply_moves_the_file_is_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = class_folders(dir.path(), 2);
+    let dataset = load(&root);
+    let mut apply_side = journal_of(&dataset);
+    let mut key_press = journal_of(&dataset);
+    relabel(&mut apply_side, &dataset, "train/cat/0.jpg", "dog");
+    let seq = state_of(&dataset).pending[0].seq;
+    // The apply moved the file; before it records that, another writer's edit commits, by the old name.
+    std::fs::create_dir_all(root.join("train/dog")).unwrap();
+    std::fs::rename(root.join("train/cat/0.jpg"), root.join("train/dog/0.jpg")).unwrap();
+    relabel(&mut key_press, &dataset, "train/cat/0.jpg", "owl");
+    apply_side
+        .record_applied(
+            &[AppliedEdit {
+                file: "train/cat/0.jpg".into(),
+                to: Some("dog".into()),
+                seq,
+                moved_to: Some("train/dog/0.jpg".into()),
+            }],
+            Origin::Gui,
+        )
+        .unwrap();
+    let state = state_of(&load(&root));
+    assert_eq!(
+        pending_pairs(&state),
+        [("train/dog/0.jpg".to_string(), "owl".to_string())]
+    );
+}
+
+#[test]
+fn undo_after_moves_there_and_back_really_undoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = class_folders(dir.path(), 2);
+    let dataset = load(&root);
+    let mut j = journal_of(&dataset);
+    relabel(&mut j, &dataset, "train/cat/0.jpg", "dog");
+    apply_all(&root);
+    let dataset = load(&root);
+    relabel(&mut j, &dataset, "train/dog/0.jpg", "cat");
+    apply_all(&root);
+    assert!(root.join("train/cat/0.jpg").exists());
+    // Undo the second edit: the file's label goes back to dog (pending against the files).
+    let undone = j.undo(Origin::Gui).unwrap().expect("something to undo");
+    assert_eq!(
+        undone.labels,
+        [("train/cat/0.jpg".to_string(), Some("dog".to_string()))]
+    );
+    let state = state_of(&load(&root));
+    assert_eq!(
+        pending_pairs(&state),
+        [("train/cat/0.jpg".to_string(), "dog".to_string())]
+    );
+    apply_all(&root);
+    assert!(root.join("train/dog/0.jpg").exists());
+}
+
+const MANIFEST: &str = "file_name,label\na.jpg,cat\nb.jpg,cat\nc.jpg,cat\n";
+
+#[test]
+fn apply_writes_exactly_the_previewed_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("metadata.csv");
+    write_file(&manifest, MANIFEST.as_bytes());
+    let dataset = load(&manifest);
+    let mut j = journal_of(&dataset);
+    relabel(&mut j, &dataset, "a.jpg", "dog");
+    relabel(&mut j, &dataset, "c.jpg", "dog");
+    let preview = plan(&dataset, &state_of(&dataset).pending);
+    // After the preview was shown: a new edit, and a previewed one changed.
+    relabel(&mut j, &dataset, "b.jpg", "dog");
+    relabel(&mut j, &dataset, "a.jpg", "owl");
+    let report = apply_plan(&mut j, &dataset, &preview, Origin::Gui).unwrap();
+    assert_eq!(report.applied.len(), 1, "{report:?}");
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert_eq!(
+        std::fs::read_to_string(&manifest).unwrap(),
+        "file_name,label\na.jpg,cat\nb.jpg,cat\nc.jpg,dog\n"
+    );
+    assert_eq!(
+        pending_pairs(&state_of(&load(&manifest))),
+        [
+            ("a.jpg".to_string(), "owl".to_string()),
+            ("b.jpg".to_string(), "dog".to_string())
+        ]
+    );
+}
+
+#[test]
+fn a_row_changed_on_disk_since_the_plan_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("metadata.csv");
+    write_file(&manifest, MANIFEST.as_bytes());
+    let dataset = load(&manifest);
+    let mut j = journal_of(&dataset);
+    relabel(&mut j, &dataset, "a.jpg", "dog");
+    relabel(&mut j, &dataset, "b.jpg", "dog");
+    let preview = plan(&dataset, &state_of(&dataset).pending);
+    // Someone fixes a.jpg by hand in the meantime.
+    let by_hand = "file_name,label\na.jpg,fox\nb.jpg,cat\nc.jpg,cat\n";
+    std::fs::write(&manifest, by_hand).unwrap();
+    let report = apply_plan(&mut j, &dataset, &preview, Origin::Gui).unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(report.kept.len(), 1);
+    assert!(report.kept[0].1.contains("\"fox\""), "{:?}", report.kept);
+    assert_eq!(
+        std::fs::read_to_string(&manifest).unwrap(),
+        "file_name,label\na.jpg,fox\nb.jpg,dog\nc.jpg,cat\n"
+    );
+}
+
+/// Two writers record 100 edits each (every label unique, through a dataset loaded once, as a GUI
+/// would) while appliers write back over and over; afterwards every acknowledged edit is in the
+/// journal and the newest one of each file is in the files or still pending, and no file is lost or
+/// doubled.
+fn writers_and_appliers(path: &Path, files: &[String], appliers: usize) {
+    let stale = load(path);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut apply_threads = Vec::new();
+    for _ in 0..appliers {
+        let done = done.clone();
+        let path = path.to_path_buf();
+        apply_threads.push(std::thread::spawn(move || {
+            let mut rounds = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                apply_all(&path);
+                rounds += 1;
+            }
+            rounds
+        }));
+    }
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let stale = stale.clone();
+            let files = files.to_vec();
+            std::thread::spawn(move || {
+                let mut j = journal_of(&stale);
+                let mut acked = Vec::new();
+                for k in 0..100 {
+                    let file = &files[(k * 7 + w * 3) % files.len()];
+                    let to = format!("w{w}-{k}");
+                    let batch = j
+                        .record(
+                            &[LabelChange {
+                                file: file.clone(),
+                                disk: None,
+                                to: Some(to.clone()),
+                            }],
+                            Origin::Gui,
+                        )
+                        .unwrap()
+                        .expect("a new label is always recorded");
+                    acked.push((batch, file.clone(), to));
+                }
+                acked
+            })
+        })
+        .collect();
+    let acked: Vec<(i64, String, String)> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for a in apply_threads {
+        assert!(a.join().unwrap() > 0, "the appliers ran");
+    }
+    let report = apply_all(path);
+    assert!(report.kept.is_empty(), "{:?}", report.kept);
+    let dataset = load(path);
+    let j = journal_of(&dataset);
+    let recorded = j.recorded_labels().unwrap();
+    for (_, _, to) in &acked {
+        assert!(recorded.contains(to), "acknowledged edit {to} is missing");
+    }
+    let replay = j.replay().unwrap();
+    let state = state_of(&dataset);
+    assert!(state.orphaned.is_empty(), "{:?}", state.orphaned);
+    assert_eq!(dataset.len(), files.len(), "no file lost or doubled");
+    for file in files {
+        let newest = acked
+            .iter()
+            .filter(|(_, f, _)| f == file)
+            .max_by_key(|(b, _, _)| *b)
+            .map(|(_, _, to)| to.clone())
+            .unwrap();
+        let now = replay.resolve(file);
+        let i = dataset
+            .find(now)
+            .unwrap_or_else(|| panic!("{file} is now {now}, not a sample"));
+        let on_disk = dataset.label(i).map(|c| dataset.classes()[c].clone());
+        let pending = state.pending.iter().find(|p| p.sample == i);
+        let effective = pending.map_or(on_disk, |p| p.to.clone());
+        assert_eq!(
+            effective.as_deref(),
+            Some(newest.as_str()),
+            "{file} ({now})"
+        );
+    }
+}
+
+#[test]
+fn two_writers_and_an_apply_at_once_lose_nothing_in_class_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = class_folders(dir.path(), 12);
+    let dataset = load(&root);
+    let files: Vec<String> = (0..dataset.len())
+        .map(|i| dataset.file(i).to_string())
+        .collect();
+    writers_and_appliers(&root, &files, 1);
+    let mut on_disk = 0;
+    for e in walkdir::WalkDir::new(&root) {
+        let e = e.unwrap();
+        if e.file_type().is_file() && !e.path().to_string_lossy().contains(".spotcheck") {
+            on_disk += 1;
+        }
+    }
+    assert_eq!(on_disk, 12, "every file in exactly one class folder");
+}
+
+#[test]
+fn two_writers_and_two_applies_at_once_lose_nothing_in_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("metadata.csv");
+    let mut text = String::from("file_name,label,note\n");
+    let mut files = Vec::new();
+    for i in 0..12 {
+        text.push_str(&format!("{i}.jpg,cat,\"row {i}, kept\"\n"));
+        files.push(format!("{i}.jpg"));
+    }
+    write_file(&manifest, text.as_bytes());
+    writers_and_appliers(&manifest, &files, 2);
+    let after = std::fs::read_to_string(&manifest).unwrap();
+    for i in 0..12 {
+        assert!(after.contains(&format!("\"row {i}, kept\"")), "{after}");
+    }
+}

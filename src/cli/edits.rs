@@ -80,13 +80,25 @@ pub struct ApplyArgs {
     state: StateDirFlag,
 }
 
-/// Loads the dataset as it is on disk with its journal's state.
+/// Loads the dataset as it is on disk with its journal's state. A write-back that was cut off is
+/// finished first (and the dataset read again), so a file is never seen in two class folders.
 fn load_disk(
     dataset: &Path,
     state_dir: Option<&Path>,
 ) -> anyhow::Result<(Dataset, JournalLocation, EditState)> {
     let mut warnings = Warnings::default();
-    let dataset = load::open_dataset(dataset, None, &mut warnings)?;
+    let mut loaded = load::open_dataset(dataset, None, &mut warnings)?;
+    let location = JournalLocation::for_dataset(&loaded, state_dir);
+    let recovered = labels::recover_interrupted_moves(&location, loaded.root(), Origin::Cli)?;
+    if !recovered.is_empty() {
+        eprintln!(
+            "note: finished {} file move(s) of an apply that was cut off",
+            recovered.len()
+        );
+        warnings = Warnings::default();
+        loaded = load::open_dataset(dataset, None, &mut warnings)?;
+    }
+    let dataset = loaded;
     super::print_warnings(&warnings);
     let mut orphans = Warnings::default();
     let edited = labels::read_edits(&dataset, state_dir, &mut orphans)?;
@@ -257,6 +269,18 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
             Some(to) => writeln!(out, "moved {} -> {to}", a.file)?,
             None => writeln!(out, "{}: label -> {}", a.file, shown(a.to.as_deref()))?,
         }
+    }
+    for a in &report.recovered {
+        if let Some(to) = &a.moved_to {
+            writeln!(
+                out,
+                "moved {} -> {to} (finishing an apply that was cut off)",
+                a.file
+            )?;
+        }
+    }
+    for (p, why) in &report.skipped {
+        writeln!(out, "{}: skipped: {why}", p.file)?;
     }
     if let Some(b) = &report.backup
         && !report.applied.is_empty()

@@ -4,12 +4,20 @@
 //! SIGKILL or a power cut, and two processes writing at once both keep their edits. The history is
 //! only ever appended to: an undo is a new edit, so nothing a user did is rewritten.
 
+mod apply;
+mod identity;
+mod lock;
+mod moves;
+mod replace;
 mod replay;
+mod rewrite;
 mod store;
 pub mod write_back;
 
+pub use apply::{apply, apply_plan, recover_interrupted_moves};
+pub use lock::ApplyLock;
 pub use replay::{EditState, Pending, Replay};
-pub use store::{AppliedEdit, BatchId, LabelChange, LabelJournal, Origin, Reverted};
+pub use store::{AppliedEdit, BatchId, LabelChange, LabelJournal, MoveIntent, Origin, Reverted};
 
 use std::path::{Path, PathBuf};
 
@@ -123,16 +131,17 @@ pub fn validate_label(dataset: &Dataset, label: &str) -> Result<(), JournalError
     Ok(())
 }
 
-/// Whether readers see the journal's pending edits.
+/// Whether readers see the journal's pending edits (reading only: writing edits into the files is
+/// [`apply`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum EditMode {
     /// The dataset as it is on disk (`--no-edits`).
     Ignore,
-    /// Pending edits applied, from the journal in the dataset's state folder or in `state_dir`.
+    /// Labels read with the pending edits, from the journal in the dataset's state folder.
     #[default]
-    Apply,
-    /// Pending edits applied, from a journal kept under this folder.
-    ApplyFrom(PathBuf),
+    WithEdits,
+    /// Labels read with the pending edits, from a journal kept under this folder (`--state-dir`).
+    WithEditsFrom(PathBuf),
 }
 
 impl EditMode {
@@ -140,15 +149,15 @@ impl EditMode {
     pub fn from_flags(no_edits: bool, state_dir: Option<PathBuf>) -> Self {
         match (no_edits, state_dir) {
             (true, _) => EditMode::Ignore,
-            (false, Some(dir)) => EditMode::ApplyFrom(dir),
-            (false, None) => EditMode::Apply,
+            (false, Some(dir)) => EditMode::WithEditsFrom(dir),
+            (false, None) => EditMode::WithEdits,
         }
     }
 
     /// The `--state-dir` folder, if one was given.
     pub fn state_dir(&self) -> Option<&Path> {
         match self {
-            EditMode::ApplyFrom(dir) => Some(dir),
+            EditMode::WithEditsFrom(dir) => Some(dir),
             _ => None,
         }
     }
@@ -224,21 +233,6 @@ pub fn report_orphans(location: &JournalLocation, state: &EditState, warnings: &
         count: n as u64,
         examples: state.orphaned.iter().take(MAX_EXAMPLES).cloned().collect(),
     });
-}
-
-/// Writes the pending edits of `state` into the dataset's files and records in the journal which
-/// ones made it; the others stay pending, each with its reason.
-pub fn apply(
-    journal: &mut LabelJournal,
-    dataset: &Dataset,
-    state: &EditState,
-    origin: Origin,
-) -> Result<write_back::WriteReport, JournalError> {
-    let report = write_back::write_back(dataset, &state.pending);
-    if !report.applied.is_empty() {
-        journal.record_applied(&report.applied, origin)?;
-    }
-    Ok(report)
 }
 
 /// For an editor (the GUI): the dataset with its labels as on disk but already holding every class

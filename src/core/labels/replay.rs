@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::core::data::dataset::Dataset;
 
 use super::BatchId;
+use super::identity::{Identities, SampleId};
 
 /// One row of the events table joined with its batch (what [`Replay::from_rows`] reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,12 +44,24 @@ struct FileState {
     reviewed: bool,
 }
 
+impl FileState {
+    /// Folds the state of the same file recorded under another name: the newest label event wins.
+    fn merge(&mut self, other: FileState) {
+        let seq = |s: &FileState| s.last_label.as_ref().map(|(q, _)| *q);
+        if seq(&other) > seq(self) {
+            self.last_label = other.last_label;
+            self.closed = other.closed;
+        }
+        self.reviewed |= other.reviewed;
+    }
+}
+
 /// A dataset's history, replayed in order.
 #[derive(Debug, Clone, Default)]
 pub struct Replay {
-    files: BTreeMap<String, FileState>,
-    renames: BTreeMap<String, String>,
-    batches: BTreeMap<BatchId, Vec<Change>>,
+    ids: Identities,
+    files: BTreeMap<SampleId, FileState>,
+    batches: BTreeMap<BatchId, Vec<(SampleId, Change)>>,
     undo: Vec<BatchId>,
     redo: Vec<BatchId>,
     applied: u64,
@@ -63,7 +76,8 @@ fn remove_last(stack: &mut Vec<BatchId>, id: BatchId) {
 
 impl Replay {
     /// Replays `rows` (in `seq` order). An edit pushes its action on the undo stack and clears the
-    /// redo stack; an undo moves its target to the redo stack; a redo moves it back.
+    /// redo stack; an undo moves its target to the redo stack; a redo moves it back. A write-back
+    /// that moved a file carries the file's state to its new name.
     pub(crate) fn from_rows(rows: Vec<EventRow>, last_batch: BatchId) -> Self {
         let mut r = Replay {
             last_batch,
@@ -91,30 +105,41 @@ impl Replay {
             }
             match row.kind.as_str() {
                 "label" => {
-                    let state = r.files.entry(row.file.clone()).or_default();
+                    let id = r.ids.id(&row.file);
+                    let state = r.files.entry(id).or_default();
                     state.last_label = Some((row.seq, row.to.clone()));
                     state.closed = false;
                     if row.op == "edit" {
-                        r.batches.entry(row.batch).or_default().push(Change {
-                            file: row.file,
-                            from: row.from,
-                            to: row.to,
-                        });
+                        r.batches.entry(row.batch).or_default().push((
+                            id,
+                            Change {
+                                file: row.file,
+                                from: row.from,
+                                to: row.to,
+                            },
+                        ));
                     }
                 }
                 "applied" => {
                     r.applied += 1;
-                    if let Some(state) = r.files.get_mut(&row.file)
+                    let id = r.ids.id(&row.file);
+                    if let Some(state) = r.files.get_mut(&id)
                         && state.last_label.as_ref().map(|(seq, _)| *seq) == row.target
                     {
                         state.closed = true;
                     }
                     if let Some(new) = row.moved_to {
-                        r.renames.insert(row.file, new);
+                        let (moved, displaced) = r.ids.moved(&row.file, &new);
+                        if let Some(other) = displaced.and_then(|d| r.files.remove(&d))
+                            && let Some(state) = r.files.get_mut(&moved)
+                        {
+                            state.merge(other);
+                        }
                     }
                 }
                 "review" => {
-                    r.files.entry(row.file).or_default().reviewed = row.to.as_deref() == Some("1");
+                    let id = r.ids.id(&row.file);
+                    r.files.entry(id).or_default().reviewed = row.to.as_deref() == Some("1");
                 }
                 _ => {}
             }
@@ -132,37 +157,48 @@ impl Replay {
         self.redo.last().copied()
     }
 
-    /// The label changes of an edit action.
-    pub fn batch_changes(&self, batch: BatchId) -> &[Change] {
-        self.batches.get(&batch).map_or(&[], Vec::as_slice)
+    /// The label changes of an edit action, each with the name its file has now (after any moves).
+    pub fn batch_changes(&self, batch: BatchId) -> Vec<(&str, &Change)> {
+        self.batches.get(&batch).map_or_else(Vec::new, |changes| {
+            changes
+                .iter()
+                .map(|(id, c)| (self.ids.name(*id), c))
+                .collect()
+        })
     }
 
-    /// The name a file has now, following write-back moves.
+    /// The name a file has now, following the write-back moves the journal recorded (exactly: each
+    /// name maps to one identity, no chain is walked).
     pub fn resolve<'a>(&'a self, file: &'a str) -> &'a str {
-        let mut name = file;
-        // Bounded: a cycle (a file moved back and forth) ends at the newest name seen.
-        for _ in 0..64 {
-            match self.renames.get(name) {
-                Some(next) if next != name => name = next,
-                _ => break,
-            }
-        }
-        name
+        self.ids.resolve(file)
+    }
+
+    fn state_of(&self, file: &str) -> Option<&FileState> {
+        self.ids.lookup(file).and_then(|id| self.files.get(&id))
     }
 
     /// The label the journal last gave `file` (`None`: never edited).
     pub fn current(&self, file: &str) -> Option<Option<String>> {
-        self.files
-            .get(file)
+        self.state_of(file)
             .and_then(|s| s.last_label.as_ref().map(|(_, to)| to.clone()))
+    }
+
+    /// The newest label event of `file` while it is not yet written back: (seq, label).
+    pub fn open_edit(&self, file: &str) -> Option<(i64, Option<&str>)> {
+        let s = self.state_of(file)?;
+        match &s.last_label {
+            Some((seq, to)) if !s.closed => Some((*seq, to.as_deref())),
+            _ => None,
+        }
     }
 
     /// Whether `file` carries a review mark.
     pub fn is_reviewed(&self, file: &str) -> bool {
-        self.files.get(file).is_some_and(|s| s.reviewed)
+        self.state_of(file).is_some_and(|s| s.reviewed)
     }
 
-    /// The effective state against `dataset` as it is on disk.
+    /// The effective state against `dataset` as it is on disk. An open edit whose file is not a
+    /// sample of `dataset` is an orphan: reported, never skipped in silence.
     pub fn state(&self, dataset: &Dataset) -> EditState {
         let mut state = EditState {
             applied: self.applied,
@@ -171,7 +207,8 @@ impl Replay {
             last_batch: self.last_batch,
             ..EditState::default()
         };
-        for (file, fs) in &self.files {
+        for (&id, fs) in &self.files {
+            let file = self.ids.name(id);
             let sample = dataset.find(file);
             if let Some((seq, to)) = &fs.last_label
                 && !fs.closed
@@ -185,15 +222,14 @@ impl Replay {
                         if disk != *to {
                             state.pending.push(Pending {
                                 sample: i,
-                                file: file.clone(),
+                                file: file.to_string(),
                                 from: disk,
                                 to: to.clone(),
                                 seq: *seq,
                             });
                         }
                     }
-                    None if !self.renames.contains_key(file) => state.orphaned.push(file.clone()),
-                    None => {}
+                    None => state.orphaned.push(file.to_string()),
                 }
             }
             if fs.reviewed
@@ -204,6 +240,7 @@ impl Replay {
         }
         state.pending.sort_by_key(|p| p.sample);
         state.reviewed.sort_unstable();
+        state.orphaned.sort_unstable();
         state
     }
 }
@@ -319,7 +356,7 @@ mod tests {
         ];
         let r = Replay::from_rows(rows, 3);
         // The newer edit (seq 2) came before the write-back of seq 1 was recorded: still open.
-        assert!(!r.files["a"].closed);
+        assert_eq!(r.open_edit("a"), Some((2, Some("owl"))));
         assert_eq!(r.applied, 1);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use super::replay::{EventRow, Replay};
 use super::{JournalError, JournalLocation};
@@ -260,11 +260,15 @@ impl LabelJournal {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Read inside the write transaction: a write-back that moved the file and committed
+            // before this one is seen, so the edit is recorded under the file's name now.
+            let replay = read_replay(&tx, &key)?;
             let mut rows = Vec::with_capacity(changes.len());
             for c in changes {
-                let from = current_label(&tx, &key, &c.file)?.unwrap_or_else(|| c.disk.clone());
+                let file = replay.resolve(&c.file);
+                let from = replay.current(file).unwrap_or_else(|| c.disk.clone());
                 if from != c.to {
-                    rows.push((c.file.as_str(), from, c.to.clone()));
+                    rows.push((file, from, c.to.clone()));
                 }
             }
             if rows.is_empty() {
@@ -305,8 +309,8 @@ impl LabelJournal {
                 return Ok(None);
             };
             let mut rows = Vec::new();
-            for change in replay.batch_changes(target) {
-                let file = replay.resolve(&change.file).to_string();
+            for (file, change) in replay.batch_changes(target) {
+                let file = file.to_string();
                 let current = replay.current(&file).unwrap_or_else(|| change.to.clone());
                 let to = if undo {
                     change.from.clone()
@@ -366,13 +370,107 @@ impl LabelJournal {
         applied: &[AppliedEdit],
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
+        self.record_outcome("apply", None, applied, origin)
+    }
+
+    /// Records, before any file moves, the moves a write-back is about to make (one transaction for
+    /// all): after a crash in the middle, [`LabelJournal::open_intents`] says which files to look at.
+    pub fn record_move_intents(
+        &mut self,
+        moves: &[MoveIntent],
+        origin: Origin,
+    ) -> Result<BatchId, JournalError> {
+        let key = self.location.dataset_key.clone();
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let batch = insert_batch(&tx, &key, "move-intent", None, origin)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO events (batch, dataset, kind, file, to_label, target, moved_to) VALUES (?1, ?2, 'intent', ?3, ?4, ?5, ?6)",
+                )?;
+                for m in moves {
+                    stmt.execute(params![batch, key, m.file, m.label, m.seq, m.to])?;
+                }
+            }
+            tx.commit()?;
+            Ok(batch)
+        })();
+        result.map_err(|e: rusqlite::Error| self.db_error(e))
+    }
+
+    /// Records the moves of an intent batch that reached the files (`op` "apply" after a write-back,
+    /// "recover" after a crash was repaired); the intents are resolved either way.
+    pub fn record_moves_done(
+        &mut self,
+        intents: BatchId,
+        applied: &[AppliedEdit],
+        recovered: bool,
+        origin: Origin,
+    ) -> Result<BatchId, JournalError> {
+        let op = if recovered { "recover" } else { "apply" };
+        self.record_outcome(op, Some(intents), applied, origin)
+    }
+
+    /// Move intents no write-back or recovery resolved: the trace of a write-back that was cut off.
+    pub fn open_intents(&self) -> Result<Vec<(BatchId, Vec<MoveIntent>)>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<(BatchId, Vec<MoveIntent>)>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT e.batch, e.file, e.moved_to, e.target, e.to_label FROM events e
+                 WHERE e.dataset = ?1 AND e.kind = 'intent' AND NOT EXISTS (
+                     SELECT 1 FROM batches r WHERE r.dataset = ?1 AND r.op IN ('apply', 'recover') AND r.target = e.batch)
+                 ORDER BY e.seq",
+            )?;
+            let rows = stmt.query_map([&self.location.dataset_key], |r| {
+                Ok((
+                    r.get::<_, BatchId>(0)?,
+                    MoveIntent {
+                        file: r.get(1)?,
+                        to: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        label: r.get(4)?,
+                        seq: r.get::<_, Option<i64>>(3)?.unwrap_or_default(),
+                    },
+                ))
+            })?;
+            let mut out: Vec<(BatchId, Vec<MoveIntent>)> = Vec::new();
+            for row in rows {
+                let (batch, intent) = row?;
+                match out.last_mut() {
+                    Some((b, list)) if *b == batch => list.push(intent),
+                    _ => out.push((batch, vec![intent])),
+                }
+            }
+            Ok(out)
+        };
+        read().map_err(|e| self.db_error(e))
+    }
+
+    /// The newest event of this dataset (0 when none).
+    pub fn last_seq(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(seq), 0) FROM events WHERE dataset = ?1",
+                [&self.location.dataset_key],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_error(e))
+    }
+
+    fn record_outcome(
+        &mut self,
+        op: &str,
+        intents: Option<BatchId>,
+        applied: &[AppliedEdit],
+        origin: Origin,
+    ) -> Result<BatchId, JournalError> {
         let key = self.location.dataset_key.clone();
         let result = (|| {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let replay = read_replay(&tx, &key)?;
-            let batch = insert_batch(&tx, &key, "apply", None, origin)?;
+            let batch = insert_batch(&tx, &key, op, intents, origin)?;
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO events (batch, dataset, kind, file, to_label, target, moved_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -401,6 +499,19 @@ impl LabelJournal {
         })();
         result.map_err(|e: rusqlite::Error| self.db_error(e))
     }
+}
+
+/// A file move a write-back is about to make, recorded before the first byte moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveIntent {
+    /// The file's name now (relative to the root).
+    pub file: String,
+    /// Its name after the move.
+    pub to: String,
+    /// The label the move gives it.
+    pub label: Option<String>,
+    /// The edit (event seq) the move writes back.
+    pub seq: i64,
 }
 
 /// What an undo or redo did: the labels it set, per file.
@@ -442,19 +553,6 @@ fn read_replay(conn: &Connection, key: &str) -> rusqlite::Result<Replay> {
         |r| r.get(0),
     )?;
     Ok(Replay::from_rows(rows, last_batch))
-}
-
-/// The label the journal last gave `file`: `None` when it never edited it.
-fn current_label(
-    conn: &Connection,
-    key: &str,
-    file: &str,
-) -> rusqlite::Result<Option<Option<String>>> {
-    conn.prepare_cached(
-        "SELECT to_label FROM events WHERE dataset = ?1 AND file = ?2 AND kind = 'label' ORDER BY seq DESC LIMIT 1",
-    )?
-    .query_row(params![key, file], |r| r.get::<_, Option<String>>(0))
-    .optional()
 }
 
 fn insert_batch(

@@ -245,8 +245,9 @@ impl Browse {
                 });
             });
         if apply {
+            let planned = preview.rows.clone();
             if let Some(s) = self.edits.as_mut() {
-                s.send(JournalCommand::Apply);
+                s.send(JournalCommand::Apply(planned));
             }
             self.apply_preview = None;
         } else if cancel {

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use crate::core::data::dataset::Dataset;
-use crate::core::labels::write_back::WriteReport;
+use crate::core::labels::write_back::{PlannedWrite, WriteReport};
 use crate::core::labels::{
     self, EditState, Edited, JournalLocation, LabelChange, LabelJournal, Origin, Pending,
 };
@@ -27,8 +27,8 @@ pub enum JournalCommand {
     Redo,
     /// Set or clear review marks.
     Review(Vec<String>, bool),
-    /// Write the pending edits into the dataset's files.
-    Apply,
+    /// Write exactly these previewed edits into the dataset's files.
+    Apply(Vec<(Pending, PlannedWrite)>),
     /// Look for edits made by another process.
     Refresh,
 }
@@ -248,6 +248,12 @@ pub fn describe_apply(report: &WriteReport) -> String {
             b.display()
         ));
     }
+    if !report.skipped.is_empty() {
+        s.push_str(&format!(
+            "; {} changed since the preview and were not written",
+            report.skipped.len()
+        ));
+    }
     if !report.kept.is_empty() {
         s.push_str(&format!("; {} still pending:", report.kept.len()));
         for (p, why) in report.kept.iter().take(5) {
@@ -338,9 +344,8 @@ fn run(
             j.set_reviewed(&files, on, Origin::Gui)?;
             Outcome::Reviewed
         }
-        JournalCommand::Apply => {
-            let state = j.replay()?.state(base);
-            Outcome::Applied(labels::apply(j, base, &state, Origin::Gui)?)
+        JournalCommand::Apply(planned) => {
+            Outcome::Applied(labels::apply_plan(j, base, &planned, Origin::Gui)?)
         }
         JournalCommand::Refresh => {
             let last = j.last_batch()?;

@@ -130,11 +130,7 @@ fn save_png(
 }
 
 fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+    crate::core::data::load::quote_field(field, false).into_owned()
 }
 
 /// The numbers behind a view as CSV.

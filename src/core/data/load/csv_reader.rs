@@ -1,7 +1,9 @@
 //! A lean, strict CSV reader (RFC 4180: `,` separators, `"` quoting with `""` escapes, `\n` or `\r\n`
 //! line ends). Unquoted records, the vast majority, are split with `memchr` straight from a large read
 //! buffer; records containing a quote take a byte-by-byte state machine. No allocation per field or
-//! record. Physical line numbers are tracked so every error can point at the line to fix.
+//! record. Physical line numbers are tracked so every error can point at the line to fix. Every record
+//! read with [`CsvReader::read_record`] also knows where it and each of its fields are in the input
+//! (byte offsets), so label write-back splices fields with this same tokenizer instead of a second one.
 
 use std::fs::File;
 use std::io::Read;
@@ -25,6 +27,14 @@ pub struct Record {
     /// The record's bytes as text when valid UTF-8 (checked once per record, not per field; `data`
     /// is moved in here, not copied).
     utf8: Option<String>,
+    /// Byte offset in the input of the record's first byte.
+    start: u64,
+    /// Byte offset in the input where the record's content ends (before its line break).
+    content_end: u64,
+    /// For a record with quotes: each field's raw span in the input (quotes included). A record
+    /// without quotes is its own raw text, so its spans are `start` plus `spans`.
+    raw: Vec<(u64, u64)>,
+    quoted: bool,
 }
 
 impl Record {
@@ -72,12 +82,30 @@ impl Record {
         })
     }
 
+    /// Where field `i` is in the input, quotes included: what a write-back replaces to change the
+    /// field and nothing else. Filled by [`CsvReader::read_record`] (not by [`Record::set_from_line`]).
+    pub fn raw_span(&self, i: usize) -> Option<(u64, u64)> {
+        if self.quoted {
+            return self.raw.get(i).copied();
+        }
+        let &(a, b) = self.spans.get(i)?;
+        Some((self.start + a as u64, self.start + b as u64))
+    }
+
+    /// Where the record's content ends in the input (before its line break): where a field appended
+    /// to the row goes.
+    pub fn content_end(&self) -> u64 {
+        self.content_end
+    }
+
     fn clear(&mut self, line: u64) {
         if let Some(text) = self.utf8.take() {
             self.data = text.into_bytes();
         }
         self.data.clear();
         self.spans.clear();
+        self.raw.clear();
+        self.quoted = false;
         self.field_start = 0;
         self.line = line;
     }
@@ -136,6 +164,8 @@ pub struct CsvReader<R> {
     read_total: u64,
     /// Whether a UTF-8 byte-order mark at the start is skipped (only at the start of a file).
     skip_bom: bool,
+    /// Input offsets of the last line the fast path found (its start, and its end before the line break).
+    line_span: (u64, u64),
 }
 
 impl CsvReader<File> {
@@ -161,6 +191,7 @@ impl<R: Read> CsvReader<R> {
             control,
             read_total: 0,
             skip_bom: true,
+            line_span: (0, 0),
         }
     }
 
@@ -186,6 +217,11 @@ impl<R: Read> CsvReader<R> {
     /// The file being read (for error messages built by callers).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The input offset of buffer index `i`.
+    fn offset_of(&self, i: usize) -> u64 {
+        self.read_total - self.end as u64 + i as u64
     }
 
     /// Moves unread bytes to the front and reads more; grows the buffer when a record fills it.
@@ -240,6 +276,7 @@ impl<R: Read> CsvReader<R> {
             Next::Line(line, line_no) => {
                 split_unquoted(line, rec, line_no);
                 rec.finish();
+                (rec.start, rec.content_end) = self.line_span;
                 Ok(true)
             }
             Next::Record => Ok(true),
@@ -285,6 +322,8 @@ impl<R: Read> CsvReader<R> {
                         self.pos += consumed;
                         continue;
                     }
+                    let start = self.offset_of(self.pos);
+                    self.line_span = (start, start + line.len() as u64);
                     let found = Found::Line(self.pos, line.len(), line_no);
                     self.pos += consumed;
                     return Ok(found);
@@ -303,6 +342,8 @@ impl<R: Read> CsvReader<R> {
                         self.pos = self.end;
                         return Ok(Found::End);
                     }
+                    let start = self.offset_of(self.pos);
+                    self.line_span = (start, start + line.len() as u64);
                     let found = Found::Line(self.pos, line.len(), line_no);
                     self.pos = self.end;
                     return Ok(found);
@@ -316,6 +357,10 @@ impl<R: Read> CsvReader<R> {
     fn read_quoted_record(&mut self, rec: &mut Record) -> Result<bool, LoadError> {
         let start_line = self.line;
         rec.clear(start_line);
+        rec.quoted = true;
+        rec.start = self.offset_of(self.pos);
+        let mut raw_field_start = rec.start;
+        let mut last = 0u8;
         let mut state = State::FieldStart;
         let mut field_start_line = start_line;
         let mut i = 0usize;
@@ -331,6 +376,8 @@ impl<R: Read> CsvReader<R> {
                     }
                     strip_cr(rec, state);
                     rec.end_field();
+                    rec.content_end = self.offset_of(self.end) - u64::from(last == b'\r');
+                    rec.raw.push((raw_field_start, rec.content_end));
                     rec.finish();
                     self.pos = self.end;
                     return Ok(true);
@@ -339,7 +386,10 @@ impl<R: Read> CsvReader<R> {
                 continue;
             }
             let b = self.buf[self.pos + i];
+            let at = self.offset_of(self.pos + i);
             i += 1;
+            let before = last;
+            last = b;
             match (state, b) {
                 (State::FieldStart, b'"') => {
                     state = State::Quoted;
@@ -347,11 +397,15 @@ impl<R: Read> CsvReader<R> {
                 }
                 (State::FieldStart | State::Unquoted | State::QuoteInQuoted, b',') => {
                     rec.end_field();
+                    rec.raw.push((raw_field_start, at));
+                    raw_field_start = at + 1;
                     state = State::FieldStart;
                 }
                 (State::FieldStart | State::Unquoted | State::QuoteInQuoted, b'\n') => {
                     strip_cr(rec, state);
                     rec.end_field();
+                    rec.content_end = at - u64::from(before == b'\r');
+                    rec.raw.push((raw_field_start, rec.content_end));
                     rec.finish();
                     self.line += 1;
                     self.pos += i;
@@ -386,6 +440,17 @@ impl<R: Read> CsvReader<R> {
                 }
             }
         }
+    }
+}
+
+/// A CSV field holding `value`: quoted (quotes doubled) when it holds a separator, a quote, a line
+/// break or leading/trailing spaces (which some readers trim), or when `force` asks for it (a field that
+/// was quoted before stays quoted). The one CSV quoter, for write-back and exports alike.
+pub fn quote_field(value: &str, force: bool) -> std::borrow::Cow<'_, str> {
+    if force || value.contains([',', '"', '\n', '\r']) || value.trim() != value {
+        std::borrow::Cow::Owned(format!("\"{}\"", value.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(value)
     }
 }
 
@@ -529,6 +594,45 @@ mod tests {
     fn junk_after_closing_quote_is_an_error() {
         let err = parse("a,b\n\"x\"y,2\n").unwrap_err().to_string();
         assert!(err.starts_with("t.csv:2: unexpected 'y'"), "{err}");
+    }
+
+    #[test]
+    fn raw_spans_point_at_each_field_in_the_input() {
+        let text =
+            "\u{feff}h1,h2\r\nplain,x\r\n\"q, \"\"1\"\"\",\"multi\r\nline\"\r\n\r\nlast,\"z\"";
+        let mut r = CsvReader::new(text.as_bytes(), Path::new("t.csv"), None);
+        let mut rec = Record::default();
+        let mut seen = Vec::new();
+        while r.read_record(&mut rec).unwrap() {
+            let fields: Vec<&str> = (0..rec.len())
+                .map(|i| {
+                    let (a, b) = rec.raw_span(i).unwrap();
+                    &text[a as usize..b as usize]
+                })
+                .collect();
+            let rest = &text[rec.content_end() as usize..];
+            seen.push((fields, rest.chars().take(2).collect::<String>()));
+        }
+        assert_eq!(
+            seen,
+            [
+                (vec!["h1", "h2"], "\r\n".to_string()),
+                (vec!["plain", "x"], "\r\n".to_string()),
+                (
+                    vec!["\"q, \"\"1\"\"\"", "\"multi\r\nline\""],
+                    "\r\n".to_string()
+                ),
+                (vec!["last", "\"z\""], String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn quote_field_quotes_only_what_needs_it() {
+        assert_eq!(quote_field("cat", false), "cat");
+        assert_eq!(quote_field("cat", true), "\"cat\"");
+        assert_eq!(quote_field("a, \"b\"", false), "\"a, \"\"b\"\"\"");
+        assert_eq!(quote_field(" pad", false), "\" pad\"");
     }
 
     #[test]

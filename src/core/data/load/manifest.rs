@@ -74,8 +74,7 @@ fn missing_file_column(path: &Path, line: Option<u64>, found: &[String]) -> Load
     }
 }
 
-/// Opens a CSV and reads its header row: names trimmed, repeated names made unique (`x`, `x (2)`) with
-/// a warning, so every column can be told apart. An empty file is an error saying `expected`.
+/// Opens a CSV and reads its header row (see [`read_csv_header`]).
 pub(super) fn open_csv(
     path: &Path,
     control: Option<&LoadControl>,
@@ -83,6 +82,20 @@ pub(super) fn open_csv(
     expected: &str,
 ) -> Result<(CsvReader<std::fs::File>, Record, Vec<String>), LoadError> {
     let mut reader = CsvReader::open(path, control.cloned())?;
+    let (rec, names) = read_csv_header(&mut reader, warnings, expected)?;
+    Ok((reader, rec, names))
+}
+
+/// Reads a CSV's header row: names trimmed, repeated names made unique (`x`, `x (2)`) with a warning,
+/// so every column can be told apart. An empty file is an error saying `expected`. Shared by the
+/// loader and the label write-back, so both find the same columns.
+pub fn read_csv_header<R: std::io::Read>(
+    reader: &mut CsvReader<R>,
+    warnings: &mut Warnings,
+    expected: &str,
+) -> Result<(Record, Vec<String>), LoadError> {
+    let path = reader.path().to_path_buf();
+    let path = path.as_path();
     let mut rec = Record::default();
     if !reader.read_record(&mut rec)? {
         return Err(LoadError::parse_file(
@@ -109,11 +122,11 @@ pub(super) fn open_csv(
             names.push(name);
         }
     }
-    Ok((reader, rec, names))
+    Ok((rec, names))
 }
 
-/// Position of the first of `candidates` present in `names`.
-pub(super) fn find_column(names: &[String], candidates: &[&str]) -> Option<usize> {
+/// Position of the first of `candidates` present in `names` (the loader's and the write-back's rule).
+pub fn find_column(names: &[String], candidates: &[&str]) -> Option<usize> {
     candidates
         .iter()
         .find_map(|c| names.iter().position(|n| n == c))

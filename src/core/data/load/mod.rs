@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use control::{LoadControl, timing};
 pub use conventions::{FILE_COLUMNS, LABEL_COLUMNS, SPLIT_COLUMN, SPLIT_NAMES, is_media_file};
-pub use csv_reader::{CsvReader, Record};
+pub use csv_reader::{CsvReader, Record, quote_field};
+pub use jsonl_reader::value_text;
+pub use manifest::{find_column, read_csv_header};
 pub use paths::normalize_sample_path;
 pub use predictions::{
     ChunkPlan, CsvPlan, PredictionKind, Predictions, RawPredictions, argmax, join_predictions,
