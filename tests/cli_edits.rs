@@ -389,16 +389,7 @@ fn relabel_names_the_problem() {
 fn label_issues_and_check_read_the_edited_labels() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-    for entry in walkdir::WalkDir::new(&demo) {
-        let entry = entry.unwrap();
-        let to = root.join(entry.path().strip_prefix(&demo).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    common::copy_demo(&root);
     let preds = root.join("predictions.csv");
     let (r, p) = (s(&root), s(&preds));
     let before = json(&["label-issues", r, "--predictions", p, "--json"]);

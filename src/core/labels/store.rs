@@ -101,6 +101,18 @@ impl std::fmt::Debug for LabelJournal {
 
 const SIDE_WAL: &str = "-wal";
 const SIDE_SHM: &str = "-shm";
+const SIDE_JOURNAL: &str = "-journal";
+
+/// How a reader connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// `SQLITE_OPEN_READ_ONLY`: sees a writer's WAL, never writes the file.
+    ReadOnly,
+    /// `immutable=1`: no locks and no `-shm`, for a folder nobody can write in.
+    Immutable,
+    /// Read-write without any pragma: only to roll back a hot rollback journal.
+    Recovering,
+}
 
 /// `labels.sqlite3-wal` beside `labels.sqlite3`.
 fn side_file(db: &Path, suffix: &str) -> PathBuf {
@@ -207,7 +219,7 @@ impl LabelJournal {
         if !path.exists() {
             return Ok(None);
         }
-        let side_files = [SIDE_WAL, SIDE_SHM]
+        let side_files = [SIDE_WAL, SIDE_SHM, SIDE_JOURNAL]
             .iter()
             .any(|suffix| side_file(path, suffix).exists());
         let read_only_mount = path
@@ -215,35 +227,43 @@ impl LabelJournal {
             .and_then(mount_of_path)
             .is_some_and(|m| m.read_only);
         if read_only_mount && !side_files {
-            return Self::connect_read_only(location, true);
+            return Self::connect_reader(location, Reader::Immutable);
         }
-        match Self::connect_read_only(location, false) {
+        match Self::connect_reader(location, Reader::ReadOnly) {
             // An unwritable folder (chattr +i, another user's copy) without WAL files: SQLite could
             // not create its index there, and no writer can have one either.
-            Err(_) if !side_files => Self::connect_read_only(location, true),
+            Err(_) if !side_files => Self::connect_reader(location, Reader::Immutable),
+            // A rollback journal left by a power cut or a kill ("hot"): only a connection that may
+            // write can roll it back; a read-only one is refused. It writes nothing else.
+            Err(_) if side_file(path, SIDE_JOURNAL).exists() => {
+                Self::connect_reader(location, Reader::Recovering)
+            }
             other => other,
         }
     }
 
-    /// A read-only connection, checked: `None` when the file holds no journal tables yet (created,
+    /// A connection for reading, checked: `None` when the file holds no journal tables yet (created,
     /// then the process stopped before the first commit).
-    fn connect_read_only(
+    fn connect_reader(
         location: &JournalLocation,
-        immutable: bool,
+        how: Reader,
     ) -> Result<Option<Self>, JournalError> {
         let path = &location.db_path;
         let open_err = |e: rusqlite::Error| JournalError::Open {
             path: path.clone(),
             reason: format!("{e} (is it a spotcheck label journal?)"),
         };
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = if immutable {
-            Connection::open_with_flags(
+        let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match how {
+            Reader::ReadOnly => Connection::open_with_flags(path, read_only),
+            Reader::Immutable => Connection::open_with_flags(
                 immutable_uri(path),
-                flags | OpenFlags::SQLITE_OPEN_URI,
-            )
-        } else {
-            Connection::open_with_flags(path, flags)
+                read_only | OpenFlags::SQLITE_OPEN_URI,
+            ),
+            Reader::Recovering => Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ),
         }
         .map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(60)).map_err(open_err)?;
