@@ -226,7 +226,10 @@ fn make_read_only(dir: &Path) -> Restore {
         p.set_readonly(true);
         std::fs::set_permissions(dir, p).unwrap();
         let guard = Restore::Permissions(dir.to_path_buf(), false);
-        assert!(refused(&probe), "{dir:?}: read-only permissions stop no write");
+        assert!(
+            refused(&probe),
+            "{dir:?}: read-only permissions stop no write"
+        );
         return guard;
     }
     let mounted = std::process::Command::new("mount")
@@ -287,7 +290,10 @@ fn a_read_only_copy_with_a_journal_shows_its_edits_and_creates_nothing() {
     let state = root.join(".spotcheck");
     let before = snapshot(&state);
     assert!(
-        before.0.iter().all(|(n, _)| !n.ends_with("-wal") && !n.ends_with("-shm")),
+        before
+            .0
+            .iter()
+            .all(|(n, _)| !n.ends_with("-wal") && !n.ends_with("-shm")),
         "a writer that closed leaves no WAL files: {before:?}"
     );
     let guard = make_read_only(&root);
@@ -310,7 +316,11 @@ fn a_read_only_copy_with_a_journal_shows_its_edits_and_creates_nothing() {
             assert_eq!(doc["pending"][0]["to"], "dog");
         }
     }
-    assert_eq!(snapshot(&state), before, "the reader created or changed nothing");
+    assert_eq!(
+        snapshot(&state),
+        before,
+        "the reader created or changed nothing"
+    );
     drop(guard);
     // A read-only state folder in a writable dataset: the same.
     let guard = make_read_only(&state);

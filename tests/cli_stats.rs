@@ -51,11 +51,7 @@ fn stats_error(args: &[&str]) -> String {
 #[test]
 fn demo_dataset_with_predictions() {
     let demo = common::demo();
-    let v = stats_json(&[
-        s(&demo),
-        "--predictions",
-        s(&demo.join("predictions.csv")),
-    ]);
+    let v = stats_json(&[s(&demo), "--predictions", s(&demo.join("predictions.csv"))]);
     assert_eq!(
         v["dataset"],
         json!({"num_samples": 42, "classes": ["landscape", "portrait"], "splits": ["train", "val"]})

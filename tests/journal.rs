@@ -68,10 +68,10 @@ fn spawn_child(db: &Path, prefix: &str, count: Option<usize>) -> std::process::C
         "--nocapture",
         "--test-threads=1",
     ])
-        .env("JOURNAL_CHILD", db)
-        .env("JOURNAL_PREFIX", prefix)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    .env("JOURNAL_CHILD", db)
+    .env("JOURNAL_PREFIX", prefix)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     if let Some(n) = count {
         cmd.env("JOURNAL_COUNT", n.to_string());
     }

@@ -175,7 +175,11 @@ fn space_pauses_a_long_clip_where_it_is_and_resumes_from_there() {
     );
     std::thread::sleep(std::time::Duration::from_millis(600));
     h.run_steps(3);
-    assert_eq!(playhead(&h), paused_at, "the playhead holds still while paused");
+    assert_eq!(
+        playhead(&h),
+        paused_at,
+        "the playhead holds still while paused"
+    );
     h.key_press(Key::Space);
     h.run_steps(2);
     wait_for(&mut h, "Playing");

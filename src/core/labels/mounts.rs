@@ -50,7 +50,9 @@ fn unescape(field: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'\\'
             && i + 3 < bytes.len()
-            && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|b| (b'0'..=b'7').contains(b))
         {
             let v = (bytes[i + 1] - b'0') * 64 + (bytes[i + 2] - b'0') * 8 + (bytes[i + 3] - b'0');
             out.push(v);
@@ -261,6 +263,9 @@ mod tests {
     fn this_machine_has_a_mount_for_the_temp_folder() {
         let dir = std::env::temp_dir();
         let mount = mount_of_path(&dir.join("not-yet-created/.spotcheck"));
-        assert!(mount.is_some(), "/proc/self/mountinfo names a mount for {dir:?}");
+        assert!(
+            mount.is_some(),
+            "/proc/self/mountinfo names a mount for {dir:?}"
+        );
     }
 }

@@ -266,7 +266,8 @@ impl LabelJournal {
             ),
         }
         .map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(60)).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(open_err)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(open_err)?;

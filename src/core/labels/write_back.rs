@@ -131,17 +131,31 @@ fn move_files(dataset: &Dataset, pending: &[Pending]) -> WriteReport {
     report
 }
 
+/// fsyncs a folder, so the names created or removed in it survive a power cut.
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
 fn move_one(dataset: &Dataset, p: &Pending) -> Result<String, String> {
     let to = moved_path(dataset, p)?;
     let src = dataset.root().join(&p.file);
     let dst = dataset.root().join(&to);
     if let Some(dir) = dst.parent() {
+        let new_folder = !dir.exists();
         std::fs::create_dir_all(dir).map_err(|e| io_reason("create the class folder", dir, &e))?;
+        // A new class folder is only durable once its parent is fsynced (else a power cut takes it,
+        // and the file moved into it, away).
+        if new_folder && let Some(parent) = dir.parent() {
+            sync_folder(parent).map_err(|e| io_reason("fsync", parent, &e))?;
+        }
     }
     // A hard link fails when the target exists, so a clash can never overwrite a file (a rename
-    // would, silently). Then the old name goes.
+    // would, silently). The new name is made durable before the old name goes.
     match std::fs::hard_link(&src, &dst) {
         Ok(()) => {
+            if let Some(dir) = dst.parent() {
+                sync_folder(dir).map_err(|e| io_reason("fsync", dir, &e))?;
+            }
             if let Err(e) = std::fs::remove_file(&src) {
                 let _ = std::fs::remove_file(&dst);
                 return Err(io_reason("remove", &src, &e));
