@@ -203,7 +203,7 @@ enum Kind {
 const FILES: usize = 6;
 
 fn original_label(i: usize) -> &'static str {
-    if i % 2 == 0 { "cat" } else { "dog" }
+    if i.is_multiple_of(2) { "cat" } else { "dog" }
 }
 
 /// The dataset before any edit, written into `seed`.
