@@ -97,7 +97,7 @@ impl PowerFs {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let fs = PowerFs {
+        let mut fs = PowerFs {
             child,
             mount,
             out,
@@ -105,6 +105,13 @@ impl PowerFs {
         };
         let start = Instant::now();
         while !is_mounted(&fs.mount) {
+            if let Ok(Some(status)) = fs.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = fs.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                panic!("powerfs exited ({status}) before mounting: {err}");
+            }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
                 "powerfs never mounted at {:?}",

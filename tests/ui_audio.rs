@@ -121,11 +121,10 @@ fn long_wav(path: &Path, seconds: u32) {
 
 /// The playhead in seconds, read from the inspector's "M:SS.d / 0:10.0" label.
 fn playhead(h: &Harness<'static, App>) -> f64 {
-    let label = h
-        .get_by_label_contains(" / 0:10.0")
-        .accesskit_node()
-        .label()
-        .unwrap();
+    let node = h.get_by_label_contains(" / 0:10.0");
+    let node = node.accesskit_node();
+    // A plain label's text is the accesskit node's value.
+    let label = node.label().or_else(|| node.value()).unwrap();
     let at = label.split(" / ").next().unwrap();
     let (m, s) = at.split_once(':').unwrap();
     m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap()
