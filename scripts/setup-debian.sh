@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what building and testing spotcheck needs on a fresh Debian/Ubuntu machine:
-# a C toolchain, pkg-config, the ALSA headers (audio playback), Python 3 with pip (for the reference tests and benchmarks), and Rust
+# a C toolchain, pkg-config, the ALSA headers (audio playback), Python 3 with pip (for the reference tests and benchmarks),
+# FUSE (fuse3 for fusermount, libfuse2 for fusepy: the power-cut test's file system), and Rust
 # (through rustup, only if cargo is missing). Safe to run again.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
-  build-essential pkg-config libasound2-dev curl ca-certificates python3 python3-pip git >/dev/null
+  build-essential pkg-config libasound2-dev curl ca-certificates python3 python3-pip git fuse3 >/dev/null
+# libfuse2 is libfuse2t64 from Debian 13 / Ubuntu 24.04 on.
+$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends libfuse2 >/dev/null 2>&1 \
+  || $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends libfuse2t64 >/dev/null
 # --headless: what running the app without a display needs (screenshots, scripts/bench-gui.sh).
 if [ "${1:-}" = "--headless" ]; then
   $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \

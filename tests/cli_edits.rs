@@ -173,41 +173,164 @@ fn walk(root: &Path) -> Vec<String> {
     out
 }
 
-/// Makes `dir` unwritable: permissions for a normal user; for root (CI), the immutable attribute.
-/// Returns a guard that restores it, or `None` where neither works here.
-fn make_read_only(dir: &Path) -> Option<impl Drop> {
-    struct Restore(std::path::PathBuf, bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            if self.1 {
-                let _ = std::process::Command::new("chattr")
-                    .arg("-i")
-                    .arg(&self.0)
-                    .status();
+/// Whether this process runs as root (where permission bits stop no write).
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Undoes [`make_read_only`].
+enum Restore {
+    /// A read-only bind mount of the folder over itself: unmount it.
+    Unmount(std::path::PathBuf),
+    /// Permission bits (a normal user), and the immutable attribute when `chattr` set it (root).
+    Permissions(std::path::PathBuf, bool),
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        match self {
+            Restore::Unmount(dir) => {
+                let _ = std::process::Command::new("umount").arg(&*dir).status();
             }
-            let mut p = std::fs::metadata(&self.0).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            p.set_readonly(false);
-            let _ = std::fs::set_permissions(&self.0, p);
+            Restore::Permissions(dir, chattr) => {
+                if *chattr {
+                    let _ = std::process::Command::new("chattr")
+                        .arg("-i")
+                        .arg(&*dir)
+                        .status();
+                }
+                let mut p = std::fs::metadata(&*dir).unwrap().permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                p.set_readonly(false);
+                let _ = std::fs::set_permissions(&*dir, p);
+            }
         }
     }
-    let mut p = std::fs::metadata(dir).unwrap().permissions();
-    p.set_readonly(true);
-    std::fs::set_permissions(dir, p).unwrap();
+}
+
+/// Makes `dir` unwritable in place: permission bits for a normal user; for root (CI), a read-only
+/// bind mount of the folder over itself, or else the immutable attribute. Proves it with a probe
+/// write, and fails the test (never skips it) where none of these works.
+fn make_read_only(dir: &Path) -> Restore {
     let probe = dir.join(".probe");
-    if std::fs::write(&probe, b"x").is_err() {
-        return Some(Restore(dir.to_path_buf(), false));
+    let refused = |probe: &Path| {
+        let refused = std::fs::write(probe, b"x").is_err();
+        let _ = std::fs::remove_file(probe);
+        refused
+    };
+    if !is_root() {
+        let mut p = std::fs::metadata(dir).unwrap().permissions();
+        p.set_readonly(true);
+        std::fs::set_permissions(dir, p).unwrap();
+        let guard = Restore::Permissions(dir.to_path_buf(), false);
+        assert!(
+            refused(&probe),
+            "{dir:?}: read-only permissions stop no write"
+        );
+        return guard;
     }
-    let _ = std::fs::remove_file(&probe);
+    let mounted = std::process::Command::new("mount")
+        .args(["--bind"])
+        .arg(dir)
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if mounted {
+        let guard = Restore::Unmount(dir.to_path_buf());
+        let remounted = std::process::Command::new("mount")
+            .args(["-o", "remount,bind,ro"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if remounted && refused(&probe) {
+            return guard;
+        }
+        drop(guard);
+    }
     let chattr = std::process::Command::new("chattr")
         .arg("+i")
         .arg(dir)
-        .status();
-    if chattr.is_ok_and(|s| s.success()) && std::fs::write(&probe, b"x").is_err() {
-        return Some(Restore(dir.to_path_buf(), true));
+        .status()
+        .is_ok_and(|s| s.success());
+    let guard = Restore::Permissions(dir.to_path_buf(), chattr);
+    assert!(
+        chattr && refused(&probe),
+        "{dir:?}: cannot make a read-only folder here as root (neither `mount --bind -o ro` nor `chattr +i` works)"
+    );
+    guard
+}
+
+/// Every name in `dir` with its length, and the folder's own modification time: what a reader must
+/// leave as it found it.
+fn snapshot(dir: &Path) -> (Vec<(String, u64)>, std::time::SystemTime) {
+    let mut names: Vec<(String, u64)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().len(),
+            )
+        })
+        .collect();
+    names.sort();
+    (names, std::fs::metadata(dir).unwrap().modified().unwrap())
+}
+
+#[test]
+fn a_read_only_copy_with_a_journal_shows_its_edits_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    folder_dataset(&root);
+    let r = s(&root);
+    assert_eq!(run(&["relabel", r, "train/cat/1.jpg", "dog"]).0, 0);
+    let state = root.join(".spotcheck");
+    let before = snapshot(&state);
+    assert!(
+        before
+            .0
+            .iter()
+            .all(|(n, _)| !n.ends_with("-wal") && !n.ends_with("-shm")),
+        "a writer that closed leaves no WAL files: {before:?}"
+    );
+    let guard = make_read_only(&root);
+    for args in [
+        vec!["stats", r, "--json"],
+        vec!["edits", r, "--json"],
+        vec!["check", r, "--json"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{args:?} on a read-only copy: {err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        if args[0] == "stats" {
+            assert_eq!(
+                doc["class_counts"]["all"],
+                serde_json::json!({"cat": 1, "dog": 3}),
+                "the pending edit is seen"
+            );
+        }
+        if args[0] == "edits" {
+            assert_eq!(doc["pending"][0]["to"], "dog");
+        }
     }
-    drop(Restore(dir.to_path_buf(), false));
-    None
+    assert_eq!(
+        snapshot(&state),
+        before,
+        "the reader created or changed nothing"
+    );
+    drop(guard);
+    // A read-only state folder in a writable dataset: the same.
+    let guard = make_read_only(&state);
+    let stats = json(&["stats", r, "--json"]);
+    assert_eq!(
+        stats["class_counts"]["all"],
+        serde_json::json!({"cat": 1, "dog": 3})
+    );
+    assert_eq!(snapshot(&state), before);
+    drop(guard);
 }
 
 #[test]
@@ -217,10 +340,7 @@ fn a_read_only_dataset_keeps_edits_pending_and_state_dir_holds_the_journal() {
     folder_dataset(&root);
     let state = dir.path().join("state");
     let (r, st) = (s(&root), s(&state));
-    let Some(guard) = make_read_only(&root) else {
-        eprintln!("SKIPPED: this file system lets every write through (root without chattr)");
-        return;
-    };
+    let guard = make_read_only(&root);
     let (code, _, err) = run(&["relabel", r, "train/cat/1.jpg", "dog"]);
     assert_eq!(code, 2);
     assert!(
@@ -239,9 +359,7 @@ fn a_read_only_dataset_keeps_edits_pending_and_state_dir_holds_the_journal() {
     drop(guard);
     // The class folders themselves read-only: the move fails, the edit stays pending, with the reason.
     let cat = root.join("train/cat");
-    let Some(guard) = make_read_only(&cat) else {
-        return;
-    };
+    let guard = make_read_only(&cat);
     let (code, _, err) = run(&["apply", r, "--state-dir", st]);
     drop(guard);
     assert_eq!(code, 1);
@@ -281,16 +399,7 @@ fn relabel_names_the_problem() {
 fn label_issues_and_check_read_the_edited_labels() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-    for entry in walkdir::WalkDir::new(&demo) {
-        let entry = entry.unwrap();
-        let to = root.join(entry.path().strip_prefix(&demo).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    common::copy_demo(&root);
     let preds = root.join("predictions.csv");
     let (r, p) = (s(&root), s(&preds));
     let before = json(&["label-issues", r, "--predictions", p, "--json"]);

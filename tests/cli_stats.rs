@@ -7,6 +7,10 @@ mod common;
 use common::{run, write};
 use serde_json::{Value, json};
 
+fn s(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
 fn stats_json(args: &[&str]) -> Value {
     let mut full = vec!["stats"];
     full.extend_from_slice(args);
@@ -46,12 +50,8 @@ fn stats_error(args: &[&str]) -> String {
 
 #[test]
 fn demo_dataset_with_predictions() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let v = stats_json(&[
-        &format!("{root}/assets/demo"),
-        "--predictions",
-        &format!("{root}/assets/demo/predictions.csv"),
-    ]);
+    let demo = common::demo();
+    let v = stats_json(&[s(&demo), "--predictions", s(&demo.join("predictions.csv"))]);
     assert_eq!(
         v["dataset"],
         json!({"num_samples": 42, "classes": ["landscape", "portrait"], "splits": ["train", "val"]})
@@ -75,9 +75,9 @@ fn demo_dataset_with_predictions() {
         ]
     );
     let v = stats_json(&[
-        &format!("{root}/assets/demo"),
+        s(&demo),
         "--predictions",
-        &format!("{root}/assets/demo/predictions.csv"),
+        s(&demo.join("predictions.csv")),
         "--split",
         "val",
         "--bins",
@@ -89,12 +89,12 @@ fn demo_dataset_with_predictions() {
 
 #[test]
 fn text_summary_for_people() {
-    let root = env!("CARGO_MANIFEST_DIR");
+    let demo = common::demo();
     let (code, out, _) = run(&[
         "stats",
-        &format!("{root}/assets/demo"),
+        s(&demo),
         "--predictions",
-        &format!("{root}/assets/demo/predictions.csv"),
+        s(&demo.join("predictions.csv")),
     ]);
     assert_eq!(code, 0);
     for needle in [

@@ -151,6 +151,9 @@ pub fn relabel(args: RelabelArgs) -> anyhow::Result<ExitCode> {
         .find(|p| p.sample == i)
         .map_or(disk.clone(), |p| p.to.clone());
     let mut journal = LabelJournal::open(&location)?;
+    if let Some(note) = journal.note() {
+        eprintln!("note: {note}");
+    }
     let batch = journal.record(
         &[LabelChange {
             file: file.clone(),
@@ -263,6 +266,9 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     }
     let mut journal = LabelJournal::open(&location)
         .with_context(|| format!("{}: cannot record what was applied", args.dataset.display()))?;
+    if let Some(note) = journal.note() {
+        eprintln!("note: {note}");
+    }
     let report = labels::apply(&mut journal, &dataset, &state, Origin::Cli)?;
     for a in &report.applied {
         match &a.moved_to {

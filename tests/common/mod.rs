@@ -7,6 +7,7 @@ pub mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// Writes `contents` to `dir/name` (creating folders) and returns the path.
 pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
@@ -42,4 +43,46 @@ pub fn bench_script(name: &str) -> PathBuf {
         .join("tests")
         .join("reference")
         .join(name)
+}
+
+/// Copies the shipped demo (`assets/demo`) into `to`, leaving out hidden entries: the `.spotcheck`
+/// state a user leaves there by trying the app (pending edits, thumbnails) must never change a test.
+pub fn copy_demo(to: &Path) {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let walk = walkdir::WalkDir::new(&demo)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walk {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(&demo).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// This test process's copy of the demo (made once, see [`copy_demo`]), under the target folder's
+/// test scratch space. Copies left by test processes that have ended are removed first.
+pub fn demo() -> PathBuf {
+    static COPY: OnceLock<PathBuf> = OnceLock::new();
+    COPY.get_or_init(|| {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-copies");
+        std::fs::create_dir_all(&base).unwrap();
+        for entry in std::fs::read_dir(&base).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let alive = name
+                .parse::<u32>()
+                .is_ok_and(|pid| Path::new("/proc").join(pid.to_string()).exists());
+            if !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let copy = base.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&copy);
+        copy_demo(&copy);
+        copy
+    })
+    .clone()
 }

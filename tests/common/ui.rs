@@ -9,9 +9,10 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::App;
 
-/// The shipped demo dataset.
+/// The shipped demo dataset: this process's copy of it, without the state a user may have left in
+/// `assets/demo/.spotcheck` (see [`super::demo`]).
 pub fn demo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
+    super::demo()
 }
 
 /// `app` drawn in a window of `width` x `height` points.
@@ -37,15 +38,6 @@ pub fn wait_for(h: &mut Harness<'static, App>, label: &str) {
 /// Copies the demo's images into a temporary folder the test can change.
 pub fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(demo()) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(demo()).unwrap();
-        let to = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    super::copy_demo(dir.path());
     dir
 }

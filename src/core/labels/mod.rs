@@ -1,12 +1,15 @@
 //! The label journal: every relabel, undo, redo, review mark and write-back, appended to one SQLite
-//! file that the GUI and the CLI share. SQLite (WAL, `synchronous=FULL`, one transaction per edit)
-//! gives what a hand-written log would have to get right: an edit acknowledged by a commit survives a
-//! SIGKILL or a power cut, and two processes writing at once both keep their edits. The history is
+//! file that the GUI and the CLI share. SQLite (WAL with `synchronous=FULL` on a local disk, a
+//! rollback journal with `synchronous=EXTRA` on network and FUSE file systems, one transaction per
+//! edit) gives what a hand-written log would have to get right: an edit acknowledged by a commit
+//! survives a SIGKILL or a power cut, and two processes writing at once both keep their edits.
+//! Readers open it read-only, so a read-only copy of a dataset still shows its edits. The history is
 //! only ever appended to: an undo is a new edit, so nothing a user did is rewritten.
 
 mod apply;
 mod identity;
 mod lock;
+pub mod mounts;
 mod moves;
 mod replace;
 mod replay;

@@ -1,10 +1,12 @@
 //! The SQLite file behind [`LabelJournal`]: two append-only tables (batches, and the events in each),
 //! written one transaction per user action.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
+use super::mounts::{JournalMode, MODE_VARIABLE, choose_mode, mount_of_path};
 use super::replay::{EventRow, Replay};
 use super::{JournalError, JournalLocation};
 
@@ -86,6 +88,7 @@ CREATE INDEX IF NOT EXISTS batches_by_dataset ON batches (dataset, id);
 pub struct LabelJournal {
     conn: Connection,
     location: JournalLocation,
+    note: Option<String>,
 }
 
 impl std::fmt::Debug for LabelJournal {
@@ -96,6 +99,64 @@ impl std::fmt::Debug for LabelJournal {
     }
 }
 
+const SIDE_WAL: &str = "-wal";
+const SIDE_SHM: &str = "-shm";
+const SIDE_JOURNAL: &str = "-journal";
+
+/// How a reader connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// `SQLITE_OPEN_READ_ONLY`: sees a writer's WAL, never writes the file.
+    ReadOnly,
+    /// `immutable=1`: no locks and no `-shm`, for a folder nobody can write in.
+    Immutable,
+    /// Read-write without any pragma: only to roll back a hot rollback journal.
+    Recovering,
+}
+
+/// `labels.sqlite3-wal` beside `labels.sqlite3`.
+fn side_file(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `file:` URI of `path` with `immutable=1`, every byte that URIs reserve percent-encoded.
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// Creates `folder` and any missing parents, then fsyncs the parent of each folder it created, so a
+/// power cut right after the first edit cannot take the new `.spotcheck` folder (and the journal in
+/// it) away. Errors name the folder that failed.
+fn create_folder_durably(folder: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+    let missing: Vec<&Path> = folder
+        .ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .collect();
+    std::fs::create_dir_all(folder).map_err(|e| (folder.to_path_buf(), e))?;
+    for dir in missing {
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| (parent.to_path_buf(), e))?;
+    }
+    Ok(())
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -103,72 +164,168 @@ fn now_ms() -> i64 {
 }
 
 impl LabelJournal {
-    /// Opens the journal, creating its folder and file on first use.
+    /// Opens the journal for writing, creating its folder and file on first use. On a network or FUSE
+    /// file system it uses a rollback journal instead of WAL (see [`LabelJournal::note`]).
     pub fn open(location: &JournalLocation) -> Result<Self, JournalError> {
         let open_err = |reason: String| JournalError::Open {
             path: location.db_path.clone(),
             reason,
         };
-        if let Some(dir) = location.db_path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                open_err(format!(
-                    "cannot create the folder {}: {e}{}",
-                    dir.display(),
-                    if e.kind() == std::io::ErrorKind::PermissionDenied
-                        || e.raw_os_error() == Some(30)
-                    {
-                        " (a read-only dataset: keep the journal elsewhere with --state-dir DIR)"
-                    } else {
-                        ""
-                    }
-                ))
-            })?;
-        }
-        Self::connect(location, true)
-    }
-
-    /// Opens the journal if it exists; `None` when this dataset was never edited (nothing is created,
-    /// so reading a dataset never writes into it).
-    pub fn open_existing(location: &JournalLocation) -> Result<Option<Self>, JournalError> {
-        if !location.db_path.exists() {
-            return Ok(None);
-        }
-        Self::connect(location, false).map(Some)
-    }
-
-    fn connect(location: &JournalLocation, create: bool) -> Result<Self, JournalError> {
-        let path = &location.db_path;
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        if create {
-            flags |= OpenFlags::SQLITE_OPEN_CREATE;
-        }
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| JournalError::Open {
-            path: path.clone(),
-            reason: e.to_string(),
+        let folder = location
+            .db_path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        create_folder_durably(folder).map_err(|(dir, e)| {
+            open_err(format!(
+                "cannot create the folder {}: {e}{}",
+                dir.display(),
+                if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30)
+                {
+                    " (a read-only dataset: keep the journal elsewhere with --state-dir DIR)"
+                } else {
+                    ""
+                }
+            ))
         })?;
+        let forced = std::env::var(MODE_VARIABLE).ok();
+        let choice = choose_mode(forced.as_deref(), mount_of_path(folder).as_ref(), folder)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&location.db_path, flags)
+            .map_err(|e| open_err(e.to_string()))?;
         let journal = LabelJournal {
             conn,
             location: location.clone(),
+            note: choice.note.clone(),
         };
-        journal.configure().map_err(|e| JournalError::Open {
-            path: path.clone(),
-            reason: format!("{e} (is it a spotcheck label journal?)"),
+        journal.configure(choice.mode).map_err(|e| match e {
+            JournalError::Database { reason, .. } => {
+                open_err(format!("{reason} (is it a spotcheck label journal?)"))
+            }
+            other => other,
         })?;
         Ok(journal)
     }
 
-    fn configure(&self) -> Result<(), JournalError> {
+    /// Opens the journal for reading if it exists; `None` when this dataset was never edited. Nothing
+    /// is created and nothing written: the connection is read-only, so a read-only copy of a dataset
+    /// (a read-only mount, an unwritable folder) still shows its edits. In an unwritable folder with
+    /// no `-wal`/`-shm` beside the file (no writer can be at work there), SQLite is told the file is
+    /// immutable, since it could not create its shared-memory index there.
+    pub fn open_existing(location: &JournalLocation) -> Result<Option<Self>, JournalError> {
+        let path = &location.db_path;
+        if !path.exists() {
+            return Ok(None);
+        }
+        let side_files = [SIDE_WAL, SIDE_SHM, SIDE_JOURNAL]
+            .iter()
+            .any(|suffix| side_file(path, suffix).exists());
+        let read_only_mount = path
+            .parent()
+            .and_then(mount_of_path)
+            .is_some_and(|m| m.read_only);
+        if read_only_mount && !side_files {
+            return Self::connect_reader(location, Reader::Immutable);
+        }
+        match Self::connect_reader(location, Reader::ReadOnly) {
+            // An unwritable folder (chattr +i, another user's copy) without WAL files: SQLite could
+            // not create its index there, and no writer can have one either.
+            Err(_) if !side_files => Self::connect_reader(location, Reader::Immutable),
+            // A rollback journal left by a power cut or a kill ("hot"): only a connection that may
+            // write can roll it back; a read-only one is refused. It writes nothing else.
+            Err(_) if side_file(path, SIDE_JOURNAL).exists() => {
+                Self::connect_reader(location, Reader::Recovering)
+            }
+            other => other,
+        }
+    }
+
+    /// A connection for reading, checked: `None` when the file holds no journal tables yet (created,
+    /// then the process stopped before the first commit).
+    fn connect_reader(
+        location: &JournalLocation,
+        how: Reader,
+    ) -> Result<Option<Self>, JournalError> {
+        let path = &location.db_path;
+        let open_err = |e: rusqlite::Error| JournalError::Open {
+            path: path.clone(),
+            reason: format!("{e} (is it a spotcheck label journal?)"),
+        };
+        let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match how {
+            Reader::ReadOnly => Connection::open_with_flags(path, read_only),
+            Reader::Immutable => Connection::open_with_flags(
+                immutable_uri(path),
+                read_only | OpenFlags::SQLITE_OPEN_URI,
+            ),
+            Reader::Recovering => Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ),
+        }
+        .map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(open_err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if version > SCHEMA_VERSION {
+            return Err(JournalError::NewerSchema {
+                path: path.clone(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let has_tables: bool = conn
+            .query_row(
+                "SELECT count(*) = 2 FROM sqlite_master WHERE type = 'table' AND name IN ('batches', 'events')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(open_err)?;
+        if !has_tables {
+            return Ok(None);
+        }
+        Ok(Some(LabelJournal {
+            conn,
+            location: location.clone(),
+            note: None,
+        }))
+    }
+
+    /// Why this journal does not use SQLite's write-ahead log (a network or FUSE file system, or
+    /// `SPOTCHECK_JOURNAL_MODE=delete`); `None` on a local disk.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    fn configure(&self, mode: JournalMode) -> Result<(), JournalError> {
         let conn = &self.conn;
         let db = |e: rusqlite::Error| self.db_error(e);
         // Another process may hold the write lock for the length of one transaction (an apply of a
         // large manifest takes seconds): wait rather than fail.
         conn.busy_timeout(Duration::from_secs(60)).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        // WAL + FULL: a commit is on disk (the WAL fsynced) before the edit is acknowledged. A
+        // rollback journal needs EXTRA: the commit is the journal's unlink, which only the folder's
+        // fsync makes durable (with FULL a power cut can bring the journal back and roll back).
+        let (journal_mode, synchronous) = match mode {
+            JournalMode::Wal => ("wal", "FULL"),
+            JournalMode::Delete => ("delete", "EXTRA"),
+        };
+        let got: String = conn
+            .pragma_update_and_check(None, "journal_mode", journal_mode, |r| r.get(0))
             .map_err(db)?;
-        // FULL: a commit is on disk (the WAL fsynced) before the edit is acknowledged.
-        conn.pragma_update(None, "synchronous", "FULL")
+        if !got.eq_ignore_ascii_case(journal_mode) {
+            return Err(JournalError::Open {
+                path: self.location.db_path.clone(),
+                reason: format!(
+                    "cannot switch the journal to {journal_mode} mode (it stays {got}; is another spotcheck using it?)"
+                ),
+            });
+        }
+        conn.pragma_update(None, "synchronous", synchronous)
             .map_err(db)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

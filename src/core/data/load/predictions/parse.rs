@@ -501,25 +501,28 @@ mod tests {
             "9.11885e-05",
             "0.991475",
             "1e-22",
-            "12345678901234567",
             "7.2E+3",
             "0.1",
-            "0.30000000000000004",
             "123.456e2",
             ".5",
             "5.",
             "4.2e-7",
-            "0.000000000000000000001",
         ];
+        // Every one of these is in the fast path's exact range: it must take them, not decline (a
+        // decline would leave nothing here to compare).
         for c in cases {
-            let fast = parse_simple_decimal(c.as_bytes());
             let general: f64 = c.parse().unwrap();
-            if let Some(v) = fast {
-                assert_eq!(v.to_bits(), general.to_bits(), "{c}");
-            }
+            let fast = parse_simple_decimal(c.as_bytes())
+                .unwrap_or_else(|| panic!("the fast path declined {c:?}"));
+            assert_eq!(fast.to_bits(), general.to_bits(), "{c}");
         }
-        // Outside the exact range the fast path declines and the general parser decides.
+        // Outside the exact range the fast path declines and the general parser decides: more digits
+        // than 2^53 holds (or more than 19 digits written), powers of ten past 1e22, and what is not a
+        // plain decimal.
         for c in [
+            "12345678901234567",
+            "0.30000000000000004",
+            "0.000000000000000000001",
             "1e-300",
             "123456789012345678901",
             "nan",
@@ -543,6 +546,7 @@ mod tests {
     #[test]
     fn fast_decimal_path_on_many_random_values() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut taken = 0;
         for _ in 0..200_000 {
             x ^= x << 13;
             x ^= x >> 7;
@@ -551,7 +555,11 @@ mod tests {
             let exp = (x >> 40) % 30;
             let text = format!("{mantissa}e-{exp}");
             let general: f64 = text.parse().unwrap();
-            if let Some(v) = parse_simple_decimal(text.as_bytes()) {
+            let fast = parse_simple_decimal(text.as_bytes());
+            // Exponents down to -22 are the fast path's own (23 of the 30 drawn).
+            assert_eq!(fast.is_some(), exp <= 22, "{text}");
+            if let Some(v) = fast {
+                taken += 1;
                 assert_eq!(v.to_bits(), general.to_bits(), "{text}");
             }
             let text = format!("{:.6}", general);
@@ -562,6 +570,7 @@ mod tests {
                 "{text}"
             );
         }
+        assert!(taken > 140_000, "the fast path took {taken} of 200000");
     }
 
     #[test]
