@@ -530,3 +530,30 @@ fn two_writers_and_two_applies_at_once_lose_nothing_in_a_manifest() {
         assert!(after.contains(&format!("\"row {i}, kept\"")), "{after}");
     }
 }
+
+#[test]
+fn many_processes_opening_a_new_journal_at_once_all_get_it() {
+    // The GUI and a script (or several writers) opening a journal that does not exist yet: switching
+    // it to WAL and creating its tables race, and SQLite answers "database is locked" at once there
+    // instead of waiting. Every opener must get the journal.
+    for round in 0..30 {
+        let dir = tempfile::tempdir().unwrap();
+        let root = class_folders(dir.path(), 2);
+        let dataset = load(&root);
+        let location = JournalLocation::for_dataset(&dataset, None);
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (location, barrier) = (location.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    LabelJournal::open(&location).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "round {round}: {opened:?}");
+        }
+    }
+}

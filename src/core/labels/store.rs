@@ -163,6 +163,27 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Runs `step` again while SQLite answers "busy" or "locked", for up to the journal's busy wait
+/// (60 s), pausing a little longer each time.
+fn retry_while_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl LabelJournal {
     /// Opens the journal for writing, creating its folder and file on first use. On a network or FUSE
     /// file system it uses a rollback journal instead of WAL (see [`LabelJournal::note`]).
@@ -314,9 +335,13 @@ impl LabelJournal {
             JournalMode::Wal => ("wal", "FULL"),
             JournalMode::Delete => ("delete", "EXTRA"),
         };
-        let got: String = conn
-            .pragma_update_and_check(None, "journal_mode", journal_mode, |r| r.get(0))
-            .map_err(db)?;
+        // Two processes opening a new journal at once: switching it to WAL and creating its tables
+        // take locks that SQLite's busy handler does not always wait for ("database is locked" at
+        // once), so these first steps are retried for as long as the busy wait would have waited.
+        let got: String = retry_while_busy(|| {
+            conn.pragma_update_and_check(None, "journal_mode", journal_mode, |r| r.get(0))
+        })
+        .map_err(db)?;
         if !got.eq_ignore_ascii_case(journal_mode) {
             return Err(JournalError::Open {
                 path: self.location.db_path.clone(),
@@ -325,11 +350,10 @@ impl LabelJournal {
                 ),
             });
         }
-        conn.pragma_update(None, "synchronous", synchronous)
-            .map_err(db)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db)?;
+        retry_while_busy(|| conn.pragma_update(None, "synchronous", synchronous)).map_err(db)?;
+        let version: i64 =
+            retry_while_busy(|| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
+                .map_err(db)?;
         if version > SCHEMA_VERSION {
             return Err(JournalError::NewerSchema {
                 path: self.location.db_path.clone(),
@@ -337,9 +361,9 @@ impl LabelJournal {
                 known: SCHEMA_VERSION,
             });
         }
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        retry_while_busy(|| conn.execute_batch(SCHEMA)).map_err(db)?;
         if version < SCHEMA_VERSION {
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            retry_while_busy(|| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
                 .map_err(db)?;
         }
         // A garbage file opens without error; reading a table proves it is a database.
