@@ -1,7 +1,7 @@
 //! Manifests: a CSV or JSONL table with a file column, an optional label and split column, and any
 //! number of metadata columns, which are all kept.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::core::data::dataset::{Dataset, DatasetBuilder, DatasetSource, TableFormat};
@@ -92,11 +92,13 @@ pub(super) fn open_csv(
         ));
     }
     let mut names: Vec<String> = Vec::with_capacity(rec.len());
+    // Names taken so far, for the repeat check (a scan of `names` was quadratic in the columns).
+    let mut taken: HashSet<String> = HashSet::with_capacity(rec.len());
     for i in 0..rec.len() {
         let name = rec.str(i, path, "header")?.trim().to_string();
-        if names.contains(&name) {
+        if taken.contains(&name) {
             let mut k = 2;
-            while names.contains(&format!("{name} ({k})")) {
+            while taken.contains(&format!("{name} ({k})")) {
                 k += 1;
             }
             warnings.note(
@@ -105,8 +107,11 @@ pub(super) fn open_csv(
                 Some(rec.line()),
                 format!("column {name:?} appears more than once; the copy in column {} is called \"{name} ({k})\"", i + 1),
             );
-            names.push(format!("{name} ({k})"));
+            let unique = format!("{name} ({k})");
+            taken.insert(unique.clone());
+            names.push(unique);
         } else {
+            taken.insert(name.clone());
             names.push(name);
         }
     }

@@ -273,12 +273,20 @@ pub(super) fn class_matrix(
             examples: unknown.into_iter().take(MAX_EXAMPLES).collect(),
         });
     }
+    // Which classes have a column, marked once (a `contains` per class was k × columns: minutes for
+    // a 100,000-column header).
+    let mut has_column = vec![false; k];
+    for c in col_class.iter().flatten() {
+        if let Some(h) = has_column.get_mut(*c) {
+            *h = true;
+        }
+    }
     let missing: Vec<String> = dataset
         .classes()
         .iter()
-        .enumerate()
-        .filter(|(c, _)| !col_class.contains(&Some(*c)))
-        .map(|(_, n)| n.clone())
+        .zip(&has_column)
+        .filter(|(_, has)| !**has)
+        .map(|(n, _)| n.clone())
         .collect();
     if !missing.is_empty() {
         warnings.push(Warning {
