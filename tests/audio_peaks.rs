@@ -64,7 +64,7 @@ fn long_wav(path: &Path, rate: u32, seconds: u32) {
     bytes.extend_from_slice(&(2 * n).to_le_bytes());
     out.write_all(&bytes).unwrap();
     for i in 0..n {
-        let v: i16 = if (i / (rate / 100)) % 2 == 0 {
+        let v: i16 = if (i / (rate / 100)).is_multiple_of(2) {
             12_000
         } else {
             -12_000
