@@ -379,24 +379,68 @@ fn duplicate_groups(dataset: &Dataset, findings: &[SampleFinding]) -> Vec<Duplic
         .collect()
 }
 
-/// Splits samples with equal hashes into groups of truly equal bytes (sorted by sample index).
+/// Splits samples with equal hashes into groups of truly equal bytes (sorted by sample index). Files
+/// are compared as streams against each group's first file, so memory stays at two read buffers
+/// however large or many the copies (reading them whole held every copy at once).
 fn confirm_identical(dataset: &Dataset, mut members: Vec<u32>) -> Vec<Vec<u32>> {
     members.sort_unstable();
-    let mut groups: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+    let mut groups: Vec<Vec<u32>> = Vec::new();
     for i in members {
-        let Ok(bytes) = std::fs::read(dataset.disk_path(i as usize)) else {
-            continue;
-        };
-        match groups.iter_mut().find(|(b, _)| *b == bytes) {
-            Some((_, g)) => g.push(i),
-            None => groups.push((bytes, vec![i])),
+        let path = dataset.disk_path(i as usize);
+        let mut placed = false;
+        for g in &mut groups {
+            match same_bytes(&dataset.disk_path(g[0] as usize), &path) {
+                Ok(true) => {
+                    g.push(i);
+                    placed = true;
+                    break;
+                }
+                Ok(false) => {}
+                // Unreadable now: it cannot be confirmed as a copy of anything.
+                Err(_) => {
+                    placed = true;
+                    break;
+                }
+            }
+        }
+        if !placed && std::fs::File::open(&path).is_ok() {
+            groups.push(vec![i]);
         }
     }
-    groups
-        .into_iter()
-        .map(|(_, g)| g)
-        .filter(|g| g.len() > 1)
-        .collect()
+    groups.into_iter().filter(|g| g.len() > 1).collect()
+}
+
+/// Whether two files hold the same bytes, read side by side in 1 MiB blocks.
+fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    const BLOCK: usize = 1 << 20;
+    let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut ba, mut bb) = (vec![0u8; BLOCK], vec![0u8; BLOCK]);
+    loop {
+        let na = read_full(&mut fa, &mut ba)?;
+        let nb = read_full(&mut fb, &mut bb)?;
+        if na != nb || ba.get(..na) != bb.get(..nb) {
+            return Ok(false);
+        }
+        if na == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends; returns the bytes read.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read as _;
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
