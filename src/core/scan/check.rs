@@ -412,7 +412,6 @@ fn confirm_identical(dataset: &Dataset, mut members: Vec<u32>) -> Vec<Vec<u32>> 
 
 /// Whether two files hold the same bytes, read side by side in 1 MiB blocks.
 fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
-    use std::io::Read as _;
     const BLOCK: usize = 1 << 20;
     let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
     let (mut ba, mut bb) = (vec![0u8; BLOCK], vec![0u8; BLOCK]);
