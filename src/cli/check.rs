@@ -41,6 +41,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     super::print_warnings(&warnings);
     let options = CheckOptions {
         max_pixels: args.limit.max_pixels(),
+        ..CheckOptions::default()
     };
     let started = std::time::Instant::now();
     let report = super::progress::with_progress(dataset.len() as u64, "checking", |done| {
@@ -116,7 +117,7 @@ fn render_text(dataset: &Dataset, report: &CheckReport, seconds: f64) -> String 
 
     // EXIF orientation census.
     let census = &report.exif_orientation;
-    let images: u64 = census.none + (1..=8).map(|v| census.count(Some(v))).sum::<u64>();
+    let images = census.total();
     writeln!(s, "\nEXIF orientation of {images} images").ok();
     let mut row = format!("  none {}", census.none);
     for v in 1..=8 {

@@ -47,6 +47,9 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     super::print_warnings(&warnings);
     let split = resolve_split(&dataset, args.split.as_deref())?;
     let report = StatsReport::build(&dataset, predictions.as_ref(), split, args.bins);
+    if let Some(refused) = report.metrics_refused {
+        return Err(refused.into());
+    }
     load::timing("metrics", started);
     let mut out = std::io::stdout().lock();
     if args.json {

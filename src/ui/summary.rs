@@ -35,6 +35,9 @@ pub fn summary_ui(ui: &mut egui::Ui, loaded: &Loaded) {
         )),
         None => ui.label("No predictions loaded"),
     };
+    if let Some(refused) = &report.metrics_refused {
+        ui.colored_label(ui.visuals().warn_fg_color, refused.to_string());
+    }
     if let Some(m) = &report.metrics {
         ui.add_space(6.0);
         egui::Grid::new("headline")

@@ -4,8 +4,9 @@
 //! a worker thread and tests compare it with `stats --json`.
 
 use crate::core::analysis::metrics::{
-    BinSums, ClassificationReport, ReliabilityDiagram, Scored, calibration_report,
-    confusion_matrix, fit_temperature, plain_calibration, scored_samples, temperature_scaled,
+    BinSums, ClassificationReport, ReliabilityDiagram, Scored, TooManyClasses, calibration_report,
+    check_class_count, confusion_matrix, fit_temperature, plain_calibration, scored_samples,
+    temperature_scaled,
 };
 use crate::core::data::columns::NONE;
 use crate::core::data::dataset::Dataset;
@@ -57,6 +58,8 @@ pub struct EvaluationViews {
     pub calibration: Option<CalibrationView>,
     /// Labelled samples with a prediction in the evaluated split.
     pub scored: usize,
+    /// Why there are no scores although there are predictions (too many classes), for the panel to say.
+    pub refused: Option<TooManyClasses>,
 }
 
 /// Computes the views for `request`. `labels` are the effective labels (after edits).
@@ -77,10 +80,15 @@ pub fn evaluate_views(
         classification: None,
         calibration: None,
         scored: 0,
+        refused: None,
     };
     let Some(p) = predictions else {
         return views;
     };
+    if let Err(refused) = check_class_count(num_classes) {
+        views.refused = Some(refused);
+        return views;
+    }
     let scored = scored_samples(labels, p, in_split(request.split));
     views.scored = scored.len();
     if scored.is_empty() {

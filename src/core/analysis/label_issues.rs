@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::core::analysis::metrics::Scored;
+use crate::core::analysis::metrics::{Scored, TooManyClasses, check_class_count};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Predictions;
 use crate::core::util::fast_math::exp_nonpositive;
@@ -109,6 +109,9 @@ pub enum LabelIssuesError {
         /// The predictions file.
         path: PathBuf,
     },
+    /// More classes than the k×k statistics are computed for.
+    #[error(transparent)]
+    TooManyClasses(#[from] TooManyClasses),
 }
 
 /// Ranks the labelled samples that have probability predictions by how likely their label is wrong.
@@ -131,6 +134,7 @@ pub fn find_label_issues(
     }
     let t0 = std::time::Instant::now();
     let k = dataset.classes().len();
+    check_class_count(k)?;
     // The labelled samples in the split with a probability row, in row order (as `scored_samples`,
     // with the class-range check in the same pass).
     let candidates: Vec<Scored> = predictions

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::SerializeMap as _;
 
-use super::metrics::{Evaluation, evaluate, scored_samples};
+use super::metrics::{Evaluation, TooManyClasses, evaluate, scored_samples};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::error::LoadError;
 use crate::core::data::load::Predictions;
@@ -141,6 +141,10 @@ pub struct StatsReport {
     pub metrics: Option<MetricsSummary>,
     /// Calibration, or null without probabilities.
     pub calibration: Option<CalibrationSummary>,
+    /// Why metrics and calibration were not computed although there are predictions (too many
+    /// classes). Not part of the document: `stats` fails with it, the GUI shows it.
+    #[serde(skip)]
+    pub metrics_refused: Option<TooManyClasses>,
 }
 
 /// Resolves a `--split` name to a split id, with an error that lists the choices.
@@ -192,9 +196,13 @@ impl StatsReport {
             crate::core::data::load::timing("  scored samples", t0);
             (!scored.is_empty()).then(|| evaluate(p, &scored, classes.len(), num_bins))
         });
-        let (metrics, calibration) = match evaluation {
-            Some(e) => summarise(&e, &classes, num_bins),
-            None => (None, None),
+        let (metrics, calibration, metrics_refused) = match evaluation {
+            Some(Ok(e)) => {
+                let (m, c) = summarise(&e, &classes, num_bins);
+                (m, c, None)
+            }
+            Some(Err(refused)) => (None, None, Some(refused)),
+            None => (None, None, None),
         };
         Self {
             dataset: DatasetSummary {
@@ -209,6 +217,7 @@ impl StatsReport {
             }),
             metrics,
             calibration,
+            metrics_refused,
         }
     }
 }

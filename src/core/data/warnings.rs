@@ -155,9 +155,10 @@ impl Warnings {
     }
 }
 
-/// Accumulates many occurrences of one kind of finding into a single folded [`Warning`].
+/// A warning being folded: counts many occurrences of one kind of finding (first line, a few
+/// examples) and becomes a single [`Warning`] at the end.
 #[derive(Debug)]
-pub struct Tally {
+pub struct FoldedWarning {
     kind: WarningKind,
     file: Option<PathBuf>,
     first_line: Option<u64>,
@@ -165,7 +166,7 @@ pub struct Tally {
     examples: Vec<String>,
 }
 
-impl Tally {
+impl FoldedWarning {
     /// Starts counting findings of `kind` in `file`.
     pub fn new(kind: WarningKind, file: Option<PathBuf>) -> Self {
         Self {

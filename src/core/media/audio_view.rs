@@ -59,6 +59,51 @@ pub fn decode_mono_with(
     progress: &mut DecodeProgress<'_>,
 ) -> Result<MonoClip, MediaError> {
     let mut last_progress = std::time::Instant::now();
+    let mut samples: Vec<f32> = Vec::new();
+    let facts = decode_mono_stream(path, max_seconds, &mut |packet, facts| {
+        if samples.is_empty() {
+            let limit = facts.limit.min(1 << 26) as u64;
+            samples.reserve(facts.header_frames.map_or(0, |n| n.min(limit) as usize));
+        }
+        if last_progress.elapsed() >= every {
+            progress(&samples, facts.sample_rate, facts.header_frames);
+            last_progress = std::time::Instant::now();
+        }
+        samples.extend_from_slice(packet);
+    })?;
+    Ok(MonoClip {
+        sample_rate: facts.sample_rate,
+        channels: facts.channels,
+        samples,
+        codec: facts.codec,
+    })
+}
+
+/// What [`decode_mono_stream`] knows about a clip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamFacts {
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Channels in the file.
+    pub channels: u32,
+    /// The codec's short name.
+    pub codec: String,
+    /// Frames the header announces, when it does.
+    pub header_frames: Option<u64>,
+    /// Most samples that will be passed on (`max_seconds` at the sample rate).
+    pub limit: usize,
+    /// Samples passed on in all.
+    pub decoded: usize,
+}
+
+/// Decodes `path` to mono packet by packet, passing each packet's samples to `sink` and keeping none:
+/// the caller decides what to hold (all samples, or a fold such as [`StreamedPeaks`]). At most
+/// `max_seconds` are passed on. Errors as [`decode_mono`].
+pub fn decode_mono_stream(
+    path: &Path,
+    max_seconds: f64,
+    sink: &mut dyn FnMut(&[f32], &StreamFacts),
+) -> Result<StreamFacts, MediaError> {
     let file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(MediaError::empty());
@@ -76,22 +121,24 @@ pub fn decode_mono_with(
         .map_err(|e| {
             MediaError::unsupported(format!("no decoder for this audio: {}", describe(&e)))
         })?;
-    let limit = (max_seconds * f64::from(sample_rate)) as usize;
-    let mut samples: Vec<f32> = Vec::with_capacity(
-        params
-            .n_frames
-            .map_or(0, |n| (n as usize).min(limit).min(1 << 26)),
-    );
-    let mut channels = params.channels.map_or(0, |c| c.count() as u32);
+    let mut facts = StreamFacts {
+        sample_rate,
+        channels: params.channels.map_or(0, |c| c.count() as u32),
+        codec,
+        header_frames: params.n_frames,
+        limit: (max_seconds * f64::from(sample_rate)) as usize,
+        decoded: 0,
+    };
+    let mut scratch: Vec<f32> = Vec::new();
     let mut buffer: Option<SampleBuffer<f32>> = None;
-    while samples.len() < limit {
+    while facts.decoded < facts.limit {
         let packet = match format.next_packet() {
             Ok(p) => p,
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(e) => {
                 return Err(MediaError::unreadable(format!(
                     "the audio stream is corrupt after {:.2} s: {}",
-                    samples.len() as f64 / f64::from(sample_rate),
+                    facts.decoded as f64 / f64::from(sample_rate),
                     describe(&e)
                 )));
             }
@@ -102,53 +149,224 @@ pub fn decode_mono_with(
         let decoded = decoder.decode(&packet).map_err(|e| {
             MediaError::unreadable(format!(
                 "the audio cannot be decoded after {:.2} s: {}",
-                samples.len() as f64 / f64::from(sample_rate),
+                facts.decoded as f64 / f64::from(sample_rate),
                 describe(&e)
             ))
         })?;
         let spec = *decoded.spec();
         let n = spec.channels.count().max(1);
-        channels = n as u32;
+        facts.channels = n as u32;
         let frames = decoded.frames();
-        if last_progress.elapsed() >= every {
-            progress(&samples, sample_rate, params.n_frames);
-            last_progress = std::time::Instant::now();
-        }
+        scratch.clear();
         // The common sample formats are read straight from their planes (no interleaved copy).
-        if push_mono(&decoded, n, &mut samples) {
-            continue;
+        if !push_mono(&decoded, n, &mut scratch) {
+            let buf = match &mut buffer {
+                Some(b) if b.capacity() >= frames * n => b,
+                _ => buffer.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+            };
+            buf.copy_interleaved_ref(decoded);
+            let scale = 1.0 / n as f32;
+            for frame in buf.samples().chunks_exact(n) {
+                scratch.push(frame.iter().sum::<f32>() * scale);
+            }
         }
-        let buf = match &mut buffer {
-            Some(b) if b.capacity() >= frames * n => b,
-            _ => buffer.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
-        };
-        buf.copy_interleaved_ref(decoded);
-        let scale = 1.0 / n as f32;
-        for frame in buf.samples().chunks_exact(n) {
-            samples.push(frame.iter().sum::<f32>() * scale);
-        }
+        let take = scratch.len().min(facts.limit - facts.decoded);
+        sink(&scratch[..take], &facts);
+        facts.decoded += take;
     }
     // A stream that stops well short of the length its header gives was cut off.
     if let Some(n) = params.n_frames
-        && samples.len() < limit
-        && (samples.len() as u64) + u64::from(sample_rate / 10) < n
+        && facts.decoded < facts.limit
+        && (facts.decoded as u64) + u64::from(sample_rate / 10) < n
     {
         return Err(MediaError::unreadable(format!(
             "the file ends early (truncated): {:.2} s of the {:.2} s its header gives",
-            samples.len() as f64 / f64::from(sample_rate),
+            facts.decoded as f64 / f64::from(sample_rate),
             n as f64 / f64::from(sample_rate)
         )));
     }
-    if samples.is_empty() {
+    if facts.decoded == 0 {
         return Err(MediaError::unreadable("the audio stream holds no samples"));
     }
-    samples.truncate(limit);
-    Ok(MonoClip {
-        sample_rate,
-        channels,
-        samples,
-        codec,
-    })
+    Ok(facts)
+}
+
+/// A clip's waveform peaks folded while it decodes: memory is O(columns), never the samples, so a
+/// grid tile of a 30-minute clip costs a few kilobytes instead of hundreds of megabytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamedPeaks {
+    /// Min and max per column, as [`waveform_peaks`] computes them from all the samples.
+    pub peaks: Vec<(f32, f32)>,
+    /// What the decode found (rate, channels, codec, samples decoded).
+    pub facts: StreamFacts,
+}
+
+impl StreamedPeaks {
+    /// Length in seconds (from the decoded samples).
+    pub fn duration_seconds(&self) -> f64 {
+        self.facts.decoded as f64 / f64::from(self.facts.sample_rate.max(1))
+    }
+}
+
+/// The peaks of `path` in `columns` columns, folded while decoding (at most `max_seconds`). When
+/// the header gives the length (WAV, FLAC, most others) every sample goes straight to its column
+/// and the result equals [`waveform_peaks`] of the full decode; otherwise samples are folded into
+/// buckets that double in width as the clip grows (at most `4 × columns` of them) and the buckets
+/// are merged into columns at the end.
+pub fn waveform_peaks_streamed(
+    path: &Path,
+    max_seconds: f64,
+    columns: usize,
+) -> Result<StreamedPeaks, MediaError> {
+    let columns = columns.max(1);
+    let mut fold: Option<PeakFold> = None;
+    let facts = decode_mono_stream(path, max_seconds, &mut |packet, facts| {
+        let fold = fold.get_or_insert_with(|| PeakFold::new(columns, facts));
+        for &s in packet {
+            fold.push(s);
+        }
+    })?;
+    let peaks = match fold {
+        Some(f) => f.finish(facts.decoded),
+        None => vec![(0.0, 0.0); columns],
+    };
+    Ok(StreamedPeaks { peaks, facts })
+}
+
+/// The running fold behind [`waveform_peaks_streamed`].
+enum PeakFold {
+    /// The length is known: `col(i) = ((i + 1) * columns - 1) / len`, as `waveform_peaks` slices.
+    Known {
+        len: usize,
+        seen: usize,
+        peaks: Vec<(f32, f32)>,
+        /// The first sample of each column (an empty column, when there are more columns than
+        /// samples, shows the next column's first sample, as `waveform_peaks` does).
+        first: Vec<Option<f32>>,
+    },
+    /// The length is not known: buckets of `width` samples, doubled (pairs merged) when full.
+    Unknown {
+        columns: usize,
+        width: usize,
+        filled: usize,
+        buckets: Vec<(f32, f32)>,
+    },
+}
+
+/// Folds a sample into a (min, max) that starts at (0, 0), as `waveform_peaks` does.
+fn widen((lo, hi): (f32, f32), s: f32) -> (f32, f32) {
+    (lo.min(s), hi.max(s))
+}
+
+impl PeakFold {
+    fn new(columns: usize, facts: &StreamFacts) -> Self {
+        match facts.header_frames {
+            Some(n) if n > 0 => {
+                let len = (n as usize).min(facts.limit).max(1);
+                Self::Known {
+                    len,
+                    seen: 0,
+                    peaks: vec![(0.0, 0.0); columns],
+                    first: vec![None; columns],
+                }
+            }
+            _ => Self::Unknown {
+                columns,
+                width: 1,
+                filled: 0,
+                buckets: Vec::with_capacity(4 * columns),
+            },
+        }
+    }
+
+    fn push(&mut self, s: f32) {
+        match self {
+            Self::Known {
+                len,
+                seen,
+                peaks,
+                first,
+            } => {
+                // Past the announced length (a header a little short): the last column takes it.
+                let columns = peaks.len();
+                let c = (((*seen + 1) * columns - 1) / *len).min(columns - 1);
+                peaks[c] = widen(peaks[c], s);
+                first[c].get_or_insert(s);
+                *seen += 1;
+            }
+            Self::Unknown {
+                columns,
+                width,
+                filled,
+                buckets,
+            } => {
+                if *filled == 0 {
+                    if buckets.len() == 4 * *columns {
+                        *buckets = buckets
+                            .chunks(2)
+                            .map(|p| {
+                                p.iter()
+                                    .fold((0.0, 0.0), |a, &(lo, hi)| widen(widen(a, lo), hi))
+                            })
+                            .collect();
+                        *width *= 2;
+                    }
+                    buckets.push((0.0, 0.0));
+                }
+                if let Some(last) = buckets.last_mut() {
+                    *last = widen(*last, s);
+                }
+                *filled = (*filled + 1) % *width;
+            }
+        }
+    }
+
+    fn finish(self, decoded: usize) -> Vec<(f32, f32)> {
+        match self {
+            Self::Known {
+                len,
+                mut peaks,
+                first,
+                ..
+            } if decoded == len => {
+                // Empty columns show the first sample of the next column that has one.
+                let mut next: Option<f32> = None;
+                for c in (0..peaks.len()).rev() {
+                    match first[c] {
+                        Some(f) => next = Some(f),
+                        None => {
+                            if let Some(f) = next {
+                                peaks[c] = widen((0.0, 0.0), f);
+                            }
+                        }
+                    }
+                }
+                peaks
+            }
+            // A header that was off (the stream shorter than announced): columns from what came.
+            Self::Known { peaks, .. } => peaks,
+            Self::Unknown {
+                columns, buckets, ..
+            } => waveform_from_buckets(&buckets, columns),
+        }
+    }
+}
+
+/// Merges peak buckets into `columns` columns (each column the buckets whose start falls in it).
+fn waveform_from_buckets(buckets: &[(f32, f32)], columns: usize) -> Vec<(f32, f32)> {
+    (0..columns)
+        .map(|c| {
+            let a = c * buckets.len() / columns;
+            let b = ((c + 1) * buckets.len() / columns)
+                .max(a + 1)
+                .min(buckets.len());
+            buckets
+                .get(a..b)
+                .unwrap_or(&[])
+                .iter()
+                .fold((0.0, 0.0), |acc, &(lo, hi)| widen(widen(acc, lo), hi))
+        })
+        .collect()
 }
 
 /// Appends the channel average of each frame of `decoded` for 16-bit, 32-bit and float buffers;

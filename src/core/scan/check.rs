@@ -3,8 +3,8 @@
 //!
 //! Images are decoded in full (every JPEG scan entropy-decoded, which is where truncated or corrupt
 //! data shows; JPEGs at the 1/8 IDCT scale since the pixels themselves are not needed), audio files
-//! are decoded packet by packet, and every file is hashed. Memory stays bounded: one file per worker
-//! thread, each decode under the pixel limit.
+//! are decoded packet by packet, and every file is hashed. Memory stays bounded: the file bytes held
+//! at once across all worker threads stay within a [`ByteBudget`], each decode under the pixel limit.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
+use super::byte_budget::{ByteBudget, DEFAULT_BYTE_BUDGET};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::warnings::UnusableFile;
 use crate::core::media::{
@@ -25,12 +26,15 @@ use crate::core::media::{
 pub struct CheckOptions {
     /// Images over this many pixels are reported as refused (decompression bombs).
     pub max_pixels: u64,
+    /// File bytes held in memory at once across all threads (see [`ByteBudget`]).
+    pub memory_budget: u64,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
         Self {
             max_pixels: DEFAULT_MAX_PIXELS,
+            memory_budget: DEFAULT_BYTE_BUDGET,
         }
     }
 }
@@ -46,63 +50,57 @@ pub struct Problem {
     pub detail: String,
 }
 
-/// Images by EXIF Orientation tag; `none` is no tag (or one that had to be ignored).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Images by EXIF Orientation tag; `none` is no tag (or one that had to be ignored). Serialised as
+/// the contract's `{"none": n, "1": n, ..., "8": n}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrientationCensus {
     /// Images with no usable Orientation tag.
     pub none: u64,
-    #[serde(rename = "1")]
-    pub o1: u64,
-    #[serde(rename = "2")]
-    pub o2: u64,
-    #[serde(rename = "3")]
-    pub o3: u64,
-    #[serde(rename = "4")]
-    pub o4: u64,
-    #[serde(rename = "5")]
-    pub o5: u64,
-    #[serde(rename = "6")]
-    pub o6: u64,
-    #[serde(rename = "7")]
-    pub o7: u64,
-    #[serde(rename = "8")]
-    pub o8: u64,
+    /// `tagged[v - 1]`: images whose Orientation tag is `v` (1–8).
+    pub tagged: [u64; 8],
 }
 
 impl OrientationCensus {
-    fn add(&mut self, value: Option<u8>) {
-        let slot = match value {
-            Some(1) => &mut self.o1,
-            Some(2) => &mut self.o2,
-            Some(3) => &mut self.o3,
-            Some(4) => &mut self.o4,
-            Some(5) => &mut self.o5,
-            Some(6) => &mut self.o6,
-            Some(7) => &mut self.o7,
-            Some(8) => &mut self.o8,
+    /// The slot of an orientation value: `tagged` for 1–8, `none` for anything else.
+    fn slot(&mut self, value: Option<u8>) -> &mut u64 {
+        match value.and_then(|v| usize::from(v).checked_sub(1)) {
+            Some(i) if i < self.tagged.len() => &mut self.tagged[i],
             _ => &mut self.none,
-        };
-        *slot += 1;
+        }
     }
 
-    /// Count for an orientation value (1–8), or of images without one (`None`).
+    fn add(&mut self, value: Option<u8>) {
+        *self.slot(value) += 1;
+    }
+
+    /// Count for an orientation value (1–8), or of images without one (`None`, or a value outside 1–8).
     pub fn count(&self, value: Option<u8>) -> u64 {
-        match value {
-            Some(1) => self.o1,
-            Some(2) => self.o2,
-            Some(3) => self.o3,
-            Some(4) => self.o4,
-            Some(5) => self.o5,
-            Some(6) => self.o6,
-            Some(7) => self.o7,
-            Some(8) => self.o8,
-            _ => self.none,
+        match value.and_then(|v| usize::from(v).checked_sub(1)) {
+            Some(i) => self.tagged.get(i).copied().unwrap_or(self.none),
+            None => self.none,
         }
+    }
+
+    /// Images counted, tagged or not.
+    pub fn total(&self) -> u64 {
+        self.none + self.tagged.iter().sum::<u64>()
     }
 
     /// Images a loader that ignores EXIF shows rotated or mirrored (tags 2–8).
     pub fn not_upright_as_stored(&self) -> u64 {
-        (2..=8).map(|v| self.count(Some(v))).sum()
+        self.tagged[1..].iter().sum()
+    }
+}
+
+impl Serialize for OrientationCensus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(1 + self.tagged.len()))?;
+        m.serialize_entry("none", &self.none)?;
+        for (i, n) in self.tagged.iter().enumerate() {
+            m.serialize_entry(&(i + 1).to_string(), n)?;
+        }
+        m.end()
     }
 }
 
@@ -164,11 +162,23 @@ pub fn check_dataset(
     options: &CheckOptions,
     progress: Option<&AtomicU64>,
 ) -> CheckReport {
+    let budget = ByteBudget::new(options.memory_budget);
+    check_dataset_within(dataset, unusable, options, progress, &budget)
+}
+
+/// [`check_dataset`] with the caller's [`ByteBudget`] (tests read its peak afterwards).
+pub fn check_dataset_within(
+    dataset: &Dataset,
+    unusable: &[UnusableFile],
+    options: &CheckOptions,
+    progress: Option<&AtomicU64>,
+    budget: &ByteBudget,
+) -> CheckReport {
     let findings: Vec<SampleFinding> = (0..dataset.len())
         .into_par_iter()
         .with_max_len(16)
         .map(|i| {
-            let finding = check_file(&dataset.disk_path(i), dataset.file(i), options);
+            let finding = check_file(&dataset.disk_path(i), dataset.file(i), options, budget);
             if let Some(p) = progress {
                 p.fetch_add(1, Ordering::Relaxed);
             }
@@ -209,7 +219,12 @@ pub fn check_dataset(
     }
 }
 
-fn check_file(path: &Path, name: &str, options: &CheckOptions) -> SampleFinding {
+fn check_file(
+    path: &Path,
+    name: &str,
+    options: &CheckOptions,
+    budget: &ByteBudget,
+) -> SampleFinding {
     let mut finding = SampleFinding::default();
     let fail =
         |finding: &mut SampleFinding, e: MediaError| finding.problems.push((e.kind, e.detail));
@@ -253,6 +268,8 @@ fn check_file(path: &Path, name: &str, options: &CheckOptions) -> SampleFinding 
         }
         return finding;
     }
+    // Held until the bytes (and the decode made from them) are dropped at the end of this call.
+    let _claim = budget.claim(len);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -362,22 +379,87 @@ fn duplicate_groups(dataset: &Dataset, findings: &[SampleFinding]) -> Vec<Duplic
         .collect()
 }
 
-/// Splits samples with equal hashes into groups of truly equal bytes (sorted by sample index).
+/// Splits samples with equal hashes into groups of truly equal bytes (sorted by sample index). Files
+/// are compared as streams against each group's first file, so memory stays at two read buffers
+/// however large or many the copies (reading them whole held every copy at once).
 fn confirm_identical(dataset: &Dataset, mut members: Vec<u32>) -> Vec<Vec<u32>> {
     members.sort_unstable();
-    let mut groups: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+    let mut groups: Vec<Vec<u32>> = Vec::new();
     for i in members {
-        let Ok(bytes) = std::fs::read(dataset.disk_path(i as usize)) else {
-            continue;
-        };
-        match groups.iter_mut().find(|(b, _)| *b == bytes) {
-            Some((_, g)) => g.push(i),
-            None => groups.push((bytes, vec![i])),
+        let path = dataset.disk_path(i as usize);
+        let mut placed = false;
+        for g in &mut groups {
+            match same_bytes(&dataset.disk_path(g[0] as usize), &path) {
+                Ok(true) => {
+                    g.push(i);
+                    placed = true;
+                    break;
+                }
+                Ok(false) => {}
+                // Unreadable now: it cannot be confirmed as a copy of anything.
+                Err(_) => {
+                    placed = true;
+                    break;
+                }
+            }
+        }
+        if !placed && std::fs::File::open(&path).is_ok() {
+            groups.push(vec![i]);
         }
     }
-    groups
-        .into_iter()
-        .map(|(_, g)| g)
-        .filter(|g| g.len() > 1)
-        .collect()
+    groups.into_iter().filter(|g| g.len() > 1).collect()
+}
+
+/// Whether two files hold the same bytes, read side by side in 1 MiB blocks.
+fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    const BLOCK: usize = 1 << 20;
+    let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut ba, mut bb) = (vec![0u8; BLOCK], vec![0u8; BLOCK]);
+    loop {
+        let na = read_full(&mut fa, &mut ba)?;
+        let nb = read_full(&mut fb, &mut bb)?;
+        if na != nb || ba.get(..na) != bb.get(..nb) {
+            return Ok(false);
+        }
+        if na == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends; returns the bytes read.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read as _;
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_census_counts_by_tag_and_serialises_as_the_contract_says() {
+        let mut census = OrientationCensus::default();
+        for v in [Some(1), Some(6), Some(6), Some(8), None, Some(0), Some(9)] {
+            census.add(v);
+        }
+        assert_eq!(census.count(Some(6)), 2);
+        assert_eq!(census.count(None), 3);
+        assert_eq!(census.count(Some(9)), 3);
+        assert_eq!(census.total(), 7);
+        assert_eq!(census.not_upright_as_stored(), 3);
+        assert_eq!(
+            serde_json::to_string(&census).unwrap(),
+            r#"{"none":3,"1":1,"2":0,"3":0,"4":0,"5":0,"6":2,"7":0,"8":1}"#
+        );
+    }
 }

@@ -64,15 +64,16 @@ pub fn write_thumbnails(
     progress: Option<&AtomicU64>,
 ) -> ThumbsSummary {
     #[derive(Default)]
-    struct Tally {
+    /// One rayon worker's share of the outcome: thumbnails written, clips skipped, failures.
+    struct PartialOutcome {
         written: u64,
         audio: u64,
         failures: Vec<(u32, MediaError)>,
     }
-    let tally = (0..dataset.len())
+    let outcome = (0..dataset.len())
         .into_par_iter()
         .with_max_len(8)
-        .fold(Tally::default, |mut t, i| {
+        .fold(PartialOutcome::default, |mut t, i| {
             let file = dataset.file(i);
             if MediaKind::of(file) == Some(MediaKind::Audio) {
                 t.audio += 1;
@@ -87,17 +88,17 @@ pub fn write_thumbnails(
             }
             t
         })
-        .reduce(Tally::default, |mut a, mut b| {
+        .reduce(PartialOutcome::default, |mut a, mut b| {
             a.written += b.written;
             a.audio += b.audio;
             a.failures.append(&mut b.failures);
             a
         });
-    let mut failures = tally.failures;
+    let mut failures = outcome.failures;
     failures.sort_unstable_by_key(|(i, _)| *i);
     ThumbsSummary {
-        written: tally.written,
-        audio: tally.audio,
+        written: outcome.written,
+        audio: outcome.audio,
         failures: failures
             .into_iter()
             .map(|(i, error)| ThumbFailure {

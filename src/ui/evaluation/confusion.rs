@@ -69,6 +69,10 @@ impl ConfusionState {
         dataset: &Dataset,
         views: &EvaluationViews,
     ) -> (Option<GridFilter>, Option<egui::Rect>) {
+        if let Some(refused) = &views.refused {
+            ui.label(refused.to_string());
+            return (None, None);
+        }
         let Some(report) = &views.classification else {
             ui.label("No labelled sample with a prediction here: nothing to compare. Pick another split in the grid's filters.");
             return (None, None);

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::core::media::{
     DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image,
     decode_mono_with, mel_spectrogram, read_media_file, render_spectrogram, render_waveform,
-    resize_to_fit, waveform_peaks,
+    resize_to_fit, waveform_peaks, waveform_peaks_streamed,
 };
 use crate::ui::workers::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
 
@@ -142,6 +142,26 @@ pub fn audio_picture(
 ) -> Result<Thumbnail, MediaError> {
     let file_bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
     let format = audio_format(&request.path);
+    if request.size <= TILE_MAX && request.upright {
+        // A waveform tile: peaks folded while decoding, never the clip's samples in memory.
+        let (w, h) = (request.size.max(16), (request.size / 2).max(8));
+        let streamed = waveform_peaks_streamed(&request.path, MAX_VIEW_SECONDS, w as usize)?;
+        return Ok(Thumbnail {
+            width: w,
+            height: h,
+            rgba: render_waveform(&streamed.peaks, w, h).into(),
+            stored_size: (0, 0),
+            orientation: None,
+            orientation_note: None,
+            format,
+            file_bytes,
+            audio: Some(AudioFacts {
+                duration_seconds: streamed.duration_seconds(),
+                sample_rate: streamed.facts.sample_rate,
+                channels: streamed.facts.channels,
+            }),
+        });
+    }
     let inspector = request.size > TILE_MAX;
     let mut on_progress = |samples: &[f32], rate: u32, total: Option<u64>| {
         let Some(total) = total.filter(|t| *t > 0 && inspector && !samples.is_empty()) else {
@@ -187,11 +207,7 @@ pub fn audio_picture(
         sample_rate: clip.sample_rate,
         channels: clip.channels,
     });
-    let (width, height, rgba) = if request.size <= TILE_MAX && request.upright {
-        let (w, h) = (request.size.max(16), (request.size / 2).max(8));
-        let peaks = waveform_peaks(&clip.samples, w as usize);
-        (w, h, render_waveform(&peaks, w, h))
-    } else if request.size <= TILE_MAX {
+    let (width, height, rgba) = if request.size <= TILE_MAX {
         let (w, h) = (request.size.max(16), (request.size / 2).max(8));
         let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
         let (sw, sh, spec) = render_spectrogram(&mel);

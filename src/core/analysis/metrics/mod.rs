@@ -22,6 +22,35 @@ pub use temperature::{
 use crate::core::data::columns::NONE;
 use crate::core::data::load::Predictions;
 
+/// Most classes the metrics are computed for. A confusion matrix holds k×k counts, and label issues
+/// keep one per thread: 10,000 classes is 800 MB each, while 100,000 free-text labels would ask for
+/// 80 GB and abort with no message. Past this, callers get [`TooManyClasses`] instead.
+pub const MAX_METRIC_CLASSES: usize = 10_000;
+
+/// Metrics were refused because the dataset has more classes than [`MAX_METRIC_CLASSES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{classes} classes: metrics are computed for at most {max} classes (one {classes}×{classes} confusion matrix would need {gib:.0} GB); is the label column free text?",
+    gib = (*.classes as f64).powi(2) * 8.0 / 1e9
+)]
+pub struct TooManyClasses {
+    /// Classes in the dataset.
+    pub classes: usize,
+    /// The limit, [`MAX_METRIC_CLASSES`].
+    pub max: usize,
+}
+
+/// Refuses a class count past [`MAX_METRIC_CLASSES`] before anything k×k is allocated.
+pub fn check_class_count(classes: usize) -> Result<(), TooManyClasses> {
+    if classes > MAX_METRIC_CLASSES {
+        return Err(TooManyClasses {
+            classes,
+            max: MAX_METRIC_CLASSES,
+        });
+    }
+    Ok(())
+}
+
 /// One scorable sample: labelled, with a usable prediction. Lists of these are kept in predictions-file
 /// row order, so every pass over the probability matrix reads it sequentially.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,20 +98,22 @@ pub struct Evaluation {
     pub calibration: Option<CalibrationReport>,
 }
 
-/// Computes every metric over `scored` (from [`scored_samples`]), with `num_bins` reliability bins.
+/// Computes every metric over `scored` (from [`scored_samples`]), with `num_bins` reliability bins;
+/// refuses more than [`MAX_METRIC_CLASSES`] classes.
 pub fn evaluate(
     predictions: &Predictions,
     scored: &[Scored],
     num_classes: usize,
     num_bins: usize,
-) -> Evaluation {
+) -> Result<Evaluation, TooManyClasses> {
+    check_class_count(num_classes)?;
     let cm = confusion_matrix(predictions, scored, num_classes);
     let classification = ClassificationReport::from_confusion(&cm);
     let calibration = predictions
         .has_probabilities()
         .then(|| calibration_report(predictions, scored, num_bins));
-    Evaluation {
+    Ok(Evaluation {
         classification,
         calibration,
-    }
+    })
 }

@@ -15,7 +15,8 @@ use crate::core::data::error::LoadError;
 
 const CHUNK: usize = 1 << 20;
 /// A record longer than this is almost surely an unbalanced quote swallowing the rest of the file.
-const MAX_RECORD_BYTES: usize = 64 << 20;
+/// JSONL lines share the cap, so neither format holds more than this of one row in memory.
+pub(super) const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// One parsed record: field `i` is `data[spans[i].0..spans[i].1]` (unescaped).
 #[derive(Debug, Default, Clone)]

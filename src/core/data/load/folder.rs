@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use crate::core::data::dataset::{Dataset, DatasetBuilder, DatasetSource};
 use crate::core::data::error::LoadError;
-use crate::core::data::warnings::{Tally, UnusableFile, WarningKind, Warnings};
+use crate::core::data::warnings::{FoldedWarning, UnusableFile, WarningKind, Warnings};
 use crate::core::media::ProblemKind;
 
 use super::control::LoadControl;
@@ -21,10 +21,10 @@ struct Walk<'a> {
     root: &'a Path,
     builder: DatasetBuilder,
     control: Option<&'a LoadControl>,
-    outside_class: Tally,
-    not_media: Tally,
-    not_utf8: Tally,
-    unreadable: Tally,
+    outside_class: FoldedWarning,
+    not_media: FoldedWarning,
+    not_utf8: FoldedWarning,
+    unreadable: FoldedWarning,
     /// Every file or folder that could not become a sample, for `check` to list.
     unusable: Vec<UnusableFile>,
 }
@@ -59,10 +59,10 @@ pub fn load_folder(
         root,
         builder: DatasetBuilder::default(),
         control,
-        outside_class: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
-        not_media: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
-        not_utf8: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
-        unreadable: Tally::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        outside_class: FoldedWarning::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        not_media: FoldedWarning::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        not_utf8: FoldedWarning::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
+        unreadable: FoldedWarning::new(WarningKind::SkippedFile, Some(root.to_path_buf())),
         unusable: Vec::new(),
     };
     for (path, name, is_dir) in &top {

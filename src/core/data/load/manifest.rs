@@ -1,11 +1,12 @@
 //! Manifests: a CSV or JSONL table with a file column, an optional label and split column, and any
 //! number of metadata columns, which are all kept.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::core::data::dataset::{Dataset, DatasetBuilder, DatasetSource, TableFormat};
 use crate::core::data::error::LoadError;
-use crate::core::data::warnings::{Tally, WarningKind, Warnings};
+use crate::core::data::warnings::{FoldedWarning, WarningKind, Warnings};
 
 use super::control::{LoadControl, file_len};
 use super::conventions::{FILE_COLUMNS, LABEL_COLUMNS, SPLIT_COLUMN};
@@ -33,7 +34,7 @@ pub fn load_manifest(
     let abs_root = absolute_root(&root);
     let builder = match format {
         TableFormat::Csv => load_csv(path, &abs_root, control, warnings)?,
-        TableFormat::Jsonl => load_jsonl(path, &abs_root, control)?,
+        TableFormat::Jsonl => load_jsonl(path, &abs_root, control, warnings)?,
     };
     if builder.is_empty() {
         return Err(LoadError::parse_file(path, "the manifest lists no samples"));
@@ -45,7 +46,7 @@ pub fn load_manifest(
             format,
         },
     );
-    let mut dups = Tally::new(WarningKind::DuplicateSample, Some(path.to_path_buf()));
+    let mut dups = FoldedWarning::new(WarningKind::DuplicateSample, Some(path.to_path_buf()));
     for r in repeated {
         dups.add(r.line, || match r.line {
             Some(line) => format!("{} on line {line}", r.path),
@@ -104,11 +105,13 @@ pub fn read_csv_header<R: std::io::Read>(
         ));
     }
     let mut names: Vec<String> = Vec::with_capacity(rec.len());
+    // Names taken so far, for the repeat check (a scan of `names` was quadratic in the columns).
+    let mut taken: HashSet<String> = HashSet::with_capacity(rec.len());
     for i in 0..rec.len() {
         let name = rec.str(i, path, "header")?.trim().to_string();
-        if names.contains(&name) {
+        if taken.contains(&name) {
             let mut k = 2;
-            while names.contains(&format!("{name} ({k})")) {
+            while taken.contains(&format!("{name} ({k})")) {
                 k += 1;
             }
             warnings.note(
@@ -117,8 +120,11 @@ pub fn read_csv_header<R: std::io::Read>(
                 Some(rec.line()),
                 format!("column {name:?} appears more than once; the copy in column {} is called \"{name} ({k})\"", i + 1),
             );
-            names.push(format!("{name} ({k})"));
+            let unique = format!("{name} ({k})");
+            taken.insert(unique.clone());
+            names.push(unique);
         } else {
+            taken.insert(name.clone());
             names.push(name);
         }
     }
@@ -224,14 +230,59 @@ fn load_csv(
     Ok(builder)
 }
 
+/// At most this many metadata columns are kept from a JSONL manifest. Every column holds a value per
+/// row, so a file whose rows each bring new keys would otherwise grow rows × keys; keys past the cap
+/// are dropped with one warning.
+pub const MAX_METADATA_COLUMNS: usize = 256;
+
+/// The metadata columns of a JSONL manifest, found by key in a map (a linear scan per key was
+/// quadratic when rows bring new keys), with the keys dropped past [`MAX_METADATA_COLUMNS`].
+struct JsonlColumns {
+    by_key: HashMap<String, usize>,
+    dropped: FoldedWarning,
+}
+
+impl JsonlColumns {
+    fn new(path: &Path) -> Self {
+        Self {
+            by_key: HashMap::new(),
+            dropped: FoldedWarning::new(WarningKind::Header, Some(path.to_path_buf())),
+        }
+    }
+
+    /// The builder column of `key`, declared on first sight while there is room.
+    fn column(&mut self, builder: &mut DatasetBuilder, key: &str, line: u64) -> Option<usize> {
+        if let Some(&col) = self.by_key.get(key) {
+            return Some(col);
+        }
+        if self.by_key.len() >= MAX_METADATA_COLUMNS {
+            self.dropped
+                .add(Some(line), || format!("{key:?} on line {line}"));
+            return None;
+        }
+        let col = builder.add_metadata_column(key.to_string());
+        self.by_key.insert(key.to_string(), col);
+        Some(col)
+    }
+
+    fn finish(self, warnings: &mut Warnings) {
+        self.dropped.finish(warnings, |n| {
+            format!(
+                "{n} value(s) under keys past the first {MAX_METADATA_COLUMNS} metadata keys are not kept"
+            )
+        });
+    }
+}
+
 fn load_jsonl(
     path: &Path,
     abs_root: &Path,
     control: Option<&LoadControl>,
+    warnings: &mut Warnings,
 ) -> Result<DatasetBuilder, LoadError> {
     let mut reader = JsonlReader::open(path, control.cloned())?;
     let mut builder = DatasetBuilder::default();
-    let mut meta_cols: Vec<String> = Vec::new();
+    let mut columns = JsonlColumns::new(path);
     let ctx = RowContext { path, abs_root };
     let mut n = 0u64;
     while let Some((line, obj)) = reader.next_object()? {
@@ -239,14 +290,25 @@ fn load_jsonl(
         if n.is_multiple_of(65536) {
             LoadControl::check(control)?;
         }
-        let keys: Vec<String> = obj.keys().cloned().collect();
         let Some(file_key) = FILE_COLUMNS.iter().find(|k| obj.contains_key(**k)) else {
+            let keys: Vec<String> = obj.keys().cloned().collect();
             return Err(missing_file_column(path, Some(line), &keys));
         };
         let file = string_field(&obj, file_key, path, line, "must be a string")?;
         let label_key = LABEL_COLUMNS.iter().find(|k| obj.contains_key(**k));
         let label = label_key.and_then(|k| obj.get(*k)).map(value_text);
         let split = obj.get(SPLIT_COLUMN).map(value_text);
+        // Columns are declared before the row is pushed: a column declared after it would pad the
+        // new row too and shift its values down one row.
+        let mut values = Vec::with_capacity(obj.len());
+        for (key, value) in &obj {
+            if key == *file_key || Some(&key.as_str()) == label_key || key == SPLIT_COLUMN {
+                continue;
+            }
+            if let Some(col) = columns.column(&mut builder, key, line) {
+                values.push((col, value));
+            }
+        }
         push_sample(
             &mut builder,
             &ctx,
@@ -255,21 +317,68 @@ fn load_jsonl(
             label.as_deref(),
             split.as_deref(),
         )?;
-        for (key, value) in &obj {
-            if key == *file_key || Some(&key.as_str()) == label_key || key == SPLIT_COLUMN {
-                continue;
-            }
-            let col = match meta_cols.iter().position(|c| c == key) {
-                Some(c) => c,
-                None => {
-                    meta_cols.push(key.clone());
-                    builder.add_metadata_column(key.clone())
-                }
-            };
+        for (col, value) in values {
             builder
                 .push_metadata(col, &value_text(value))
                 .map_err(|_| LoadError::parse(path, line, "column too large"))?;
         }
     }
+    columns.finish(warnings);
     Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> (Dataset, Warnings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let mut warnings = Warnings::default();
+        let dataset = load_manifest(&path, TableFormat::Jsonl, None, &mut warnings).unwrap();
+        (dataset, warnings)
+    }
+
+    fn column<'a>(d: &'a Dataset, name: &str) -> Vec<&'a str> {
+        let m = d.metadata().iter().find(|m| m.name == name).unwrap();
+        m.values.iter().collect()
+    }
+
+    #[test]
+    fn jsonl_metadata_keys_arriving_on_later_rows_fill_the_right_cells() {
+        let (d, warnings) = load(concat!(
+            "{\"file_name\": \"a.jpg\", \"label\": \"cat\", \"w\": 1}\n",
+            "{\"file_name\": \"b.jpg\", \"h\": 2, \"w\": 3}\n",
+            "{\"file_name\": \"c.jpg\", \"note\": null, \"h\": [1, 2]}\n",
+        ));
+        assert!(warnings.is_empty(), "{:?}", warnings.items());
+        let names: Vec<&str> = d.metadata().iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["w", "h", "note"]);
+        assert_eq!(column(&d, "w"), ["1", "3", ""]);
+        assert_eq!(column(&d, "h"), ["", "2", "[1,2]"]);
+        assert_eq!(column(&d, "note"), ["", "", ""]);
+    }
+
+    #[test]
+    fn a_new_key_on_every_row_loads_fast_and_keeps_a_bounded_number_of_columns() {
+        let rows = 20_000;
+        let mut text = String::new();
+        for i in 0..rows {
+            text.push_str(&format!(
+                "{{\"file_name\": \"f{i}.jpg\", \"key{i}\": {i}}}\n"
+            ));
+        }
+        let start = std::time::Instant::now();
+        let (d, warnings) = load(&text);
+        let took = start.elapsed();
+        assert!(took.as_secs_f64() < 1.0, "took {took:?}");
+        assert_eq!(d.len(), rows);
+        assert_eq!(d.metadata().len(), MAX_METADATA_COLUMNS);
+        assert_eq!(column(&d, "key7")[7], "7");
+        let dropped: Vec<_> = warnings.of_kind(WarningKind::Header).collect();
+        assert_eq!(dropped.len(), 1, "{:?}", warnings.items());
+        assert_eq!(dropped[0].count, (rows - MAX_METADATA_COLUMNS) as u64);
+        assert_eq!(dropped[0].line, Some(MAX_METADATA_COLUMNS as u64 + 1));
+    }
 }

@@ -10,7 +10,7 @@ use crate::core::util::fast_math::ln_nonnegative;
 
 use crate::core::data::columns::NONE;
 use crate::core::data::dataset::Dataset;
-use crate::core::data::warnings::{MAX_EXAMPLES, Tally, Warning, WarningKind, Warnings};
+use crate::core::data::warnings::{FoldedWarning, MAX_EXAMPLES, Warning, WarningKind, Warnings};
 
 use super::*;
 
@@ -51,8 +51,8 @@ pub fn join_predictions(
     let n = dataset.len();
     let mut row_of_sample = vec![NONE; n];
     let (mut matched, mut unmatched) = (0u64, 0u64);
-    let mut unmatched_tally = Tally::new(WarningKind::UnmatchedPrediction, file_of.clone());
-    let mut dup_tally = Tally::new(WarningKind::DuplicatePrediction, file_of.clone());
+    let mut unmatched_tally = FoldedWarning::new(WarningKind::UnmatchedPrediction, file_of.clone());
+    let mut dup_tally = FoldedWarning::new(WarningKind::DuplicatePrediction, file_of.clone());
     for (row, sample) in sample_of_row.iter_mut().enumerate() {
         let line = lines.get(row).map(|&l| u64::from(l));
         if *sample == NONE {
@@ -103,8 +103,8 @@ pub fn join_predictions(
     super::super::control::timing("  join: matrix", t0);
 
     // Rows whose values cannot be used leave their sample without a prediction.
-    let mut invalid_tally = Tally::new(WarningKind::InvalidProbabilities, file_of.clone());
-    let mut far_tally = Tally::new(WarningKind::UnnormalisedProbabilities, file_of.clone());
+    let mut invalid_tally = FoldedWarning::new(WarningKind::InvalidProbabilities, file_of.clone());
+    let mut far_tally = FoldedWarning::new(WarningKind::UnnormalisedProbabilities, file_of.clone());
     for (row, sample) in sample_of_row.iter_mut().enumerate() {
         if *sample == NONE {
             continue;
@@ -151,7 +151,7 @@ pub fn join_predictions(
         })
         .collect();
 
-    let mut missing_tally = Tally::new(WarningKind::MissingPrediction, file_of.clone());
+    let mut missing_tally = FoldedWarning::new(WarningKind::MissingPrediction, file_of.clone());
     for (s, &r) in row_of_sample.iter().enumerate() {
         if r == NONE {
             missing_tally.add(None, || dataset.file(s).to_string());
@@ -211,7 +211,7 @@ pub(super) fn hard_rows(
         .iter()
         .map(|n| dataset.class_id(n).map_or(NONE, |c| c as u32))
         .collect();
-    let mut unknown = Tally::new(WarningKind::UnknownPredictedClass, file);
+    let mut unknown = FoldedWarning::new(WarningKind::UnknownPredictedClass, file);
     let mut out = RowColumns::new(hard_ids.len());
     for (row, &h) in hard_ids.iter().enumerate() {
         let class = if h == NONE {
@@ -273,12 +273,20 @@ pub(super) fn class_matrix(
             examples: unknown.into_iter().take(MAX_EXAMPLES).collect(),
         });
     }
+    // Which classes have a column, marked once (a `contains` per class was k × columns: minutes for
+    // a 100,000-column header).
+    let mut has_column = vec![false; k];
+    for c in col_class.iter().flatten() {
+        if let Some(h) = has_column.get_mut(*c) {
+            *h = true;
+        }
+    }
     let missing: Vec<String> = dataset
         .classes()
         .iter()
-        .enumerate()
-        .filter(|(c, _)| !col_class.contains(&Some(*c)))
-        .map(|(_, n)| n.clone())
+        .zip(&has_column)
+        .filter(|(_, has)| !**has)
+        .map(|(n, _)| n.clone())
         .collect();
     if !missing.is_empty() {
         warnings.push(Warning {
