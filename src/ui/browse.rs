@@ -43,7 +43,7 @@ pub struct Browse {
     /// Whether the confidence filter is on.
     pub confidence_on: bool,
     /// Zoom, pan and the EXIF toggle of the inspector.
-    pub inspector: super::inspector::InspectorState,
+    pub inspector: super::inspector_state::InspectorState,
     /// A scroll offset to force on the grid this frame (the scripted scroll bench).
     pub forced_scroll: Option<f32>,
     /// Whether the evaluation panel is open beside the grid.
@@ -69,9 +69,9 @@ pub struct Browse {
     /// The class picker, while open.
     pub picker: Option<super::edits::picker::ClassPicker>,
     /// The likely-label-errors queue, while open (the grid shows it).
-    pub queue: Option<super::edits::queue::IssueQueue>,
+    pub queue: Option<super::edits::issue_queue::IssueQueue>,
     /// The write-back preview, while open.
-    pub apply_preview: Option<super::edits::panel::ApplyPreview>,
+    pub apply_preview: Option<super::edits::apply_preview::ApplyPreview>,
     /// Audio tiles show the mel spectrogram instead of the waveform.
     pub spectrogram_tiles: bool,
     /// Whether any sample is an audio clip (the tile toggle shows then).

@@ -4,6 +4,8 @@
 //! shared journal through [`session::EditSession`]; the labels on screen are the files' labels with
 //! the journal's pending edits applied.
 
+pub mod apply_preview;
+pub mod issue_queue;
 pub mod panel;
 pub mod picker;
 pub mod queue;

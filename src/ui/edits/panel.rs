@@ -4,20 +4,14 @@
 
 use eframe::egui;
 
-use crate::core::labels::Pending;
 use crate::core::labels::write_back::{PlannedWrite, plan};
 
 use super::super::browse::Browse;
+use super::apply_preview::ApplyPreview;
 use super::session::JournalCommand;
 
 /// Rows of a long list drawn before "... and N more".
 const LIST_LIMIT: usize = 200;
-
-/// The write-back preview, while it is open.
-pub struct ApplyPreview {
-    /// Each pending edit and what writing it back will do.
-    pub rows: Vec<(Pending, PlannedWrite)>,
-}
 
 fn shown(label: Option<&str>) -> &str {
     label.unwrap_or("(unlabelled)")
