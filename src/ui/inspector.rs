@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use crate::core::data::columns::NONE;
-use crate::ui::workers::decode_pool::DecodePool;
+use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
 use super::inspector_state::InspectorState;
@@ -39,7 +39,15 @@ pub fn inspector_ui(
     let key = TextureKey {
         sample,
         size: INSPECT_SIZE,
-        upright: !state.as_stored,
+        picture: if crate::core::media::MediaKind::of(browse.loaded.dataset.file(i))
+            == Some(crate::core::media::MediaKind::Audio)
+        {
+            Picture::Waveform
+        } else if state.as_stored {
+            Picture::AsStored
+        } else {
+            Picture::Upright
+        },
     };
     cache.request(pool, key, || browse.loaded.dataset.disk_path(i));
 

@@ -4,12 +4,12 @@
 //! Open buttons fall back to the path field.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
+
+use crate::ui::workers::file_dialog::block_on;
 
 /// An answer faster than this is no person's: the dialog never showed.
 const TOO_FAST: Duration = Duration::from_millis(300);
@@ -120,26 +120,4 @@ fn why_no_dialog() -> Option<String> {
          instead."
             .into(),
     )
-}
-
-/// Wakes the thread that polls the dialog's future.
-struct ThreadWaker(std::thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Polls `future` to completion on this thread, parking between wake-ups.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        match future.as_mut().poll(&mut cx) {
-            Poll::Ready(out) => return out,
-            Poll::Pending => std::thread::park(),
-        }
-    }
 }

@@ -24,14 +24,13 @@ pub struct DecodeRequest {
     pub path: PathBuf,
     /// Longest side wanted, in pixels.
     pub size: u32,
-    /// Upright (EXIF applied) or as stored. For an audio tile: the waveform (`true`) or the mel
-    /// spectrogram (`false`).
-    pub upright: bool,
+    /// Which picture: an image upright or as stored, a clip's waveform or spectrogram.
+    pub picture: Picture,
     /// The epoch the request was made in; see [`DecodePool::next_epoch`].
     pub epoch: u64,
 }
 
-pub use super::picture::{AudioFacts, Thumbnail};
+pub use super::picture::{AudioFacts, Picture, Thumbnail};
 
 /// A finished request.
 #[derive(Debug, Clone)]
@@ -66,7 +65,7 @@ pub fn decode_request_progressive(
     let options = DecodeOptions {
         max_pixels,
         target_size: Some(request.size),
-        apply_orientation: request.upright,
+        apply_orientation: request.picture.applies_orientation(),
     };
     let decoded = decode_image(&bytes, ext, &options)?;
     drop(bytes);
@@ -187,25 +186,26 @@ pub fn audio_picture(
         sample_rate: clip.sample_rate,
         channels: clip.channels,
     });
-    let (width, height, rgba) = if request.size <= TILE_MAX && request.upright {
-        let (w, h) = (request.size.max(16), (request.size / 2).max(8));
-        let peaks = waveform_peaks(&clip.samples, w as usize);
-        (w, h, render_waveform(&peaks, w, h))
-    } else if request.size <= TILE_MAX {
-        let (w, h) = (request.size.max(16), (request.size / 2).max(8));
-        let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
-        let (sw, sh, spec) = render_spectrogram(&mel);
-        (w, h, stretch(&spec, sw, sh, w, h))
-    } else {
-        let w = INSPECT_WIDTH;
-        let (wave_h, spec_h) = (INSPECT_WAVE_HEIGHT, INSPECT_SPEC_HEIGHT);
-        let peaks = waveform_peaks(&clip.samples, w as usize);
-        let mut rgba = render_waveform(&peaks, w, wave_h);
-        let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
-        let (sw, sh, spec) = render_spectrogram(&mel);
-        rgba.extend(stretch(&spec, sw, sh, w, spec_h));
-        (w, wave_h + spec_h, rgba)
-    };
+    let (width, height, rgba) =
+        if request.size <= TILE_MAX && request.picture != Picture::Spectrogram {
+            let (w, h) = (request.size.max(16), (request.size / 2).max(8));
+            let peaks = waveform_peaks(&clip.samples, w as usize);
+            (w, h, render_waveform(&peaks, w, h))
+        } else if request.size <= TILE_MAX {
+            let (w, h) = (request.size.max(16), (request.size / 2).max(8));
+            let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
+            let (sw, sh, spec) = render_spectrogram(&mel);
+            (w, h, stretch(&spec, sw, sh, w, h))
+        } else {
+            let w = INSPECT_WIDTH;
+            let (wave_h, spec_h) = (INSPECT_WAVE_HEIGHT, INSPECT_SPEC_HEIGHT);
+            let peaks = waveform_peaks(&clip.samples, w as usize);
+            let mut rgba = render_waveform(&peaks, w, wave_h);
+            let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
+            let (sw, sh, spec) = render_spectrogram(&mel);
+            rgba.extend(stretch(&spec, sw, sh, w, spec_h));
+            (w, wave_h + spec_h, rgba)
+        };
     Ok(Thumbnail {
         width,
         height,
@@ -232,7 +232,11 @@ fn cached_decode(
     if is_audio(&request.path) {
         return decode_request(request, DEFAULT_MAX_PIXELS);
     }
-    let key = match StoreKey::for_file(&request.path, request.size, request.upright) {
+    let key = match StoreKey::for_file(
+        &request.path,
+        request.size,
+        request.picture.applies_orientation(),
+    ) {
         Ok(key) => key,
         Err(e) => return Err(MediaError::from_io(&e)),
     };
@@ -364,7 +368,7 @@ mod tests {
             sample,
             path: dir.join(name),
             size: 16,
-            upright: true,
+            picture: Picture::Upright,
             epoch,
         };
         assert!(pool.request(request(0, "rgb.png", pool.epoch())));

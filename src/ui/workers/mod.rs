@@ -3,6 +3,7 @@
 //! behind the stats recompute, the Apply preview and the filter of a large dataset.
 
 pub mod decode_pool;
+pub mod file_dialog;
 pub mod latest;
 pub mod picture;
 pub mod thumb_store;
