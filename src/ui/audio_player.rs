@@ -119,8 +119,13 @@ impl Default for AudioPlayer {
 impl AudioPlayer {
     /// A player that never opens a device (tests, `SPOTCHECK_AUDIO=null`): the null output only.
     pub fn null() -> Self {
+        let shared = Shared {
+            device_note: Some("no audio output device (null output)".into()),
+            ..Shared::default()
+        };
         Self {
             null_output: true,
+            shared: Arc::new(Mutex::new(shared)),
             ..Self::default()
         }
     }

@@ -195,7 +195,7 @@ impl Browse {
         let Some(rows) = &preview.rows else {
             let mut cancel = false;
             egui::Window::new("Apply to dataset")
-                .id(egui::Id::unique("apply_preview"))
+                .id(egui::Id::unique("apply_preview_checking"))
                 .collapsible(false)
                 .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
                 .show(ctx, |ui| {
