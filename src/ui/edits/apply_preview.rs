@@ -13,13 +13,16 @@ use crate::ui::workers::latest::LatestWorker;
 /// What the preview lists: each pending edit and its planned write.
 pub type PlannedRows = Vec<(Pending, PlannedWrite)>;
 
+/// What the checks run on: the dataset with its labels on disk, and the pending edits.
+type PlanJob = (Arc<Dataset>, Vec<Pending>);
+
 /// The write-back preview, while it is open.
 pub struct ApplyPreview {
     /// Each pending edit and what writing it back will do (`None` while the files are checked).
     pub rows: Option<PlannedRows>,
     /// Why the checks could not start.
     pub error: Option<String>,
-    worker: Option<LatestWorker<(Arc<Dataset>, Vec<Pending>), PlannedRows>>,
+    worker: Option<LatestWorker<PlanJob, PlannedRows>>,
 }
 
 impl ApplyPreview {
@@ -31,7 +34,7 @@ impl ApplyPreview {
     ) -> Self {
         let worker = LatestWorker::new(
             "apply-preview",
-            |(dataset, pending): (Arc<Dataset>, Vec<Pending>), _| plan(&dataset, &pending),
+            |(dataset, pending): PlanJob, _| plan(&dataset, &pending),
             waker,
         );
         match worker {
