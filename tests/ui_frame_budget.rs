@@ -90,6 +90,8 @@ fn typing_a_search_and_opening_the_apply_preview_stay_in_the_frame_budget() {
 
     // Typing a search: every keystroke filters all samples.
     let mut typing = Vec::new();
+    h.get_by_role_and_label(Role::TextInput, "Search").click();
+    h.run_steps(2);
     for c in ["0", "0", "1", "2"] {
         h.get_by_role_and_label(Role::TextInput, "Search")
             .type_text(c);
