@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing spotcheck needs on a fresh Debian/Ubuntu machine:
-# a C toolchain, pkg-config, the ALSA headers (audio playback), Python 3 with pip (for the reference tests and benchmarks),
-# FUSE (fuse3 for fusermount, libfuse2 for fusepy: the power-cut test's file system), and Rust
-# (through rustup, only if cargo is missing). Safe to run again.
+# a C toolchain, pkg-config, the ALSA headers (audio playback), Python 3 with pip (for the reference
+# tests and benchmarks), FUSE (fuse3 for fusermount, libfuse2 for fusepy: the power-cut test's file
+# system), zenity (the Open… dialogs use it where no xdg-desktop-portal runs; without either, the app
+# offers its "Open a path…" field instead), and Rust 1.95.0 through rustup. Safe to run again.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
-  build-essential pkg-config libasound2-dev curl ca-certificates python3 python3-pip git fuse3 >/dev/null
+  build-essential pkg-config libasound2-dev curl ca-certificates python3 python3-pip git fuse3 zenity >/dev/null
 # libfuse2 is libfuse2t64 from Debian 13 / Ubuntu 24.04 on.
 $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends libfuse2 >/dev/null 2>&1 \
   || $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends libfuse2t64 >/dev/null

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use spotcheck::core::media::{
     DEFAULT_MAX_PIXELS, MAX_VIEW_SECONDS, decode_mono, waveform_peaks, waveform_peaks_streamed,
 };
-use spotcheck::ui::workers::decode_pool::{DecodeRequest, decode_request};
+use spotcheck::ui::workers::decode_pool::{DecodeRequest, Picture, decode_request};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -94,7 +94,7 @@ fn a_long_clips_tile_does_not_hold_its_samples() {
         sample: 0,
         path,
         size: 256,
-        upright: true,
+        picture: Picture::Waveform,
         epoch: 0,
     };
     let tile = decode_request(&request, DEFAULT_MAX_PIXELS).unwrap();

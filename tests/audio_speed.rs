@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 use spotcheck::core::media::DEFAULT_MAX_PIXELS;
-use spotcheck::ui::workers::decode_pool::{DecodeRequest, decode_request};
+use spotcheck::ui::workers::decode_pool::{DecodeRequest, Picture, decode_request};
 
 #[test]
 #[ignore]
@@ -32,7 +32,7 @@ fn waveform_tiles_per_second() {
                     sample: 0,
                     path: path.clone(),
                     size: 256,
-                    upright: true,
+                    picture: Picture::Waveform,
                     epoch: 0,
                 };
                 decode_request(&request, DEFAULT_MAX_PIXELS).is_ok() as usize

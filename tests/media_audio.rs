@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use spotcheck::core::media::{DEFAULT_MAX_PIXELS, MAX_VIEW_SECONDS, decode_mono, mel_spectrogram};
-use spotcheck::ui::workers::decode_pool::{DecodeRequest, decode_request};
+use spotcheck::ui::workers::decode_pool::{DecodeRequest, Picture, decode_request};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -63,7 +63,7 @@ fn request(path: PathBuf, size: u32) -> DecodeRequest {
         sample: 0,
         path,
         size,
-        upright: true,
+        picture: Picture::Waveform,
         epoch: 0,
     }
 }
@@ -76,7 +76,7 @@ fn a_tile_is_the_waveform_and_the_inspector_adds_the_spectrogram() {
     assert_eq!((audio.sample_rate, audio.channels), (16_000, 1));
     assert!((audio.duration_seconds - SECONDS).abs() < 0.001);
     let mut spectrogram = request(fixture("tone.wav"), 256);
-    spectrogram.upright = false;
+    spectrogram.picture = Picture::Spectrogram;
     let spec = decode_request(&spectrogram, DEFAULT_MAX_PIXELS).unwrap();
     assert_eq!((spec.width, spec.height), (256, 128));
     assert_ne!(

@@ -275,3 +275,47 @@ fn an_edit_that_cannot_be_saved_says_so_and_is_not_shown_as_done() {
     });
     wait_for(&mut h, "Label: landscape");
 }
+
+/// The journal's label for `SAMPLE`, read straight from the file (no waiting).
+fn journal_label(dir: &Path) -> Option<Option<String>> {
+    let location = spotcheck::core::labels::JournalLocation {
+        db_path: dir.join(".spotcheck/labels.sqlite3"),
+        dataset_key: ".".into(),
+    };
+    let journal = spotcheck::core::labels::LabelJournal::open_existing(&location).unwrap()?;
+    journal.replay().unwrap().current(SAMPLE)
+}
+
+#[test]
+fn an_edit_sent_just_before_the_app_is_dropped_is_in_the_journal() {
+    let data = demo_copy();
+    let mut h = open(data.path());
+    h.get_by_label(FILE).click();
+    h.run_steps(2);
+    h.key_press(Key::Num2);
+    h.run_steps(2);
+    wait_for(&mut h, "Label: portrait (edited; on disk: landscape)");
+    until(&mut h, "the first edit saved", saved);
+    assert_eq!(journal_label(data.path()), Some(Some("portrait".into())));
+    // Another writer holds the journal for half a second, so the next commit has to wait for it.
+    let db = data.path().join(".spotcheck/labels.sqlite3");
+    let blocker = rusqlite::Connection::open(&db).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        blocker.execute_batch("COMMIT").unwrap();
+    });
+    h.key_press(Key::Num1);
+    h.run_steps(1);
+    assert!(
+        h.state()
+            .browse()
+            .and_then(|b| b.edits.as_ref())
+            .is_some_and(|e| e.saving()),
+        "the edit is still on its way to the journal"
+    );
+    // Closing the window drops the app: the journal thread is joined, so the edit is on disk now.
+    drop(h);
+    assert_eq!(journal_label(data.path()), Some(Some("landscape".into())));
+    release.join().unwrap();
+}

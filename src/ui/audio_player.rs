@@ -1,11 +1,14 @@
-//! Playing one clip at a time with rodio. The device is opened on the first Play; a machine with no
-//! sound device (a server, CI) gets a null output instead: a thread that consumes the samples in real
-//! time, so play, pause, seek, the playhead and loop behave the same, silently, and the inspector
-//! says "no audio output device".
+//! Playing one clip at a time with rodio, on an `audio-player` thread: opening the device (on the
+//! first Play), the file and its decoder, and seeking all happen there, so no frame waits for them.
+//! The UI sends commands and reads the playing clip's state (rodio's atomics) through a shared slot.
+//! A machine with no sound device (a server, CI) gets a null output instead: a thread that consumes
+//! the samples in real time, so play, pause, seek, the playhead and loop behave the same, silently,
+//! and the inspector says "no audio output device".
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rodio::Source as _;
@@ -44,17 +47,52 @@ fn null_player() -> (rodio::Player, NullPump) {
     (player, NullPump { stop })
 }
 
-struct Playing {
+/// What the UI asks the player thread to do.
+enum Command {
+    Play {
+        sample: u32,
+        path: PathBuf,
+        start: f64,
+        volume: f32,
+        paused: bool,
+    },
+    Seek {
+        sample: u32,
+        path: PathBuf,
+        seconds: f64,
+        volume: f32,
+    },
+    Stop,
+}
+
+/// The clip the thread is playing: rodio's player is atomics inside, so the UI reads it directly.
+#[derive(Clone)]
+struct Current {
     sample: u32,
     path: PathBuf,
-    player: rodio::Player,
-    _pump: Option<NullPump>,
+    player: Arc<rodio::Player>,
+}
+
+/// What the thread publishes for the UI.
+#[derive(Default)]
+struct Shared {
+    current: Option<Current>,
+    /// The last failure to play (a file the decoder refuses).
+    error: Option<String>,
+    /// Why there is no sound, once a device was tried and not found.
+    device_note: Option<String>,
+    /// Commands done so far (the UI's own guess stands until its last command is done).
+    done: u64,
 }
 
 /// The inspector's player: one clip at a time (starting one stops the previous), volume and loop.
 pub struct AudioPlayer {
-    device: Option<Result<rodio::MixerDeviceSink, String>>,
-    current: Option<Playing>,
+    commands: Option<Sender<Command>>,
+    shared: Arc<Mutex<Shared>>,
+    null_output: bool,
+    sent: u64,
+    /// What the last command will make true, until the thread has done it: (sample, paused).
+    expected: Option<(u32, bool)>,
     /// 0 (mute) to 1.
     pub volume: f32,
     /// Start again at the end.
@@ -66,8 +104,11 @@ pub struct AudioPlayer {
 impl Default for AudioPlayer {
     fn default() -> Self {
         Self {
-            device: None,
-            current: None,
+            commands: None,
+            shared: Arc::default(),
+            null_output: false,
+            sent: 0,
+            expected: None,
             volume: 0.8,
             looping: false,
             error: None,
@@ -78,18 +119,220 @@ impl Default for AudioPlayer {
 impl AudioPlayer {
     /// A player that never opens a device (tests, `SPOTCHECK_AUDIO=null`): the null output only.
     pub fn null() -> Self {
+        let shared = Shared {
+            device_note: Some("no audio output device (null output)".into()),
+            ..Shared::default()
+        };
         Self {
-            device: Some(Err("no audio output device (null output)".into())),
+            null_output: true,
+            shared: Arc::new(Mutex::new(shared)),
             ..Self::default()
         }
     }
 
     /// Why there is no sound, once a device was tried and not found.
-    pub fn device_note(&self) -> Option<&str> {
-        match &self.device {
-            Some(Err(e)) => Some(e),
-            _ => None,
+    pub fn device_note(&self) -> Option<String> {
+        self.shared.lock().ok().and_then(|s| s.device_note.clone())
+    }
+
+    fn send(&mut self, command: Command) {
+        if self.commands.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let shared = Arc::clone(&self.shared);
+            let null_output = self.null_output;
+            let spawned = std::thread::Builder::new()
+                .name("audio-player".into())
+                .spawn(move || PlayerThread::new(null_output, shared).run(&rx));
+            match spawned {
+                Ok(_) => self.commands = Some(tx),
+                Err(e) => {
+                    self.error = Some(format!("cannot start the audio player: {e}"));
+                    return;
+                }
+            }
         }
+        if self
+            .commands
+            .as_ref()
+            .is_some_and(|c| c.send(command).is_ok())
+        {
+            self.sent += 1;
+        } else {
+            self.error = Some("the audio player stopped".into());
+        }
+    }
+
+    /// The clip the thread plays, when it has done every command sent.
+    fn settled(&self) -> Option<Option<Current>> {
+        let shared = self.shared.lock().ok()?;
+        (shared.done >= self.sent).then(|| shared.current.clone())
+    }
+
+    /// The current clip if it is `sample` and has not finished.
+    fn live(&self, sample: u32) -> Option<Arc<rodio::Player>> {
+        self.settled()
+            .flatten()
+            .filter(|c| c.sample == sample && !c.player.empty())
+            .map(|c| c.player)
+    }
+
+    /// Plays `path` from `start` seconds, as sample `sample`, stopping whatever played before.
+    pub fn play(&mut self, sample: u32, path: &Path, start: f64) {
+        self.error = None;
+        self.expected = Some((sample, false));
+        let volume = self.volume;
+        self.send(Command::Play {
+            sample,
+            path: path.to_path_buf(),
+            start,
+            volume,
+            paused: false,
+        });
+    }
+
+    /// Play/pause for `sample` (Space): resumes or pauses it when it is the current clip, else starts it.
+    pub fn toggle(&mut self, sample: u32, path: &Path) {
+        if let Some(player) = self.live(sample) {
+            if player.is_paused() {
+                player.play();
+            } else {
+                player.pause();
+            }
+            return;
+        }
+        match self.pending() {
+            // Still starting: the thread starts it paused instead.
+            Some((s, paused)) if s == sample => {
+                self.expected = Some((sample, !paused));
+                let volume = self.volume;
+                self.send(Command::Play {
+                    sample,
+                    path: path.to_path_buf(),
+                    start: 0.0,
+                    volume,
+                    paused: !paused,
+                });
+            }
+            _ => self.play(sample, path, 0.0),
+        }
+    }
+
+    /// Moves the playhead of `sample` to `seconds` (starting it when it is not the current clip).
+    pub fn seek(&mut self, sample: u32, path: &Path, seconds: f64) {
+        let paused = self.live(sample).is_some_and(|p| p.is_paused());
+        self.expected = Some((sample, paused));
+        let volume = self.volume;
+        self.send(Command::Seek {
+            sample,
+            path: path.to_path_buf(),
+            seconds: seconds.max(0.0),
+            volume,
+        });
+    }
+
+    /// Stops playing.
+    pub fn stop(&mut self) {
+        if self.expected.is_none() && self.settled().flatten().is_none() {
+            return;
+        }
+        self.expected = None;
+        self.send(Command::Stop);
+    }
+
+    /// The UI's guess while the thread has commands to do.
+    fn pending(&self) -> Option<(u32, bool)> {
+        let done = self.shared.lock().map_or(u64::MAX, |s| s.done);
+        if done >= self.sent {
+            None
+        } else {
+            self.expected
+        }
+    }
+
+    /// Whether `sample` is playing now (not paused, not finished), or about to.
+    pub fn is_playing(&self, sample: u32) -> bool {
+        if let Some((s, paused)) = self.pending() {
+            return s == sample && !paused;
+        }
+        self.live(sample).is_some_and(|p| !p.is_paused())
+    }
+
+    /// The playhead of `sample`, in seconds, when it is the current clip.
+    pub fn position(&self, sample: u32) -> Option<f64> {
+        self.live(sample).map(|p| p.get_pos().as_secs_f64())
+    }
+
+    /// Once a frame: takes the thread's error, applies the volume, and starts a looping clip again
+    /// at its end.
+    pub fn tick(&mut self) {
+        if let Ok(mut shared) = self.shared.lock()
+            && let Some(e) = shared.error.take()
+        {
+            self.error = Some(e);
+        }
+        let Some(Some(current)) = self.settled() else {
+            return;
+        };
+        current.player.set_volume(self.volume);
+        if current.player.empty() && self.looping {
+            self.play(current.sample, &current.path, 0.0);
+        }
+    }
+
+    /// Whether anything is playing (the UI repaints to move the playhead).
+    pub fn active(&self) -> bool {
+        if let Some((_, paused)) = self.pending() {
+            return !paused;
+        }
+        self.settled()
+            .flatten()
+            .is_some_and(|c| !c.player.is_paused() && !c.player.empty())
+    }
+}
+
+/// The thread's side: the device, the null output's pump, and the clip.
+struct PlayerThread {
+    device: Option<Result<rodio::MixerDeviceSink, String>>,
+    shared: Arc<Mutex<Shared>>,
+    current: Option<Current>,
+    pump: Option<NullPump>,
+}
+
+impl PlayerThread {
+    fn new(null_output: bool, shared: Arc<Mutex<Shared>>) -> Self {
+        let device = null_output.then(|| Err("no audio output device (null output)".to_string()));
+        Self {
+            device,
+            shared,
+            current: None,
+            pump: None,
+        }
+    }
+
+    fn run(mut self, commands: &Receiver<Command>) {
+        while let Ok(command) = commands.recv() {
+            match command {
+                Command::Play {
+                    sample,
+                    path,
+                    start,
+                    volume,
+                    paused,
+                } => self.play(sample, &path, start, volume, paused),
+                Command::Seek {
+                    sample,
+                    path,
+                    seconds,
+                    volume,
+                } => self.seek(sample, &path, seconds, volume),
+                Command::Stop => self.stop(),
+            }
+            if let Ok(mut shared) = self.shared.lock() {
+                shared.current = self.current.clone();
+                shared.done += 1;
+            }
+        }
+        self.stop();
     }
 
     fn open_device(&mut self) {
@@ -98,34 +341,36 @@ impl AudioPlayer {
         }
         if std::env::var_os("SPOTCHECK_AUDIO").is_some_and(|v| v == "null") {
             self.device = Some(Err("no audio output device (SPOTCHECK_AUDIO=null)".into()));
-            return;
+        } else {
+            self.device = Some(match rodio::DeviceSinkBuilder::open_default_sink() {
+                Ok(mut sink) => {
+                    sink.log_on_drop(false);
+                    Ok(sink)
+                }
+                Err(e) => Err(format!("no audio output device ({e}); playing silently")),
+            });
         }
-        self.device = Some(match rodio::DeviceSinkBuilder::open_default_sink() {
-            Ok(mut sink) => {
-                sink.log_on_drop(false);
-                Ok(sink)
-            }
-            Err(e) => Err(format!("no audio output device ({e}); playing silently")),
-        });
+        if let (Some(Err(note)), Ok(mut shared)) = (&self.device, self.shared.lock()) {
+            shared.device_note = Some(note.clone());
+        }
     }
 
-    /// Plays `path` from `start` seconds, as sample `sample`, stopping whatever played before.
-    pub fn play(&mut self, sample: u32, path: &Path, start: f64) {
+    fn fail(&self, message: String) {
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.error = Some(message);
+        }
+    }
+
+    fn play(&mut self, sample: u32, path: &Path, start: f64, volume: f32, paused: bool) {
         self.stop();
         self.open_device();
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
-            Err(e) => {
-                self.error = Some(format!("{}: {e}", path.display()));
-                return;
-            }
+            Err(e) => return self.fail(format!("{}: {e}", path.display())),
         };
         let decoder = match rodio::Decoder::try_from(file) {
             Ok(d) => d,
-            Err(e) => {
-                self.error = Some(format!("cannot play {}: {e}", path.display()));
-                return;
-            }
+            Err(e) => return self.fail(format!("cannot play {}: {e}", path.display())),
         };
         let (player, pump) = match &self.device {
             Some(Ok(sink)) => (rodio::Player::connect_new(sink.mixer()), None),
@@ -134,91 +379,46 @@ impl AudioPlayer {
                 (p, Some(pump))
             }
         };
-        player.set_volume(self.volume);
+        player.set_volume(volume);
         player.append(decoder);
         if start > 0.0 {
             let _ = player.try_seek(Duration::from_secs_f64(start));
         }
-        player.play();
-        self.error = None;
-        self.current = Some(Playing {
+        if paused {
+            player.pause();
+        } else {
+            player.play();
+        }
+        self.pump = pump;
+        self.current = Some(Current {
             sample,
             path: path.to_path_buf(),
-            player,
-            _pump: pump,
+            player: Arc::new(player),
         });
     }
 
-    /// Play/pause for `sample` (Space): resumes or pauses it when it is the current clip, else starts it.
-    pub fn toggle(&mut self, sample: u32, path: &Path) {
-        match &self.current {
-            Some(p) if p.sample == sample && !p.player.empty() => {
-                if p.player.is_paused() {
-                    p.player.play();
-                } else {
-                    p.player.pause();
+    fn seek(&mut self, sample: u32, path: &Path, seconds: f64, volume: f32) {
+        let live = self
+            .current
+            .as_ref()
+            .filter(|c| c.sample == sample && !c.player.empty())
+            .map(|c| Arc::clone(&c.player));
+        match live {
+            Some(player) => {
+                if player.try_seek(Duration::from_secs_f64(seconds)).is_err() {
+                    let paused = player.is_paused();
+                    self.play(sample, path, seconds, volume, paused);
                 }
             }
-            _ => self.play(sample, path, 0.0),
+            None => self.play(sample, path, seconds, volume, false),
         }
     }
 
-    /// Moves the playhead of `sample` to `seconds` (starting it when it is not the current clip).
-    pub fn seek(&mut self, sample: u32, path: &Path, seconds: f64) {
-        match &self.current {
-            Some(p) if p.sample == sample && !p.player.empty() => {
-                if p.player
-                    .try_seek(Duration::from_secs_f64(seconds.max(0.0)))
-                    .is_err()
-                {
-                    let paused = p.player.is_paused();
-                    self.play(sample, path, seconds);
-                    if paused && let Some(p) = &self.current {
-                        p.player.pause();
-                    }
-                }
-            }
-            _ => self.play(sample, path, seconds),
+    fn stop(&mut self) {
+        if let Some(c) = self.current.take() {
+            c.player.stop();
         }
-    }
-
-    /// Stops playing.
-    pub fn stop(&mut self) {
-        if let Some(p) = self.current.take() {
-            p.player.stop();
-        }
-    }
-
-    /// Whether `sample` is playing now (not paused, not finished).
-    pub fn is_playing(&self, sample: u32) -> bool {
-        self.current
-            .as_ref()
-            .is_some_and(|p| p.sample == sample && !p.player.is_paused() && !p.player.empty())
-    }
-
-    /// The playhead of `sample`, in seconds, when it is the current clip.
-    pub fn position(&self, sample: u32) -> Option<f64> {
-        self.current
-            .as_ref()
-            .filter(|p| p.sample == sample && !p.player.empty())
-            .map(|p| p.player.get_pos().as_secs_f64())
-    }
-
-    /// Once a frame: applies the volume, and starts a looping clip again at its end.
-    pub fn tick(&mut self) {
-        let Some(p) = &self.current else { return };
-        p.player.set_volume(self.volume);
-        if p.player.empty() && self.looping {
-            let (sample, path) = (p.sample, p.path.clone());
-            self.play(sample, &path, 0.0);
-        }
-    }
-
-    /// Whether anything is playing (the UI repaints to move the playhead).
-    pub fn active(&self) -> bool {
-        self.current
-            .as_ref()
-            .is_some_and(|p| !p.player.is_paused() && !p.player.empty())
+        self.pump = None;
     }
 }
 
@@ -230,11 +430,28 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/tone.wav")
     }
 
+    /// Waits (at most 5 s) until the player thread has done every command sent.
+    fn settle(p: &AudioPlayer) {
+        let start = std::time::Instant::now();
+        while p.settled().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the player thread hangs"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     #[test]
     fn play_pause_seek_and_the_playhead_on_the_null_output() {
         let mut p = AudioPlayer::null();
         assert!(!p.is_playing(0));
         p.toggle(0, &tone());
+        assert!(
+            p.is_playing(0),
+            "playing at once, while the thread starts it"
+        );
+        settle(&p);
         assert!(p.is_playing(0), "{:?}", p.error);
         std::thread::sleep(Duration::from_millis(80));
         let at = p.position(0).unwrap_or(0.0);
@@ -245,14 +462,17 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         assert!((p.position(0).unwrap_or(0.0) - paused_at).abs() < 0.011);
         p.seek(0, &tone(), 0.2);
+        settle(&p);
         assert!(p.position(0).unwrap_or(0.0) >= 0.19);
         // Another clip stops the first; the 0.25 s clip then ends by itself.
         p.toggle(1, &tone());
         assert!(!p.is_playing(0) && p.is_playing(1));
+        settle(&p);
+        assert!(!p.is_playing(0) && p.is_playing(1));
         std::thread::sleep(Duration::from_millis(600));
         assert!(!p.is_playing(1), "finished");
         assert_eq!(
-            p.device_note(),
+            p.device_note().as_deref(),
             Some("no audio output device (null output)")
         );
     }
@@ -264,6 +484,8 @@ mod tests {
         std::fs::write(&bad, b"RIFF....WAVEjunkjunkjunk").unwrap();
         let mut p = AudioPlayer::null();
         p.toggle(0, &bad);
+        settle(&p);
+        p.tick();
         assert!(!p.is_playing(0));
         assert!(
             p.error

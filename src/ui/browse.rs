@@ -3,7 +3,13 @@
 
 use eframe::egui;
 
+use std::sync::Arc;
+
+use crate::core::analysis::report::StatsReport;
 use crate::core::analysis::view::{Correctness, SampleFilter, SampleOrder, shown_samples};
+use crate::core::data::dataset::Dataset;
+use crate::core::data::load::Predictions;
+use crate::ui::workers::latest::LatestWorker;
 
 use super::loaded::Loaded;
 
@@ -43,7 +49,7 @@ pub struct Browse {
     /// Whether the confidence filter is on.
     pub confidence_on: bool,
     /// Zoom, pan and the EXIF toggle of the inspector.
-    pub inspector: super::inspector::InspectorState,
+    pub inspector: super::inspector_state::InspectorState,
     /// A scroll offset to force on the grid this frame (the scripted scroll bench).
     pub forced_scroll: Option<f32>,
     /// Whether the evaluation panel is open beside the grid.
@@ -69,9 +75,9 @@ pub struct Browse {
     /// The class picker, while open.
     pub picker: Option<super::edits::picker::ClassPicker>,
     /// The likely-label-errors queue, while open (the grid shows it).
-    pub queue: Option<super::edits::queue::IssueQueue>,
+    pub queue: Option<super::edits::issue_queue::IssueQueue>,
     /// The write-back preview, while open.
-    pub apply_preview: Option<super::edits::panel::ApplyPreview>,
+    pub apply_preview: Option<super::edits::apply_preview::ApplyPreview>,
     /// Audio tiles show the mel spectrogram instead of the waveform.
     pub spectrogram_tiles: bool,
     /// Whether any sample is an audio clip (the tile toggle shows then).
@@ -80,9 +86,25 @@ pub struct Browse {
     pub hover_preview: bool,
     /// The audio tile under the pointer and since when (for the hover preview).
     pub hover_since: Option<(u32, std::time::Instant)>,
-    /// The summary's numbers being computed again after an edit.
-    pub report_job: Option<std::sync::mpsc::Receiver<crate::core::analysis::report::StatsReport>>,
+    /// The summary's numbers, computed again after each edit (newest labels win).
+    pub report_worker: Option<LatestWorker<ReportJob, StatsReport>>,
+    /// The filter of a large dataset, computed off the UI thread (newest filter wins).
+    filter_worker: Option<LatestWorker<FilterJob, Vec<u32>>>,
 }
+
+/// What the summary is computed from: the edited dataset and its predictions.
+pub type ReportJob = (Arc<Dataset>, Option<Arc<Predictions>>);
+
+/// A filter and order over a dataset, for the filter worker.
+struct FilterJob {
+    dataset: Arc<Dataset>,
+    predictions: Option<Arc<Predictions>>,
+    filter: SampleFilter,
+    order: SampleOrder,
+}
+
+/// From this many samples on, filtering runs off the UI thread (below it takes well under a frame).
+pub const FILTER_OFF_THREAD: usize = 200_000;
 
 impl Browse {
     /// Starts browsing in dataset order with nothing filtered.
@@ -115,7 +137,8 @@ impl Browse {
             picker: None,
             queue: None,
             apply_preview: None,
-            report_job: None,
+            report_worker: None,
+            filter_worker: None,
             spectrogram_tiles: false,
             has_audio: false,
             hover_preview: false,
@@ -125,21 +148,67 @@ impl Browse {
             crate::core::media::MediaKind::of(browse.loaded.dataset.file(i))
                 == Some(crate::core::media::MediaKind::Audio)
         });
+        if browse.loaded.dataset.len() >= FILTER_OFF_THREAD {
+            browse.filter_worker = LatestWorker::new(
+                "filter",
+                |job: FilterJob, _| {
+                    shown_samples(
+                        &job.dataset,
+                        job.dataset.labels(),
+                        job.predictions.as_deref(),
+                        &job.filter,
+                        job.order,
+                    )
+                },
+                || {},
+            )
+            .ok();
+        }
         browse.refresh();
         browse
+    }
+
+    /// Whether a filter is being computed off the UI thread.
+    pub fn filtering(&self) -> bool {
+        self.filter_worker
+            .as_ref()
+            .is_some_and(LatestWorker::pending)
+    }
+
+    /// Takes the filter worker's newest list; `true` when the shown samples changed.
+    pub fn poll_filter(&mut self) -> bool {
+        let Some(shown) = self.filter_worker.as_mut().and_then(LatestWorker::poll) else {
+            return false;
+        };
+        self.shown = shown;
+        self.selected = None;
+        self.inspecting = false;
+        true
     }
 
     /// Recomputes the shown samples from the filter and the order.
     pub fn refresh(&mut self) {
         self.filter.confidence = self.confidence_on.then_some(self.confidence_range);
         let loaded = &self.loaded;
-        self.shown = shown_samples(
-            &loaded.dataset,
-            loaded.dataset.labels(),
-            loaded.predictions.as_deref(),
-            &self.filter,
-            self.order,
-        );
+        match &mut self.filter_worker {
+            Some(worker) => {
+                worker.request(FilterJob {
+                    dataset: Arc::clone(&loaded.dataset),
+                    predictions: loaded.predictions.clone(),
+                    filter: self.filter.clone(),
+                    order: self.order,
+                });
+            }
+            None => {
+                self.shown = shown_samples(
+                    &loaded.dataset,
+                    loaded.dataset.labels(),
+                    loaded.predictions.as_deref(),
+                    &self.filter,
+                    self.order,
+                );
+            }
+        }
         self.selected = None;
         self.inspecting = false;
         self.queue = None;

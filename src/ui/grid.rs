@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use crate::core::data::columns::NONE;
-use crate::ui::workers::decode_pool::DecodePool;
+use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
@@ -56,11 +56,15 @@ pub fn grid_ui(
     let edits = browse.edits.as_ref();
     let selection = &browse.selection;
     let spectrogram = browse.spectrogram_tiles;
-    // Images are always upright; an audio tile's "upright" picture is its waveform.
-    let upright = |sample: u32| {
-        !(spectrogram
-            && crate::core::media::MediaKind::of(loaded.dataset.file(sample as usize))
-                == Some(crate::core::media::MediaKind::Audio))
+    // Images are always upright; a clip shows its waveform or, with the toggle, its spectrogram.
+    let picture = |sample: u32| {
+        let audio = crate::core::media::MediaKind::of(loaded.dataset.file(sample as usize))
+            == Some(crate::core::media::MediaKind::Audio);
+        match (audio, spectrogram) {
+            (false, _) => Picture::Upright,
+            (true, false) => Picture::Waveform,
+            (true, true) => Picture::Spectrogram,
+        }
     };
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
     if let Some(offset) = browse.forced_scroll.take() {
@@ -78,7 +82,7 @@ pub fn grid_ui(
                         TextureKey {
                             sample,
                             size,
-                            upright: upright(sample),
+                            picture: picture(sample),
                         },
                         || loaded.dataset.disk_path(sample as usize),
                     );
@@ -96,7 +100,7 @@ pub fn grid_ui(
                     let key = TextureKey {
                         sample,
                         size,
-                        upright: upright(sample),
+                        picture: picture(sample),
                     };
                     if matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
                         pending += 1;

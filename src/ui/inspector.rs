@@ -5,24 +5,14 @@
 use eframe::egui;
 
 use crate::core::data::columns::NONE;
-use crate::ui::workers::decode_pool::DecodePool;
+use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
+use super::inspector_state::InspectorState;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo, paint_texture};
 
 /// Longest side the inspector decodes at (zooming past it magnifies pixels).
 const INSPECT_SIZE: u32 = 2048;
-
-/// Zoom, pan and the EXIF toggle.
-#[derive(Debug, Clone, Default)]
-pub struct InspectorState {
-    /// Screen points per image pixel; `None` fits the image to the view.
-    pub zoom: Option<f32>,
-    /// Offset of the image centre from the view centre, in points.
-    pub pan: egui::Vec2,
-    /// Show the stored pixels (EXIF ignored) instead of the upright image.
-    pub as_stored: bool,
-}
 
 /// What the user asked for in the inspector.
 pub enum InspectorAction {
@@ -49,7 +39,15 @@ pub fn inspector_ui(
     let key = TextureKey {
         sample,
         size: INSPECT_SIZE,
-        upright: !state.as_stored,
+        picture: if crate::core::media::MediaKind::of(browse.loaded.dataset.file(i))
+            == Some(crate::core::media::MediaKind::Audio)
+        {
+            Picture::Waveform
+        } else if state.as_stored {
+            Picture::AsStored
+        } else {
+            Picture::Upright
+        },
     };
     cache.request(pool, key, || browse.loaded.dataset.disk_path(i));
 

@@ -8,6 +8,7 @@ mod edits;
 pub mod evaluation;
 mod grid;
 mod inspector;
+mod inspector_state;
 mod loaded;
 mod scroll_bench;
 mod summary;

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 
 use eframe::egui;
 
-use crate::ui::workers::decode_pool::{DecodePool, DecodeRequest, DecodeResult, Thumbnail};
+use crate::ui::workers::decode_pool::{
+    DecodePool, DecodeRequest, DecodeResult, Picture, Thumbnail,
+};
 
-/// Which picture of a sample: its index, the decode size, upright or as stored.
+/// Which picture of a sample: its index, the decode size, and which picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TextureKey {
     /// Sample index.
@@ -16,7 +18,7 @@ pub struct TextureKey {
     /// Longest side requested.
     pub size: u32,
     /// EXIF orientation applied; for an audio tile, the waveform rather than the spectrogram.
-    pub upright: bool,
+    pub picture: Picture,
 }
 
 /// A cached picture.
@@ -106,7 +108,7 @@ impl TextureCache {
             sample: key.sample,
             path: path(),
             size: key.size,
-            upright: key.upright,
+            picture: key.picture,
             epoch: pool.epoch(),
         });
         if asked {
@@ -137,7 +139,7 @@ impl TextureCache {
         let key = TextureKey {
             sample: result.request.sample,
             size: result.request.size,
-            upright: result.request.upright,
+            picture: result.request.picture,
         };
         let (entry, bytes) = match result.result {
             Ok(thumb) => {
@@ -170,7 +172,7 @@ impl TextureCache {
                 .filter(|(_, s)| s.bytes > 0 && s.last_used_frame < self.frame)
                 .map(|(k, s)| (s.last_used_frame, *k, s.bytes))
                 .collect();
-            candidates.sort_unstable_by_key(|(used, k, _)| (*used, k.sample, k.size, k.upright));
+            candidates.sort_unstable_by_key(|(used, k, _)| (*used, k.sample, k.size, k.picture));
             for (_, key, bytes) in candidates {
                 if self.bytes <= self.budget_bytes {
                     break;
@@ -205,7 +207,7 @@ fn upload(ctx: &egui::Context, key: TextureKey, thumb: &Thumbnail) -> TextureEnt
         &thumb.rgba,
     );
     let texture = ctx.load_texture(
-        format!("sample-{}-{}-{}", key.sample, key.size, key.upright),
+        format!("sample-{}-{}-{:?}", key.sample, key.size, key.picture),
         image,
         egui::TextureOptions::LINEAR,
     );

@@ -4,6 +4,8 @@
 //! shared journal through [`session::EditSession`]; the labels on screen are the files' labels with
 //! the journal's pending edits applied.
 
+pub mod apply_preview;
+pub mod issue_queue;
 pub mod panel;
 pub mod picker;
 pub mod queue;
@@ -15,8 +17,9 @@ use eframe::egui;
 
 use crate::core::analysis::report::{DEFAULT_BINS, StatsReport};
 use crate::core::labels::{LabelChange, validate_label};
+use crate::ui::workers::latest::LatestWorker;
 
-use super::browse::Browse;
+use super::browse::{Browse, ReportJob};
 use session::JournalCommand;
 
 /// The number keys, in class order: 1 is the first class, ..., 9 the ninth, 0 the tenth.
@@ -160,16 +163,19 @@ impl Browse {
         }
         let dataset = Arc::clone(&self.loaded.dataset);
         let predictions = self.loaded.predictions.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("summary".into())
-            .spawn(move || {
-                let report =
-                    StatsReport::build(&dataset, predictions.as_deref(), None, DEFAULT_BINS);
-                tx.send(report).ok();
-            });
-        if spawned.is_ok() {
-            self.report_job = Some(rx);
+        if self.report_worker.is_none() {
+            // One thread for every edit's recompute: a burst of edits computes the newest labels.
+            self.report_worker = LatestWorker::new(
+                "summary",
+                |(dataset, predictions): ReportJob, _| {
+                    StatsReport::build(&dataset, predictions.as_deref(), None, DEFAULT_BINS)
+                },
+                || {},
+            )
+            .ok();
+        }
+        if let Some(worker) = &mut self.report_worker {
+            worker.request((dataset, predictions));
         }
     }
 

@@ -4,20 +4,14 @@
 
 use eframe::egui;
 
-use crate::core::labels::Pending;
-use crate::core::labels::write_back::{PlannedWrite, plan};
+use crate::core::labels::write_back::PlannedWrite;
 
 use super::super::browse::Browse;
+use super::apply_preview::ApplyPreview;
 use super::session::JournalCommand;
 
 /// Rows of a long list drawn before "... and N more".
 const LIST_LIMIT: usize = 200;
-
-/// The write-back preview, while it is open.
-pub struct ApplyPreview {
-    /// Each pending edit and what writing it back will do.
-    pub rows: Vec<(Pending, PlannedWrite)>,
-}
 
 fn shown(label: Option<&str>) -> &str {
     label.unwrap_or("(unlabelled)")
@@ -75,9 +69,12 @@ impl Browse {
             .on_hover_text("Write the pending edits into the dataset: move files between class folders, or rewrite the manifest (the original kept as NAME.bak)")
             .clicked()
         {
-            self.apply_preview = Some(ApplyPreview {
-                rows: plan(&self.loaded.base, &state.pending),
-            });
+            let waker = ctx.clone();
+            self.apply_preview = Some(ApplyPreview::start(
+                std::sync::Arc::clone(&self.loaded.base),
+                state.pending.clone(),
+                move || waker.request_repaint(),
+            ));
         }
         egui::ScrollArea::vertical()
             .id_salt("pending_edits")
@@ -191,13 +188,38 @@ impl Browse {
     }
 
     fn apply_preview_ui(&mut self, ctx: &egui::Context) {
-        let Some(preview) = &self.apply_preview else {
+        let Some(preview) = &mut self.apply_preview else {
+            return;
+        };
+        preview.poll();
+        let Some(rows) = &preview.rows else {
+            let mut cancel = false;
+            egui::Window::new("Apply to dataset")
+                .id(egui::Id::unique("apply_preview_checking"))
+                .collapsible(false)
+                .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+                .show(ctx, |ui| {
+                    match &preview.error {
+                        Some(e) => {
+                            ui.colored_label(ui.visuals().error_fg_color, e);
+                        }
+                        None => {
+                            ui.horizontal(|ui| {
+                                ui.spinner();
+                                ui.label("Checking the files…");
+                            });
+                        }
+                    }
+                    cancel = ui.button("Cancel").clicked();
+                });
+            if cancel {
+                self.apply_preview = None;
+            }
             return;
         };
         let mut apply = false;
         let mut cancel = false;
-        let writable = preview
-            .rows
+        let writable = rows
             .iter()
             .filter(|(_, w)| !matches!(w, PlannedWrite::Impossible(_)))
             .count();
@@ -208,12 +230,12 @@ impl Browse {
             .show(ctx, |ui| {
                 ui.label(format!(
                     "{writable} of {} pending edit(s) will be written into the dataset's files.",
-                    preview.rows.len()
+                    rows.len()
                 ));
                 egui::ScrollArea::vertical()
                     .max_height(320.0)
                     .show(ui, |ui| {
-                        for (p, w) in preview.rows.iter().take(LIST_LIMIT) {
+                        for (p, w) in rows.iter().take(LIST_LIMIT) {
                             let line = match w {
                                 PlannedWrite::Move { from, to } => format!("move {from} -> {to}"),
                                 PlannedWrite::Row { line } => format!(
@@ -229,8 +251,8 @@ impl Browse {
                             };
                             ui.label(line);
                         }
-                        if preview.rows.len() > LIST_LIMIT {
-                            ui.weak(format!("… and {} more", preview.rows.len() - LIST_LIMIT));
+                        if rows.len() > LIST_LIMIT {
+                            ui.weak(format!("… and {} more", rows.len() - LIST_LIMIT));
                         }
                     });
                 ui.separator();
@@ -245,8 +267,8 @@ impl Browse {
                 });
             });
         if apply {
-            let planned = preview.rows.clone();
-            if let Some(s) = self.edits.as_mut() {
+            // Exactly the rows the preview showed (the button shows only once they are checked).
+            if let (Some(planned), Some(s)) = (preview.rows.clone(), self.edits.as_mut()) {
                 s.send(JournalCommand::Apply(planned));
             }
             self.apply_preview = None;

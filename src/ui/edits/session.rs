@@ -15,6 +15,8 @@ use crate::core::labels::{
 
 /// How often the journal is checked for other processes' edits.
 const POLL_EVERY: Duration = Duration::from_secs(2);
+/// Longest wait, when the session ends, for edits still on their way to the journal.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 /// What the UI asks the journal worker to do.
 #[derive(Debug, Clone)]
@@ -59,8 +61,9 @@ pub struct EditSession {
     location: JournalLocation,
     state: EditState,
     reviewed: Vec<bool>,
-    commands: Sender<JournalCommand>,
+    commands: Option<Sender<JournalCommand>>,
     replies: Receiver<Reply>,
+    worker: Option<std::thread::JoinHandle<()>>,
     in_flight: usize,
     refreshing: bool,
     next_poll: Instant,
@@ -83,7 +86,7 @@ impl EditSession {
         let worker_location = location.clone();
         let worker_base = Arc::clone(&base);
         let last_batch = edited.state.last_batch;
-        std::thread::Builder::new()
+        let worker = std::thread::Builder::new()
             .name("label-journal".into())
             .spawn(move || {
                 worker(
@@ -100,8 +103,9 @@ impl EditSession {
             location,
             state: EditState::default(),
             reviewed: vec![false; base.len()],
-            commands: cmd_tx,
+            commands: Some(cmd_tx),
             replies: reply_rx,
+            worker,
             in_flight: 0,
             refreshing: false,
             next_poll: Instant::now() + POLL_EVERY,
@@ -158,7 +162,11 @@ impl EditSession {
     /// Sends a command to the worker.
     pub fn send(&mut self, command: JournalCommand) {
         let user = !matches!(command, JournalCommand::Refresh);
-        if self.commands.send(command).is_ok() {
+        let sent = self
+            .commands
+            .as_ref()
+            .is_some_and(|c| c.send(command).is_ok());
+        if sent {
             if user {
                 self.in_flight += 1;
             } else {
@@ -239,6 +247,66 @@ impl EditSession {
     }
 }
 
+/// The journal thread of a session that ended: it commits what it was sent, then stops. Dropping
+/// it waits (at most [`CLOSE_WAIT`]) for that, so an edit acknowledged on screen is not lost when
+/// the window closes or another dataset opens.
+pub struct ClosingJournal {
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ClosingJournal {
+    /// Whether the thread has committed everything and stopped.
+    pub fn is_finished(&self) -> bool {
+        self.worker.as_ref().is_none_or(|w| w.is_finished())
+    }
+
+    /// Waits until the thread has stopped or `deadline` passes; `true` when it stopped.
+    pub fn wait_until(&mut self, deadline: Instant) -> bool {
+        while !self.is_finished() {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.join().ok();
+        }
+        true
+    }
+}
+
+impl Drop for ClosingJournal {
+    fn drop(&mut self) {
+        if !self.wait_until(Instant::now() + CLOSE_WAIT) {
+            eprintln!(
+                "warning: the label journal did not finish saving within {} s",
+                CLOSE_WAIT.as_secs()
+            );
+        }
+    }
+}
+
+impl EditSession {
+    /// Ends the session without waiting: the journal thread gets no more commands, finishes the
+    /// ones it has and stops. Keep the result until it `is_finished` (dropping it waits).
+    pub fn close(mut self) -> ClosingJournal {
+        self.commands = None;
+        ClosingJournal {
+            worker: self.worker.take(),
+        }
+    }
+}
+
+impl Drop for EditSession {
+    fn drop(&mut self) {
+        // The channel closes first, so the thread stops once the commands it has are committed.
+        self.commands = None;
+        drop(ClosingJournal {
+            worker: self.worker.take(),
+        });
+    }
+}
+
 /// One line about a write-back.
 pub fn describe_apply(report: &WriteReport) -> String {
     let mut s = format!("{} edit(s) written into the dataset", report.applied.len());
@@ -279,16 +347,13 @@ fn worker(
         let user = !matches!(command, JournalCommand::Refresh);
         if !user && journal.is_none() && !location.db_path.exists() {
             // Never edited, by anyone: nothing to read, and nothing is created by looking.
-            if replies
+            replies
                 .send(Reply {
                     outcome: Ok(Outcome::Refreshed),
                     state: None,
                     user,
                 })
-                .is_err()
-            {
-                return;
-            }
+                .ok();
             continue;
         }
         let result = run(&location, &base, &mut journal, &mut last_seen, command);
@@ -309,10 +374,9 @@ fn worker(
             },
         };
         let changed = reply.state.is_some() || reply.outcome.is_err() || user;
-        if replies.send(reply).is_err() {
-            return;
-        }
-        if changed {
+        // A closed session still gets every command it sent committed: only the reply is lost.
+        let delivered = replies.send(reply).is_ok();
+        if changed && delivered {
             waker();
         }
     }

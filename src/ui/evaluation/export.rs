@@ -9,12 +9,15 @@ use eframe::egui;
 use super::EvalView;
 use crate::core::analysis::evaluation::EvaluationViews;
 use crate::core::data::dataset::Dataset;
+use crate::ui::workers::file_dialog::block_on;
 
-/// Pending and finished saves, and the last message.
+/// Pending and finished saves, and the last message. Dialogs and writes run on `export` threads.
 pub struct ExportState {
     done_tx: Sender<String>,
     done_rx: Receiver<String>,
     message: Option<String>,
+    /// A PNG's path from its dialog, and where the plot was when Save was clicked.
+    png: Option<(Receiver<Option<PathBuf>>, egui::Rect)>,
 }
 
 impl Default for ExportState {
@@ -24,6 +27,7 @@ impl Default for ExportState {
             done_tx,
             done_rx,
             message: None,
+            png: None,
         }
     }
 }
@@ -41,52 +45,101 @@ impl ExportState {
         while let Ok(m) = self.done_rx.try_recv() {
             self.message = Some(m);
         }
+        self.take_png_path(ui.ctx());
         let stem = match view {
             EvalView::Balance => "class-balance",
             EvalView::Confusion => "confusion-matrix",
             EvalView::Reliability => "reliability",
         };
+        let ctx = ui.ctx().clone();
         ui.separator();
         ui.horizontal(|ui| {
             if let Some(rect) = plot.map(|r| r.intersect(ui.clip_rect()))
                 && ui.button("Save PNG...").clicked()
-                && let Some(path) = save_dialog(&format!("{stem}.png"), "PNG image", "png")
+                && self.png.is_none()
             {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let name = format!("{stem}.png");
+                spawn_save(&name, "PNG image", "png", &ctx, move |path| {
+                    tx.send(Some(path.to_path_buf())).ok();
+                });
+                self.png = Some((rx, rect));
+            }
+            if ui.button("Save CSV...").clicked() {
+                let text = csv(view, dataset, views);
                 let tx = self.done_tx.clone();
-                let ppp = ui.ctx().pixels_per_point();
-                let ctx = ui.ctx().clone();
-                ui.ctx()
-                    .send_viewport_cmd(egui::ViewportCommand::Screenshot(
-                        egui::ScreenshotCallback::new(move |image| {
-                            tx.send(save_png(&image, rect, ppp, &path)).ok();
-                            ctx.request_repaint();
-                        }),
-                    ));
+                spawn_save(&format!("{stem}.csv"), "CSV", "csv", &ctx, move |path| {
+                    tx.send(write(path, text)).ok();
+                });
             }
-            if ui.button("Save CSV...").clicked()
-                && let Some(path) = save_dialog(&format!("{stem}.csv"), "CSV", "csv")
-            {
-                self.message = Some(write(&path, csv(view, dataset, views)));
-            }
-            if ui.button("Save JSON...").clicked()
-                && let Some(path) = save_dialog(&format!("{stem}.json"), "JSON", "json")
-            {
+            if ui.button("Save JSON...").clicked() {
                 let text =
                     serde_json::to_string_pretty(&json(view, dataset, views)).unwrap_or_default();
-                self.message = Some(write(&path, text));
+                let tx = self.done_tx.clone();
+                spawn_save(&format!("{stem}.json"), "JSON", "json", &ctx, move |path| {
+                    tx.send(write(path, text)).ok();
+                });
             }
         });
         if let Some(m) = &self.message {
             ui.weak(m);
         }
     }
+
+    /// Once the PNG's dialog has answered: a screenshot, cropped and written on an export thread.
+    fn take_png_path(&mut self, ctx: &egui::Context) {
+        let Some((rx, rect)) = &self.png else {
+            return;
+        };
+        let rect = *rect;
+        let path = match rx.try_recv() {
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Ok(path) => path,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+        };
+        self.png = None;
+        let Some(path) = path else {
+            return;
+        };
+        let tx = self.done_tx.clone();
+        let ppp = ctx.pixels_per_point();
+        let waker = ctx.clone();
+        ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(
+            egui::ScreenshotCallback::new(move |image| {
+                let image = image.clone();
+                std::thread::Builder::new()
+                    .name("export".into())
+                    .spawn(move || {
+                        tx.send(save_png(&image, rect, ppp, &path)).ok();
+                        waker.request_repaint();
+                    })
+                    .ok();
+            }),
+        ));
+    }
 }
 
-fn save_dialog(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
-    rfd::FileDialog::new()
+/// Asks for a file to save (`name` suggested) and runs `then` with it, on an `export` thread.
+fn spawn_save(
+    name: &str,
+    what: &str,
+    ext: &str,
+    ctx: &egui::Context,
+    then: impl FnOnce(&std::path::Path) + Send + 'static,
+) {
+    let dialog = rfd::AsyncFileDialog::new()
         .set_file_name(name)
-        .add_filter(what, &[ext])
-        .save_file()
+        .add_filter(what, &[ext]);
+    let ctx = ctx.clone();
+    std::thread::Builder::new()
+        .name("export".into())
+        .spawn(move || {
+            if let Some(handle) = block_on(dialog.save_file()) {
+                then(handle.path());
+            }
+            ctx.request_repaint();
+        })
+        .ok();
 }
 
 fn write(path: &std::path::Path, text: String) -> String {

@@ -24,14 +24,13 @@ pub struct DecodeRequest {
     pub path: PathBuf,
     /// Longest side wanted, in pixels.
     pub size: u32,
-    /// Upright (EXIF applied) or as stored. For an audio tile: the waveform (`true`) or the mel
-    /// spectrogram (`false`).
-    pub upright: bool,
+    /// Which picture: an image upright or as stored, a clip's waveform or spectrogram.
+    pub picture: Picture,
     /// The epoch the request was made in; see [`DecodePool::next_epoch`].
     pub epoch: u64,
 }
 
-pub use super::picture::{AudioFacts, Thumbnail};
+pub use super::picture::{AudioFacts, Picture, Thumbnail};
 
 /// A finished request.
 #[derive(Debug, Clone)]
@@ -66,7 +65,7 @@ pub fn decode_request_progressive(
     let options = DecodeOptions {
         max_pixels,
         target_size: Some(request.size),
-        apply_orientation: request.upright,
+        apply_orientation: request.picture.applies_orientation(),
     };
     let decoded = decode_image(&bytes, ext, &options)?;
     drop(bytes);
@@ -142,7 +141,7 @@ pub fn audio_picture(
 ) -> Result<Thumbnail, MediaError> {
     let file_bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
     let format = audio_format(&request.path);
-    if request.size <= TILE_MAX && request.upright {
+    if request.size <= TILE_MAX && request.picture != Picture::Spectrogram {
         // A waveform tile: peaks folded while decoding, never the clip's samples in memory.
         let (w, h) = (request.size.max(16), (request.size / 2).max(8));
         let streamed = waveform_peaks_streamed(&request.path, MAX_VIEW_SECONDS, w as usize)?;
@@ -248,7 +247,11 @@ fn cached_decode(
     if is_audio(&request.path) {
         return decode_request(request, DEFAULT_MAX_PIXELS);
     }
-    let key = match StoreKey::for_file(&request.path, request.size, request.upright) {
+    let key = match StoreKey::for_file(
+        &request.path,
+        request.size,
+        request.picture.applies_orientation(),
+    ) {
         Ok(key) => key,
         Err(e) => return Err(MediaError::from_io(&e)),
     };
@@ -380,7 +383,7 @@ mod tests {
             sample,
             path: dir.join(name),
             size: 16,
-            upright: true,
+            picture: Picture::Upright,
             epoch,
         };
         assert!(pool.request(request(0, "rgb.png", pool.epoch())));

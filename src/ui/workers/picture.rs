@@ -4,6 +4,27 @@
 
 use std::sync::Arc;
 
+/// Which picture of a sample a decode makes. Images and clips each have two, named for what they
+/// show (a clip has no "upright").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Picture {
+    /// An image with its EXIF orientation applied: what a person expects to see.
+    Upright,
+    /// An image's pixels as stored, EXIF ignored: what a loader that ignores EXIF sees.
+    AsStored,
+    /// An audio clip's waveform (the inspector draws it over the spectrogram).
+    Waveform,
+    /// An audio clip's mel spectrogram (the tile toggle).
+    Spectrogram,
+}
+
+impl Picture {
+    /// Whether an image decode applies the EXIF orientation.
+    pub fn applies_orientation(self) -> bool {
+        self != Picture::AsStored
+    }
+}
+
 /// Upright (or as-stored) RGBA pixels ready for a texture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thumbnail {

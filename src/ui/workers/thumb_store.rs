@@ -493,7 +493,7 @@ mod tests {
             sample: 0,
             path: photo.clone(),
             size: 64,
-            upright: true,
+            picture: super::super::decode_pool::Picture::Upright,
             epoch: 0,
         };
         let key = StoreKey::for_file(&photo, 64, true).unwrap();
@@ -539,7 +539,7 @@ mod tests {
                 sample: 0,
                 path: photo.clone(),
                 size: 128,
-                upright: true,
+                picture: super::super::decode_pool::Picture::Upright,
                 epoch: 0,
             },
             DEFAULT_MAX_PIXELS,
