@@ -112,12 +112,16 @@ pub fn recover_interrupted_moves(
     root: &Path,
     origin: Origin,
 ) -> Result<Vec<AppliedEdit>, JournalError> {
-    let Some(mut journal) = LabelJournal::open_existing(location)? else {
+    // Looking is read-only (a read-only copy of a dataset never gets written to); finishing a move
+    // needs the journal opened for writing.
+    let Some(reader) = LabelJournal::open_existing(location)? else {
         return Ok(Vec::new());
     };
-    if journal.open_intents()?.is_empty() {
+    if reader.open_intents()?.is_empty() {
         return Ok(Vec::new());
     }
+    drop(reader);
+    let mut journal = LabelJournal::open(location)?;
     let _lock = ApplyLock::acquire(location)?;
     recover(&mut journal, root, origin)
 }
