@@ -3,7 +3,7 @@
 //! playing audio. Ignored by default (it needs the bench data and a release build):
 //!
 //! ```text
-//! python3 scripts/make_bench_data.py ...   # or SPOTCHECK_BENCH_DATA=/path/with/manifest.csv+probs.csv
+//! python3 tests/reference/make_bench_data.py bench-data --images 0   # or SPOTCHECK_BENCH_DATA=DIR
 //! cargo test --release --test ui_frame_budget -- --ignored --nocapture --test-threads 1
 //! ```
 //! In release each median must stay under 16 ms; a debug build only prints the numbers.
@@ -29,7 +29,7 @@ const BUDGET: Duration = Duration::from_millis(16);
 fn bench_data() -> PathBuf {
     std::env::var_os("SPOTCHECK_BENCH_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/bench-data"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench-data"))
 }
 
 /// Steps `n` frames, timing each.
