@@ -482,3 +482,36 @@ fn apply_never_truncates_a_file_at_another_write_backs_temp_name() {
         MANIFEST.replace("b.jpg,cat,", "b.jpg,dog,")
     );
 }
+
+#[test]
+fn the_fuzzers_manifest_without_a_label_column_gains_one_and_still_loads() {
+    // fuzz/crashes/write_back-no-label-column: no label column, a bare CR and a NUL inside an
+    // unquoted file name, a quoted name with a comma. Found by the write_back fuzz target on the old
+    // write-back (its lenient tokenizer): the rewritten rows had one field more than the header.
+    let crash = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/crashes/write_back-no-label-column"),
+    )
+    .unwrap();
+    let nul = crash.iter().rposition(|&b| b == 0).unwrap();
+    let (manifest, label) = (
+        &crash[1..nul],
+        std::str::from_utf8(&crash[nul + 1..]).unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.csv");
+    std::fs::write(&path, manifest).unwrap();
+    let before = json(&["stats", s(&path), "--json"]);
+    assert_eq!(before["dataset"]["num_samples"], 3, "{before}");
+    let (code, _, err) = run(&["relabel", s(&path), "b,1.jpg", label]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&["apply", s(&path)]);
+    assert_eq!(code, 0, "{err}");
+    let after = json(&["stats", s(&path), "--no-edits", "--json"]);
+    assert_eq!(after["dataset"]["num_samples"], 3, "{after}");
+    assert_eq!(after["class_counts"]["all"]["owl"], 1, "{after}");
+    let text = std::fs::read(&path).unwrap();
+    assert!(
+        text.starts_with(b"file_name,lab1l,s\x04lit,label\n"),
+        "{text:?}"
+    );
+}

@@ -1,8 +1,10 @@
 //! Write-back on a fuzzed manifest with a fuzzed edit. Input: a selector byte (bit 0: CSV or JSONL;
 //! the rest: which row), then the manifest bytes, then after the last NUL the new label. When the
-//! manifest loads and the label is valid, `plan` and `write_back` run on the temp copy; the result
-//! must re-read with the same rows, files, splits and metadata, and only the edited row's label
-//! changed (to the new label when the edit was applied, not at all when it was kept).
+//! manifest loads and the label is valid, the edit is recorded in a journal beside the temp copy and
+//! `apply` writes it back (the path `spotcheck relabel` + `apply` take); the result must re-read
+//! with the same rows, files, splits and metadata, and only the edited row's label changed (to the
+//! new label when the edit was applied, not at all when it was kept). Run with `TMPDIR=/dev/shm` so
+//! the journal's fsyncs cost nothing.
 #![no_main]
 
 mod common;
@@ -11,8 +13,10 @@ use libfuzzer_sys::fuzz_target;
 use spotcheck::core::data::dataset::Dataset;
 use spotcheck::core::data::warnings::Warnings;
 use spotcheck::core::data::load::open_dataset;
-use spotcheck::core::labels::write_back::{plan, write_back};
-use spotcheck::core::labels::{Pending, validate_label};
+use spotcheck::core::labels::write_back::plan;
+use spotcheck::core::labels::{
+    JournalLocation, LabelChange, LabelJournal, Origin, apply, read_edits, validate_label,
+};
 
 fn label_name(d: &Dataset, i: usize) -> Option<&str> {
     d.label(i).map(|c| d.classes()[c].as_str())
@@ -43,15 +47,24 @@ fuzz_target!(|data: &[u8]| {
     if from.as_deref() == Some(label) {
         return;
     }
-    let pending = vec![Pending {
-        sample,
-        file: before.file(sample).to_string(),
-        from,
-        to: Some(label.to_string()),
-        seq: 1,
-    }];
-    let _ = plan(&before, &pending);
-    let report = write_back(&before, &pending);
+    let location = JournalLocation::for_dataset(&before, None);
+    let mut journal = LabelJournal::open(&location).expect("a journal in the scratch folder");
+    journal
+        .record(
+            &[LabelChange {
+                file: before.file(sample).to_string(),
+                disk: from,
+                to: Some(label.to_string()),
+            }],
+            Origin::Cli,
+        )
+        .expect("the edit is recorded");
+    let state = read_edits(&before, None, &mut Warnings::default())
+        .expect("the journal reads back")
+        .state;
+    assert_eq!(state.pending.len(), 1, "one pending edit");
+    let _ = plan(&before, &state.pending);
+    let report = apply(&mut journal, &before, &state, Origin::Cli).expect("apply runs");
     let applied = !report.applied.is_empty();
     let mut warnings = Warnings::default();
     let after = open_dataset(&path, None, &mut warnings)
