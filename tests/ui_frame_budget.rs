@@ -119,6 +119,16 @@ fn typing_a_search_and_opening_the_apply_preview_stay_in_the_frame_budget() {
             .and_then(|b| b.edits.as_ref())
             .is_some_and(|e| !e.saving())
     });
+    let edits = h.state().browse().unwrap().edits.as_ref().unwrap();
+    // Samples already labelled "daisy" make no edit (an edit back to the disk label cancels).
+    let pending = edits.state().pending.len();
+    assert!(
+        pending > 500,
+        "the edits are pending: {pending} (error: {:?})",
+        edits.error
+    );
+    println!("{pending} pending edits");
+    h.run_steps(2);
     h.get_by_label_contains("Edits (").click();
     h.run_steps(2);
     let mut preview = Vec::new();
