@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
 
 use super::mounts::{JournalMode, MODE_VARIABLE, choose_mode, mount_of_path};
 use super::replay::{EventRow, Replay};
@@ -436,11 +436,7 @@ impl LabelJournal {
         changes: &[LabelChange],
         origin: Origin,
     ) -> Result<Option<BatchId>, JournalError> {
-        let key = self.location.dataset_key.clone();
-        let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx, key| {
             // Read inside the write transaction: a write-back that moved the file and committed
             // before this one is seen, so the edit is recorded under the file's name now.
             let replay = read_replay(&tx, &key)?;
@@ -457,10 +453,8 @@ impl LabelJournal {
             }
             let batch = insert_batch(&tx, &key, "edit", None, origin)?;
             insert_label_events(&tx, &key, batch, &rows)?;
-            tx.commit()?;
             Ok(Some(batch))
-        })();
-        result.map_err(|e: rusqlite::Error| self.db_error(e))
+        })
     }
 
     /// Undoes the newest action not yet undone (of any process) by recording the opposite edit.
@@ -475,11 +469,7 @@ impl LabelJournal {
     }
 
     fn revert(&mut self, origin: Origin, undo: bool) -> Result<Option<Reverted>, JournalError> {
-        let key = self.location.dataset_key.clone();
-        let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx, key| {
             let replay = read_replay(&tx, &key)?;
             let target = if undo {
                 replay.undo_target()
@@ -507,14 +497,12 @@ impl LabelJournal {
                 .map(|(f, a, b)| (f.as_str(), a.clone(), b.clone()))
                 .collect();
             insert_label_events(&tx, &key, batch, &borrowed)?;
-            tx.commit()?;
             Ok(Some(Reverted {
                 batch,
                 target,
                 labels: rows.into_iter().map(|(f, _, to)| (f, to)).collect(),
             }))
-        })();
-        result.map_err(|e: rusqlite::Error| self.db_error(e))
+        })
     }
 
     /// Marks samples as reviewed (or not): proof that someone looked. Not part of undo.
@@ -524,11 +512,7 @@ impl LabelJournal {
         reviewed: bool,
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
-        let key = self.location.dataset_key.clone();
-        let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx, key| {
             let batch = insert_batch(&tx, &key, "review", None, origin)?;
             {
                 let mut stmt = tx.prepare_cached(
@@ -538,10 +522,8 @@ impl LabelJournal {
                     stmt.execute(params![batch, key, f, if reviewed { "1" } else { "0" }])?;
                 }
             }
-            tx.commit()?;
             Ok(batch)
-        })();
-        result.map_err(|e: rusqlite::Error| self.db_error(e))
+        })
     }
 
     /// Records that edits reached the dataset's files (after the files were written). A moved file's
@@ -561,11 +543,7 @@ impl LabelJournal {
         moves: &[MoveIntent],
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
-        let key = self.location.dataset_key.clone();
-        let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx, key| {
             let batch = insert_batch(&tx, &key, "move-intent", None, origin)?;
             {
                 let mut stmt = tx.prepare_cached(
@@ -575,10 +553,8 @@ impl LabelJournal {
                     stmt.execute(params![batch, key, m.file, m.label, m.seq, m.to])?;
                 }
             }
-            tx.commit()?;
             Ok(batch)
-        })();
-        result.map_err(|e: rusqlite::Error| self.db_error(e))
+        })
     }
 
     /// Records the moves of an intent batch that reached the files (`op` "apply" after a write-back,
@@ -638,6 +614,25 @@ impl LabelJournal {
             .map_err(|e| self.db_error(e))
     }
 
+    /// Runs `body` in one IMMEDIATE transaction (the write lock is taken up front, so a concurrent
+    /// writer waits in the busy handler instead of failing at commit) and commits it; a body that
+    /// wrote nothing commits nothing.
+    fn write<T>(
+        &mut self,
+        body: impl FnOnce(&Transaction<'_>, &str) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        let key = self.location.dataset_key.clone();
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = body(&tx, &key)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        result.map_err(|e: rusqlite::Error| self.db_error(e))
+    }
+
     fn record_outcome(
         &mut self,
         op: &str,
@@ -645,11 +640,7 @@ impl LabelJournal {
         applied: &[AppliedEdit],
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
-        let key = self.location.dataset_key.clone();
-        let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx, key| {
             let replay = read_replay(&tx, &key)?;
             let batch = insert_batch(&tx, &key, op, intents, origin)?;
             {
@@ -675,10 +666,8 @@ impl LabelJournal {
                     }
                 }
             }
-            tx.commit()?;
             Ok(batch)
-        })();
-        result.map_err(|e: rusqlite::Error| self.db_error(e))
+        })
     }
 }
 

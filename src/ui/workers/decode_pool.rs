@@ -145,21 +145,13 @@ pub fn audio_picture(
         // A waveform tile: peaks folded while decoding, never the clip's samples in memory.
         let (w, h) = (request.size.max(16), (request.size / 2).max(8));
         let streamed = waveform_peaks_streamed(&request.path, MAX_VIEW_SECONDS, w as usize)?;
-        return Ok(Thumbnail {
-            width: w,
-            height: h,
-            rgba: render_waveform(&streamed.peaks, w, h).into(),
-            stored_size: (0, 0),
-            orientation: None,
-            orientation_note: None,
-            format,
-            file_bytes,
-            audio: Some(AudioFacts {
-                duration_seconds: streamed.duration_seconds(),
-                sample_rate: streamed.facts.sample_rate,
-                channels: streamed.facts.channels,
-            }),
-        });
+        let facts = AudioFacts {
+            duration_seconds: streamed.duration_seconds(),
+            sample_rate: streamed.facts.sample_rate,
+            channels: streamed.facts.channels,
+        };
+        let rgba = render_waveform(&streamed.peaks, w, h);
+        return Ok(clip_picture(w, h, rgba, format, file_bytes, facts));
     }
     let inspector = request.size > TILE_MAX;
     let mut on_progress = |samples: &[f32], rate: u32, total: Option<u64>| {
@@ -184,28 +176,19 @@ pub fn audio_picture(
                 d.copy_from_slice(s);
             }
         }
-        partial(Thumbnail {
-            width: w,
-            height: h,
-            rgba: rgba.into(),
-            stored_size: (0, 0),
-            orientation: None,
-            orientation_note: None,
-            format,
-            file_bytes,
-            audio: Some(AudioFacts {
-                duration_seconds: total as f64 / f64::from(rate.max(1)),
-                sample_rate: rate,
-                channels: 0,
-            }),
-        });
+        let facts = AudioFacts {
+            duration_seconds: total as f64 / f64::from(rate.max(1)),
+            sample_rate: rate,
+            channels: 0,
+        };
+        partial(clip_picture(w, h, rgba, format, file_bytes, facts));
     };
     let clip = decode_mono_with(&request.path, MAX_VIEW_SECONDS, every, &mut on_progress)?;
-    let audio = Some(AudioFacts {
+    let facts = AudioFacts {
         duration_seconds: clip.duration_seconds(),
         sample_rate: clip.sample_rate,
         channels: clip.channels,
-    });
+    };
     let (width, height, rgba) = if request.size <= TILE_MAX {
         let (w, h) = (request.size.max(16), (request.size / 2).max(8));
         let mel = mel_spectrogram(&clip.samples, clip.sample_rate, 1024, 64, w as usize);
@@ -221,7 +204,19 @@ pub fn audio_picture(
         rgba.extend(stretch(&spec, sw, sh, w, spec_h));
         (w, wave_h + spec_h, rgba)
     };
-    Ok(Thumbnail {
+    Ok(clip_picture(width, height, rgba, format, file_bytes, facts))
+}
+
+/// A clip's picture as the GUI takes it: no stored size or orientation, its facts attached.
+fn clip_picture(
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+    format: &'static str,
+    file_bytes: u64,
+    facts: AudioFacts,
+) -> Thumbnail {
+    Thumbnail {
         width,
         height,
         rgba: rgba.into(),
@@ -230,8 +225,8 @@ pub fn audio_picture(
         orientation_note: None,
         format,
         file_bytes,
-        audio,
-    })
+        audio: Some(facts),
+    }
 }
 
 /// `decode_request` through the on-disk cache: a hit skips the decode; a miss is decoded and kept.
