@@ -439,7 +439,7 @@ impl LabelJournal {
         self.write(|tx, key| {
             // Read inside the write transaction: a write-back that moved the file and committed
             // before this one is seen, so the edit is recorded under the file's name now.
-            let replay = read_replay(&tx, &key)?;
+            let replay = read_replay(tx, key)?;
             let mut rows = Vec::with_capacity(changes.len());
             for c in changes {
                 let file = replay.resolve(&c.file);
@@ -451,8 +451,8 @@ impl LabelJournal {
             if rows.is_empty() {
                 return Ok(None);
             }
-            let batch = insert_batch(&tx, &key, "edit", None, origin)?;
-            insert_label_events(&tx, &key, batch, &rows)?;
+            let batch = insert_batch(tx, key, "edit", None, origin)?;
+            insert_label_events(tx, key, batch, &rows)?;
             Ok(Some(batch))
         })
     }
@@ -470,7 +470,7 @@ impl LabelJournal {
 
     fn revert(&mut self, origin: Origin, undo: bool) -> Result<Option<Reverted>, JournalError> {
         self.write(|tx, key| {
-            let replay = read_replay(&tx, &key)?;
+            let replay = read_replay(tx, key)?;
             let target = if undo {
                 replay.undo_target()
             } else {
@@ -491,12 +491,12 @@ impl LabelJournal {
                 rows.push((file, current, to));
             }
             let op = if undo { "undo" } else { "redo" };
-            let batch = insert_batch(&tx, &key, op, Some(target), origin)?;
+            let batch = insert_batch(tx, key, op, Some(target), origin)?;
             let borrowed: Vec<(&str, Option<String>, Option<String>)> = rows
                 .iter()
                 .map(|(f, a, b)| (f.as_str(), a.clone(), b.clone()))
                 .collect();
-            insert_label_events(&tx, &key, batch, &borrowed)?;
+            insert_label_events(tx, key, batch, &borrowed)?;
             Ok(Some(Reverted {
                 batch,
                 target,
@@ -513,7 +513,7 @@ impl LabelJournal {
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
         self.write(|tx, key| {
-            let batch = insert_batch(&tx, &key, "review", None, origin)?;
+            let batch = insert_batch(tx, key, "review", None, origin)?;
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO events (batch, dataset, kind, file, to_label) VALUES (?1, ?2, 'review', ?3, ?4)",
@@ -544,7 +544,7 @@ impl LabelJournal {
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
         self.write(|tx, key| {
-            let batch = insert_batch(&tx, &key, "move-intent", None, origin)?;
+            let batch = insert_batch(tx, key, "move-intent", None, origin)?;
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO events (batch, dataset, kind, file, to_label, target, moved_to) VALUES (?1, ?2, 'intent', ?3, ?4, ?5, ?6)",
@@ -641,8 +641,8 @@ impl LabelJournal {
         origin: Origin,
     ) -> Result<BatchId, JournalError> {
         self.write(|tx, key| {
-            let replay = read_replay(&tx, &key)?;
-            let batch = insert_batch(&tx, &key, op, intents, origin)?;
+            let replay = read_replay(tx, key)?;
+            let batch = insert_batch(tx, key, op, intents, origin)?;
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO events (batch, dataset, kind, file, to_label, target, moved_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
