@@ -90,6 +90,14 @@ fn render_text(
             has_split_level: false,
         } => "class folders".to_string(),
         DatasetSource::Manifest { path, .. } => format!("manifest {}", path.display()),
+        DatasetSource::HuggingFace(src) => format!(
+            "Hugging Face {} ({} shard(s))",
+            match src.format {
+                crate::core::data::hf_source::ShardFormat::Parquet => "Parquet",
+                crate::core::data::hf_source::ShardFormat::ArrowStream => "Arrow (save_to_disk)",
+            },
+            src.shards.len()
+        ),
     };
     let labelled = dataset
         .labels()

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::columns::{Interner, NONE, StrColumn, id_at};
+use super::hf_source::{EmbeddedKind, HfSource};
+use super::load::hf::embedded::EmbeddedReader;
 use super::sample_files::{AddError, SampleFiles, path_hash};
+use super::sample_media::SampleMedia;
+use crate::core::media::MediaKind;
 
 /// Where a dataset came from, which decides how label edits are written back later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub enum DatasetSource {
         /// CSV or JSONL.
         format: TableFormat,
     },
+    /// A Hugging Face dataset: Parquet or Arrow shards, media possibly embedded in them.
+    HuggingFace(Arc<HfSource>),
 }
 
 /// The two tabular formats spotcheck reads.
@@ -55,9 +61,75 @@ pub struct Dataset {
     split_names: Vec<String>,
     metadata: Arc<Vec<MetadataColumn>>,
     source_lines: Arc<Vec<u32>>,
+    /// Reads media embedded in Hugging Face shards (`None` for every other source).
+    embedded: Option<Arc<EmbeddedReader>>,
 }
 
 impl Dataset {
+    /// Where sample `i`'s media comes from.
+    pub fn media(&self, i: usize) -> SampleMedia {
+        if let DatasetSource::HuggingFace(src) = &self.source {
+            if let (Some(reader), Some(_)) = (&self.embedded, &src.media) {
+                return SampleMedia::Embedded {
+                    reader: reader.clone(),
+                    row: self.source_line(i).unwrap_or(i as u64),
+                };
+            }
+            if src.text_column.is_some() {
+                return SampleMedia::Text;
+            }
+        }
+        SampleMedia::File(self.disk_path(i))
+    }
+
+    /// Whether sample `i` is an image or audio clip (`None`: text, or a file of another kind).
+    pub fn media_kind(&self, i: usize) -> Option<MediaKind> {
+        if let DatasetSource::HuggingFace(src) = &self.source {
+            if let Some(m) = &src.media {
+                return match m.kind {
+                    EmbeddedKind::Audio => Some(MediaKind::Audio),
+                    // A struct column with no feature type: images are what Hub datasets embed most.
+                    EmbeddedKind::Image | EmbeddedKind::Unknown => Some(MediaKind::Image),
+                };
+            }
+            if src.text_column.is_some() {
+                return None;
+            }
+        }
+        MediaKind::of(self.file(i))
+    }
+
+    /// The text column's name when the samples are texts.
+    pub fn text_column(&self) -> Option<&str> {
+        match &self.source {
+            DatasetSource::HuggingFace(src) => src.text_column.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The text of sample `i` in a text dataset.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        let name = self.text_column()?;
+        self.metadata
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.values.get(i))
+    }
+
+    /// The shard file (relative name) and row a Hugging Face sample lives in.
+    pub fn location(&self, i: usize) -> Option<(&str, u64)> {
+        let DatasetSource::HuggingFace(src) = &self.source else {
+            return None;
+        };
+        let (shard, row) = src.locate(self.source_line(i)?)?;
+        Some((src.shards.get(shard)?.name.as_str(), row))
+    }
+
+    /// Attaches the reader of embedded media (the Hugging Face loader does).
+    pub fn set_embedded_reader(&mut self, reader: Arc<EmbeddedReader>) {
+        self.embedded = Some(reader);
+    }
+
     /// The folder sample paths are relative to (the manifest's folder for manifests).
     pub fn root(&self) -> &Path {
         &self.root
@@ -140,7 +212,8 @@ impl Dataset {
         &self.metadata
     }
 
-    /// Line of the manifest where sample `i` was read (`None` for class folders).
+    /// Line of the manifest where sample `i` was read (`None` for class folders); for a Hugging
+    /// Face dataset, its global row (rows counted over all shards in name order, from 0).
     pub fn source_line(&self, i: usize) -> Option<u64> {
         self.source_lines.get(i).map(|&l| u64::from(l))
     }
@@ -495,6 +568,7 @@ impl DatasetBuilder {
             split_names,
             metadata: Arc::new(metadata),
             source_lines: Arc::new(self.source_lines),
+            embedded: None,
         }
     }
 }

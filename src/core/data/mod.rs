@@ -4,6 +4,8 @@
 pub mod columns;
 pub mod dataset;
 pub mod error;
+pub mod hf_source;
 pub mod load;
 pub mod sample_files;
+pub mod sample_media;
 pub mod warnings;

@@ -36,6 +36,9 @@ pub enum WarningKind {
     UnknownPredictedClass,
     /// A pending label edit in the journal naming a file that is not a sample any more.
     OrphanedEdit,
+    /// A table cell that could not be used as it is: a ClassLabel id outside its names, a row with
+    /// no file name.
+    BadCell,
 }
 
 /// One finding, possibly standing for many rows (`count`), with up to a few examples.

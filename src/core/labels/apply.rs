@@ -89,6 +89,23 @@ pub fn apply_plan(
                 }
             }
         }
+        DatasetSource::HuggingFace(src) => {
+            if !rows.is_empty() {
+                match super::shards::rewrite_shards(src, dataset, &rows) {
+                    Ok(out) => {
+                        if !out.applied.is_empty() {
+                            journal.record_applied(&out.applied, origin)?;
+                        }
+                        report.applied = out.applied;
+                        report.kept.extend(out.kept);
+                        report.backup = out.backup;
+                    }
+                    Err(why) => report
+                        .kept
+                        .extend(rows.into_iter().map(|p| (p, why.clone()))),
+                }
+            }
+        }
     }
     Ok(report)
 }

@@ -14,6 +14,7 @@ mod moves;
 mod replace;
 mod replay;
 mod rewrite;
+mod shards;
 mod store;
 pub mod write_back;
 
@@ -91,6 +92,15 @@ impl JournalLocation {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| ".".into()),
             ),
+            // One journal per opened path: a folder of shards is ".", a lone shard its file name.
+            DatasetSource::HuggingFace(src) if src.given.is_file() => (
+                src.given.clone(),
+                src.given
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| ".".into()),
+            ),
+            DatasetSource::HuggingFace(_) => (dataset.root().to_path_buf(), ".".to_string()),
         };
         match state_dir {
             Some(dir) => {

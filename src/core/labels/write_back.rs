@@ -82,9 +82,11 @@ pub fn plan(dataset: &Dataset, pending: &[Pending]) -> Vec<(Pending, PlannedWrit
                     },
                     Err(why) => PlannedWrite::Impossible(why),
                 },
-                DatasetSource::Manifest { .. } => PlannedWrite::Row {
-                    line: dataset.source_line(p.sample),
-                },
+                DatasetSource::Manifest { .. } | DatasetSource::HuggingFace(_) => {
+                    PlannedWrite::Row {
+                        line: dataset.source_line(p.sample),
+                    }
+                }
             };
             (p.clone(), planned)
         })

@@ -7,6 +7,7 @@ mod control;
 mod conventions;
 mod csv_reader;
 mod folder;
+pub mod hf;
 mod jsonl_reader;
 mod manifest;
 mod paths;
@@ -38,6 +39,8 @@ pub enum DatasetKind {
     Folder(PathBuf),
     /// A manifest file.
     Manifest(PathBuf, TableFormat),
+    /// A Hugging Face dataset: Parquet shards or a `save_to_disk` folder.
+    HuggingFace(hf::HfLayout),
 }
 
 /// Decides how to read `path` without reading the whole of it.
@@ -53,7 +56,13 @@ pub fn detect(path: &Path) -> Result<DatasetKind, LoadError> {
                 return Ok(DatasetKind::Manifest(candidate, format));
             }
         }
+        if let Some(layout) = hf::detect_layout(path)? {
+            return Ok(DatasetKind::HuggingFace(layout));
+        }
         return Ok(DatasetKind::Folder(path.to_path_buf()));
+    }
+    if let Some(layout) = hf::detect_layout(path)? {
+        return Ok(DatasetKind::HuggingFace(layout));
     }
     let ext = path
         .extension()
@@ -64,7 +73,7 @@ pub fn detect(path: &Path) -> Result<DatasetKind, LoadError> {
         Some("jsonl") | Some("ndjson") => Ok(DatasetKind::Manifest(path.to_path_buf(), TableFormat::Jsonl)),
         _ => Err(LoadError::NotADataset {
             path: path.to_path_buf(),
-            reason: "not a dataset: expected a folder (class folders, or metadata.csv/metadata.jsonl inside) or a .csv/.jsonl manifest".into(),
+            reason: "not a dataset: expected a folder (class folders, metadata.csv/metadata.jsonl inside, Parquet shards or a save_to_disk folder), a .csv/.jsonl manifest or a .parquet/.arrow file".into(),
         }),
     }
 }
@@ -79,6 +88,9 @@ pub fn open_dataset(
         DatasetKind::Folder(root) => folder::load_folder(&root, control, warnings),
         DatasetKind::Manifest(file, format) => {
             manifest::load_manifest(&file, format, control, warnings)
+        }
+        DatasetKind::HuggingFace(layout) => {
+            hf::load_hf(&layout, &hf::HfOptions::default(), control, warnings)
         }
     }
 }
@@ -113,6 +125,7 @@ pub fn open_with<E: From<LoadError>>(
     let root = match detect(dataset_path)? {
         DatasetKind::Folder(root) => root,
         DatasetKind::Manifest(file, _) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        DatasetKind::HuggingFace(layout) => layout.root().to_path_buf(),
     };
     let root = paths::absolute_root(if root.as_os_str().is_empty() {
         Path::new(".")

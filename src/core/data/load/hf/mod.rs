@@ -1,0 +1,372 @@
+//! Hugging Face datasets as they are: a `.parquet` file, a folder of Parquet shards in the Hub's
+//! layouts, or a `save_to_disk` folder of Arrow IPC streams. Only the columns the model holds are read
+//! (paths, labels, splits, text, scalar metadata); embedded media stays in the files until a view asks
+//! for one row of it ([`embedded`]).
+
+mod cells;
+pub mod embedded;
+mod features;
+mod ipc_stream;
+mod layout;
+mod parquet_shard;
+mod shard;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+
+use crate::core::data::dataset::{Dataset, DatasetBuilder, DatasetSource};
+use crate::core::data::error::LoadError;
+use crate::core::data::hf_source::{EmbeddedColumn, HfSource, LabelEncoding, Shard};
+use crate::core::data::warnings::{FoldedWarning, WarningKind, Warnings};
+
+use super::control::LoadControl;
+use super::paths::{absolute_root, normalize_sample_path};
+
+pub use features::{PATH_COLUMNS, TEXT_COLUMNS};
+pub use layout::{HfLayout, detect_layout};
+pub use parquet_shard::guarded;
+pub use shard::OpenShard;
+
+/// Options a Hugging Face load takes from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct HfOptions {
+    /// `--text-column NAME`.
+    pub text_column: Option<String>,
+}
+
+/// Loads a dataset in a Hugging Face layout.
+pub fn load_hf(
+    layout: &HfLayout,
+    options: &HfOptions,
+    control: Option<&LoadControl>,
+    warnings: &mut Warnings,
+) -> Result<Dataset, LoadError> {
+    let root = layout.root().to_path_buf();
+    let abs_root = absolute_root(&root);
+    let format = layout.format();
+    let mut shards = Vec::new();
+    let mut opened = Vec::new();
+    let mut start = 0u64;
+    for spec in layout.shards() {
+        LoadControl::check(control)?;
+        let shard = OpenShard::open(&spec.path, format)
+            .map_err(|e| LoadError::parse_file(&spec.path, e))?;
+        let rows = shard.rows();
+        let meta = std::fs::metadata(&spec.path).map_err(|e| LoadError::io(&spec.path, e))?;
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        shards.push(Shard {
+            path: spec.path.clone(),
+            name: spec.name.clone(),
+            split: spec.split.clone(),
+            start,
+            rows,
+            len: meta.len(),
+            mtime_ns,
+        });
+        start += rows;
+        opened.push(shard);
+    }
+    let (Some(first), Some(first_shard)) = (opened.first(), shards.first()) else {
+        return Err(LoadError::NotADataset {
+            path: root,
+            reason: "no shard files found".into(),
+        });
+    };
+    let schema = first.schema();
+    let json = first
+        .huggingface_json()
+        .or_else(|| layout.dataset_info_json(first_shard));
+    let features = json
+        .as_deref()
+        .map(features::parse_features)
+        .unwrap_or_default();
+    let roles = features::column_roles(&schema, &features, options.text_column.as_deref())
+        .map_err(|e| {
+            if options.text_column.is_some() && e.starts_with("--text-column") {
+                LoadError::Request(format!("{}: {e}", first_shard.path.display()))
+            } else {
+                LoadError::parse_file(&first_shard.path, e)
+            }
+        })?;
+    let named = |role: &Option<(usize, String)>| role.as_ref().map(|(_, n)| n.clone());
+    let path_name = named(&roles.path);
+    let text_name = named(&roles.text);
+    let label = roles.label.as_ref().map(|(_, n, e)| (n.clone(), e.clone()));
+    let split_name = roles.split.map(|i| schema.field(i).name().clone());
+    let meta_names: Vec<String> = roles.metadata.iter().map(|(_, n)| n.clone()).collect();
+    let mut wanted: Vec<String> = Vec::new();
+    wanted.extend(path_name.clone());
+    wanted.extend(text_name.clone());
+    wanted.extend(label.as_ref().map(|(n, _)| n.clone()));
+    wanted.extend(split_name.clone());
+    wanted.extend(meta_names.iter().cloned());
+
+    let mut builder = DatasetBuilder::with_capacity(usize::try_from(start).unwrap_or(0));
+    if let Some((_, LabelEncoding::ClassLabel(names))) = &label {
+        for n in names {
+            builder.declare_class(n);
+        }
+    }
+    let text_col = text_name
+        .as_ref()
+        .map(|n| builder.add_metadata_column(n.clone()));
+    let meta_cols: Vec<usize> = meta_names
+        .iter()
+        .map(|n| builder.add_metadata_column(n.clone()))
+        .collect();
+    let mut bad_label = FoldedWarning::new(WarningKind::BadCell, None);
+    let mut null_path = FoldedWarning::new(WarningKind::BadCell, None);
+    // Row counters per split, for `SPLIT/ROW` identities.
+    let mut split_rows: std::collections::HashMap<Option<String>, u64> = Default::default();
+    let mut id = String::new();
+    for (shard, open) in shards.iter().zip(&opened) {
+        LoadControl::check(control)?;
+        let s = open.schema();
+        let mut indices = Vec::with_capacity(wanted.len());
+        for name in &wanted {
+            let i = s.index_of(name).map_err(|_| {
+                LoadError::parse_file(
+                    &shard.path,
+                    format!(
+                        "has no column `{name}` (the first shard, {}, has)",
+                        first_shard.name
+                    ),
+                )
+            })?;
+            indices.push(i);
+        }
+        let mut global = shard.start;
+        let mut fail: Option<LoadError> = None;
+        open.read_columns(&shard.path, &indices, |batch| {
+            if let Some(c) = control
+                && c.is_cancelled()
+            {
+                return Err("cancelled".into());
+            }
+            let col = |name: &Option<String>| name.as_ref().and_then(|n| batch.column_by_name(n));
+            let paths = col(&path_name).map(|a| TextCells::new(a.as_ref()));
+            let texts = col(&text_name).map(|a| TextCells::new(a.as_ref()));
+            let split_col = col(&split_name).map(|a| TextCells::new(a.as_ref()));
+            let metas: Vec<TextCells> = meta_names
+                .iter()
+                .map(|n| match batch.column_by_name(n) {
+                    Some(a) => TextCells::new(a.as_ref()),
+                    None => TextCells::Owned(vec![None; batch.num_rows()]),
+                })
+                .collect();
+            let labels = label
+                .as_ref()
+                .and_then(|(n, enc)| batch.column_by_name(n).map(|a| LabelCells::new(a, enc)));
+            for r in 0..batch.num_rows() {
+                let split = shard.split.as_deref().or_else(|| {
+                    split_col
+                        .as_ref()
+                        .and_then(|c| c.get(r))
+                        .filter(|s| !s.is_empty())
+                });
+                let counter = split_rows.entry(split.map(str::to_string)).or_insert(0);
+                let row_in_split = *counter;
+                *counter += 1;
+                id.clear();
+                let path = paths
+                    .as_ref()
+                    .and_then(|p| p.get(r))
+                    .filter(|p| !p.is_empty());
+                match path {
+                    Some(p) => id.push_str(&normalize_sample_path(p, &abs_root)),
+                    None => {
+                        if paths.is_some() {
+                            null_path.add(None, || {
+                                format!("{} row {}", shard.name, global - shard.start)
+                            });
+                        }
+                        if let Some(s) = split {
+                            id.push_str(s);
+                            id.push('/');
+                        }
+                        id.push_str(&row_in_split.to_string());
+                    }
+                }
+                let label = match &labels {
+                    Some(l) => match l.get(r) {
+                        Ok(v) => v,
+                        Err(bad) => {
+                            bad_label.add(None, || {
+                                format!("{} row {}: {bad}", shard.name, global - shard.start)
+                            });
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                if let Err(e) = builder.push(&id, label, split) {
+                    fail = Some(LoadError::parse_file(
+                        &shard.path,
+                        format!("row {}: {e:?}", global - shard.start),
+                    ));
+                    return Err("stop".into());
+                }
+                builder.push_line(global);
+                if let (Some(c), Some(t)) = (text_col, &texts)
+                    && let Some(v) = t.get(r)
+                {
+                    builder.push_metadata(c, v).ok();
+                }
+                for (c, m) in meta_cols.iter().zip(&metas) {
+                    if let Some(v) = m.get(r) {
+                        builder.push_metadata(*c, v).ok();
+                    }
+                }
+                global += 1;
+            }
+            if let Some(c) = control {
+                c.progress.fetch_add(
+                    batch.num_rows() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
+            Ok(())
+        })
+        .map_err(|e| {
+            if control.is_some_and(LoadControl::is_cancelled) {
+                LoadError::Cancelled
+            } else {
+                fail.take()
+                    .unwrap_or_else(|| LoadError::parse_file(&shard.path, e))
+            }
+        })?;
+        if let Some(f) = fail {
+            return Err(f);
+        }
+    }
+    if builder.is_empty() && label.is_none() {
+        return Err(LoadError::parse_file(
+            &first_shard.path,
+            "the dataset has no rows",
+        ));
+    }
+    bad_label.finish(warnings, |n| {
+        format!("{n} label value(s) name no class of the ClassLabel; those samples are unlabelled")
+    });
+    null_path.finish(warnings, |n| {
+        format!("{n} row(s) have no file name; they are known by SPLIT/ROW instead")
+    });
+    let source = HfSource {
+        given: layout.given().to_path_buf(),
+        format,
+        shards,
+        media: roles
+            .media
+            .as_ref()
+            .map(|(index, name, kind)| EmbeddedColumn {
+                name: name.clone(),
+                index: *index,
+                kind: *kind,
+            }),
+        path_column: path_name,
+        text_column: text_name,
+        label,
+    };
+    let source = Arc::new(source);
+    let (mut dataset, repeated) = builder.finish(root, DatasetSource::HuggingFace(source.clone()));
+    if source.media.is_some() {
+        dataset.set_embedded_reader(Arc::new(embedded::EmbeddedReader::new(source, abs_root)));
+    }
+    let mut dups = FoldedWarning::new(WarningKind::DuplicateSample, None);
+    for r in repeated {
+        dups.add(None, || r.path.clone());
+    }
+    dups.finish(warnings, |n| {
+        format!("{n} row(s) repeat a file name already listed; the first row of each is kept")
+    });
+    Ok(dataset)
+}
+
+/// Row access to a string-like column (strings directly, anything else as text per row).
+enum TextCells<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+    Owned(Vec<Option<String>>),
+}
+
+impl<'a> TextCells<'a> {
+    fn new(array: &'a dyn Array) -> Self {
+        match array.data_type() {
+            DataType::Utf8 => Self::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => Self::Large(array.as_string::<i64>()),
+            DataType::Utf8View => Self::View(array.as_string_view()),
+            _ => {
+                let mut out = vec![None; array.len()];
+                cells::for_each_text(array, |i, t| {
+                    if let Some(slot) = out.get_mut(i) {
+                        *slot = t.map(str::to_string);
+                    }
+                });
+                Self::Owned(out)
+            }
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            Self::Utf8(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Self::Large(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Self::View(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Self::Owned(v) => v.get(i).and_then(|s| s.as_deref()),
+        }
+    }
+}
+
+/// Row access to the label column, ClassLabel ids resolved to names.
+enum LabelCells<'a> {
+    Ids(Vec<Option<i64>>, &'a [String]),
+    Text(TextCells<'a>),
+}
+
+impl<'a> LabelCells<'a> {
+    fn new(array: &'a ArrayRef, encoding: &'a LabelEncoding) -> Self {
+        match encoding {
+            LabelEncoding::ClassLabel(names) => {
+                let mut ids = vec![None; array.len()];
+                cells::for_each_integer(array.as_ref(), |i, v| {
+                    if let Some(slot) = ids.get_mut(i) {
+                        *slot = v;
+                    }
+                });
+                Self::Ids(ids, names)
+            }
+            LabelEncoding::Plain => Self::Text(TextCells::new(array.as_ref())),
+        }
+    }
+
+    /// The label of row `i` (`None` = unlabelled), or why the cell names no class.
+    fn get(&self, i: usize) -> Result<Option<&str>, String> {
+        match self {
+            Self::Ids(ids, names) => match ids.get(i).copied().flatten() {
+                None | Some(-1) => Ok(None),
+                Some(id) => usize::try_from(id)
+                    .ok()
+                    .and_then(|k| names.get(k))
+                    .map(|n| Some(n.as_str()))
+                    .ok_or_else(|| {
+                        format!("id {id}, but the ClassLabel has {} names", names.len())
+                    }),
+            },
+            Self::Text(t) => Ok(t.get(i).filter(|s| !s.is_empty())),
+        }
+    }
+}
+
+/// The dataset folder of a Hugging Face path (for the journal and predictions joins).
+pub fn root_of(layout: &HfLayout) -> PathBuf {
+    layout.root().to_path_buf()
+}

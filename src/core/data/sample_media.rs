@@ -1,0 +1,73 @@
+//! Where one sample's media comes from, as a value a decoder thread can carry: a file on disk, a row
+//! of a Hugging Face shard, or nothing (a text sample). Readers ask it for bytes and never care which.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::core::media::{MediaError, read_media_file};
+
+use super::load::hf::embedded::{CellMedia, EmbeddedReader};
+
+/// A sample's media source.
+#[derive(Debug, Clone)]
+pub enum SampleMedia {
+    /// A file on disk.
+    File(PathBuf),
+    /// Row `row` (global) of a Hugging Face dataset's media column.
+    Embedded {
+        /// The dataset's shard reader.
+        reader: Arc<EmbeddedReader>,
+        /// Global row number.
+        row: u64,
+    },
+    /// A text sample: the text is in the dataset model, there is nothing to decode.
+    Text,
+}
+
+impl SampleMedia {
+    /// The whole media, as bytes (files over the in-memory limit are refused).
+    pub fn read(&self) -> Result<Vec<u8>, MediaError> {
+        match self {
+            Self::File(p) => read_media_file(p),
+            Self::Embedded { reader, row } => match reader.read(*row)? {
+                CellMedia::Bytes(b) => Ok(b),
+                CellMedia::File(p) => read_media_file(&p),
+            },
+            Self::Text => Err(MediaError::unsupported("a text sample has no media")),
+        }
+    }
+
+    /// The file on disk, when the media is one (audio streams from it instead of reading it whole).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Self::File(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// What identifies this media's current content for caches: a path-like key plus the length and
+    /// modification time of the file holding it (the shard, for embedded media).
+    pub fn cache_key(&self) -> Option<(String, u64, i64)> {
+        match self {
+            Self::File(p) => {
+                let m = std::fs::metadata(p).ok()?;
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+                Some((p.to_string_lossy().into_owned(), m.len(), mtime))
+            }
+            Self::Embedded { reader, row } => {
+                let (i, within) = reader.source().locate(*row)?;
+                let shard = reader.source().shards.get(i)?;
+                Some((
+                    format!("{}#row={within}", shard.path.to_string_lossy()),
+                    shard.len,
+                    shard.mtime_ns,
+                ))
+            }
+            Self::Text => None,
+        }
+    }
+}
