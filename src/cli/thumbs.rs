@@ -55,7 +55,7 @@ pub fn run(args: ThumbsArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     let audio = if summary.audio > 0 {
-        format!(", {} audio samples have none", summary.audio)
+        format!(", {} audio or text samples have none", summary.audio)
     } else {
         String::new()
     };

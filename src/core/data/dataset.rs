@@ -110,6 +110,12 @@ impl Dataset {
     /// The text of sample `i` in a text dataset.
     pub fn text(&self, i: usize) -> Option<&str> {
         let name = self.text_column()?;
+        if let DatasetSource::HuggingFace(src) = &self.source
+            && let Some(row) = self.source_line(i)
+            && src.null_texts.binary_search(&row).is_ok()
+        {
+            return None;
+        }
         self.metadata
             .iter()
             .find(|m| m.name == name)

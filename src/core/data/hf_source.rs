@@ -80,6 +80,8 @@ pub struct HfSource {
     pub text_column: Option<String>,
     /// The label column and its encoding.
     pub label: Option<(String, LabelEncoding)>,
+    /// Global rows whose text is null (sorted): `check` reports them `missing`, not `empty`.
+    pub null_texts: Vec<u64>,
 }
 
 impl HfSource {
@@ -120,6 +122,7 @@ mod tests {
             path_column: None,
             text_column: None,
             label: None,
+            null_texts: Vec::new(),
         };
         assert_eq!(src.locate(0), Some((0, 0)));
         assert_eq!(src.locate(2), Some((0, 2)));

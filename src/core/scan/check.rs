@@ -15,6 +15,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use super::byte_budget::{ByteBudget, DEFAULT_BYTE_BUDGET};
 use crate::core::data::dataset::Dataset;
+use crate::core::data::sample_media::SampleMedia;
 use crate::core::data::warnings::UnusableFile;
 use crate::core::media::{
     DEFAULT_MAX_PIXELS, DecodeOptions, ExifOrientation, MAX_IN_MEMORY_BYTES, MediaError, MediaKind,
@@ -178,7 +179,7 @@ pub fn check_dataset_within(
         .into_par_iter()
         .with_max_len(16)
         .map(|i| {
-            let finding = check_file(&dataset.disk_path(i), dataset.file(i), options, budget);
+            let finding = check_sample(dataset, i, options, budget);
             if let Some(p) = progress {
                 p.fetch_add(1, Ordering::Relaxed);
             }
@@ -217,6 +218,44 @@ pub fn check_dataset_within(
             .count(),
         duplicates,
     }
+}
+
+/// Checks one sample wherever it lives: a file, a cell of a Hugging Face shard, or a text.
+fn check_sample(
+    dataset: &Dataset,
+    i: usize,
+    options: &CheckOptions,
+    budget: &ByteBudget,
+) -> SampleFinding {
+    match dataset.media(i) {
+        SampleMedia::File(path) => check_file(&path, dataset.file(i), options, budget),
+        SampleMedia::Text => check_text(dataset.text(i)),
+        embedded @ SampleMedia::Embedded { .. } => {
+            let mut finding = SampleFinding::default();
+            match embedded.read() {
+                Ok(bytes) => {
+                    let _claim = budget.claim(bytes.len() as u64);
+                    check_bytes(bytes, None, dataset.media_kind(i), options, &mut finding);
+                }
+                Err(e) => finding.problems.push((e.kind, e.detail)),
+            }
+            finding
+        }
+    }
+}
+
+/// A text sample: a null text is `missing`, an empty one `empty`; its bytes are hashed for duplicates.
+fn check_text(text: Option<&str>) -> SampleFinding {
+    let mut finding = SampleFinding::default();
+    match text {
+        None => finding.problems.push((
+            ProblemKind::Missing,
+            "the text is null".to_string(),
+        )),
+        Some("") => finding.problems.push((ProblemKind::Empty, "the text is empty".to_string())),
+        Some(t) => finding.hash = Some((xxh3_128(t.as_bytes()), t.len() as u64)),
+    }
+    finding
 }
 
 fn check_file(
@@ -277,11 +316,25 @@ fn check_file(
             return finding;
         }
     };
+    check_bytes(bytes, ext, kind, options, &mut finding);
+    finding
+}
+
+/// Hashes and decodes one sample's bytes (`ext` from its name, when it has one).
+fn check_bytes(
+    bytes: Vec<u8>,
+    ext: Option<&str>,
+    kind: Option<MediaKind>,
+    options: &CheckOptions,
+    finding: &mut SampleFinding,
+) {
+    let fail =
+        |finding: &mut SampleFinding, e: MediaError| finding.problems.push((e.kind, e.detail));
     finding.hash = Some((xxh3_128(&bytes), bytes.len() as u64));
     match kind {
         Some(MediaKind::Audio) => {
             if let Err(e) = probe_audio(Box::new(std::io::Cursor::new(bytes)), ext, true) {
-                fail(&mut finding, e);
+                fail(finding, e);
             }
         }
         // Images, and files without a media extension (a manifest may list anything): by content.
@@ -310,17 +363,16 @@ fn check_file(
                     }
                 }
                 Err(e) if kind.is_none() && e.kind == ProblemKind::Unreadable => fail(
-                    &mut finding,
+                    finding,
                     MediaError::unsupported(format!(
                         "neither an image nor an audio file by its name, and the content is not an image ({})",
                         e.detail
                     )),
                 ),
-                Err(e) => fail(&mut finding, e),
+                Err(e) => fail(finding, e),
             }
         }
     }
-    finding
 }
 
 fn hash_stream(path: &Path) -> Result<u128, MediaError> {
@@ -386,10 +438,15 @@ fn confirm_identical(dataset: &Dataset, mut members: Vec<u32>) -> Vec<Vec<u32>> 
     members.sort_unstable();
     let mut groups: Vec<Vec<u32>> = Vec::new();
     for i in members {
-        let path = dataset.disk_path(i as usize);
+        let Some(content) = Content::of(dataset, i as usize) else {
+            continue;
+        };
         let mut placed = false;
         for g in &mut groups {
-            match same_bytes(&dataset.disk_path(g[0] as usize), &path) {
+            let Some(first) = Content::of(dataset, g[0] as usize) else {
+                continue;
+            };
+            match first.same_as(&content) {
                 Ok(true) => {
                     g.push(i);
                     placed = true;
@@ -403,11 +460,39 @@ fn confirm_identical(dataset: &Dataset, mut members: Vec<u32>) -> Vec<Vec<u32>> 
                 }
             }
         }
-        if !placed && std::fs::File::open(&path).is_ok() {
+        if !placed {
             groups.push(vec![i]);
         }
     }
     groups.into_iter().filter(|g| g.len() > 1).collect()
+}
+
+/// A sample's content for the byte-for-byte confirmation: a file is streamed, embedded media and
+/// texts are small enough to hold.
+enum Content {
+    File(std::path::PathBuf),
+    Bytes(Vec<u8>),
+}
+
+impl Content {
+    /// `None` when the sample cannot be read now (it is then nobody's copy).
+    fn of(dataset: &Dataset, i: usize) -> Option<Self> {
+        match dataset.media(i) {
+            SampleMedia::File(p) => std::fs::File::open(&p).is_ok().then_some(Self::File(p)),
+            SampleMedia::Text => dataset.text(i).map(|t| Self::Bytes(t.as_bytes().to_vec())),
+            embedded => embedded.read().ok().map(Self::Bytes),
+        }
+    }
+
+    fn same_as(&self, other: &Self) -> std::io::Result<bool> {
+        match (self, other) {
+            (Self::File(a), Self::File(b)) => same_bytes(a, b),
+            (Self::Bytes(a), Self::Bytes(b)) => Ok(a == b),
+            (Self::File(f), Self::Bytes(b)) | (Self::Bytes(b), Self::File(f)) => {
+                Ok(std::fs::read(f)? == *b)
+            }
+        }
+    }
 }
 
 /// Whether two files hold the same bytes, read side by side in 1 MiB blocks.

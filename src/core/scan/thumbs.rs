@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::core::data::dataset::Dataset;
-use crate::core::media::{MediaError, MediaKind, encode_png, make_thumbnail, read_media_file};
+use crate::core::data::sample_media::SampleMedia;
+use crate::core::media::{MediaError, MediaKind, encode_png, make_thumbnail};
 
 /// How to make thumbnails.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +33,7 @@ pub struct ThumbFailure {
 pub struct ThumbsSummary {
     /// Thumbnails written.
     pub written: u64,
-    /// Samples that are audio (no thumbnail is made for them).
+    /// Samples that are audio or text (no thumbnail is made for them).
     pub audio: u64,
     /// Samples that could not be made into a thumbnail, in dataset order.
     pub failures: Vec<ThumbFailure>,
@@ -75,10 +76,11 @@ pub fn write_thumbnails(
         .with_max_len(8)
         .fold(PartialOutcome::default, |mut t, i| {
             let file = dataset.file(i);
-            if MediaKind::of(file) == Some(MediaKind::Audio) {
+            let media = dataset.media(i);
+            if dataset.media_kind(i) == Some(MediaKind::Audio) || matches!(media, SampleMedia::Text) {
                 t.audio += 1;
             } else {
-                match write_one(&dataset.disk_path(i), &thumbnail_path(out, file), options) {
+                match write_one(&media, file, &thumbnail_path(out, file), options) {
                     Ok(()) => t.written += 1,
                     Err(e) => t.failures.push((i as u32, e)),
                 }
@@ -109,9 +111,18 @@ pub fn write_thumbnails(
     }
 }
 
-fn write_one(src: &Path, dst: &Path, options: &ThumbsOptions) -> Result<(), MediaError> {
-    let bytes = read_media_file(src)?;
-    let ext = src.extension().and_then(|e| e.to_str());
+fn write_one(
+    src: &SampleMedia,
+    name: &str,
+    dst: &Path,
+    options: &ThumbsOptions,
+) -> Result<(), MediaError> {
+    let bytes = src.read()?;
+    // Embedded media has no name to go by: its content decides.
+    let ext = src
+        .file()
+        .and_then(|_| Path::new(name).extension())
+        .and_then(|e| e.to_str());
     let thumb = make_thumbnail(&bytes, ext, options.size, options.max_pixels)?;
     drop(bytes);
     let png = encode_png(&thumb.pixels)?;

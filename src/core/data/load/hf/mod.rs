@@ -127,6 +127,7 @@ pub fn load_hf(
     // Row counters per split, for `SPLIT/ROW` identities.
     let mut split_rows: std::collections::HashMap<Option<String>, u64> = Default::default();
     let mut id = String::new();
+    let mut null_texts = Vec::new();
     for (shard, open) in shards.iter().zip(&opened) {
         LoadControl::check(control)?;
         let s = open.schema();
@@ -215,10 +216,13 @@ pub fn load_hf(
                     return Err("stop".into());
                 }
                 builder.push_line(global);
-                if let (Some(c), Some(t)) = (text_col, &texts)
-                    && let Some(v) = t.get(r)
-                {
-                    builder.push_metadata(c, v).ok();
+                if let (Some(c), Some(t)) = (text_col, &texts) {
+                    match t.get(r) {
+                        Some(v) => {
+                            builder.push_metadata(c, v).ok();
+                        }
+                        None => null_texts.push(global),
+                    }
                 }
                 for (c, m) in meta_cols.iter().zip(&metas) {
                     if let Some(v) = m.get(r) {
@@ -274,6 +278,7 @@ pub fn load_hf(
         path_column: path_name,
         text_column: text_name,
         label,
+        null_texts,
     };
     let source = Arc::new(source);
     let (mut dataset, repeated) = builder.finish(root, DatasetSource::HuggingFace(source.clone()));
