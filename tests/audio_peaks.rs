@@ -92,7 +92,7 @@ fn a_long_clips_tile_does_not_hold_its_samples() {
     let before = peak_rss();
     let request = DecodeRequest {
         sample: 0,
-        path,
+        media: spotcheck::core::data::sample_media::SampleMedia::File(path),
         size: 256,
         picture: Picture::Waveform,
         epoch: 0,

@@ -30,7 +30,7 @@ fn waveform_tiles_per_second() {
             .map(|path| {
                 let request = DecodeRequest {
                     sample: 0,
-                    path: path.clone(),
+                    media: spotcheck::core::data::sample_media::SampleMedia::File(path.clone()),
                     size: 256,
                     picture: Picture::Waveform,
                     epoch: 0,

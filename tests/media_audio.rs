@@ -61,7 +61,7 @@ fn the_tone_fixtures_peak_in_the_440_hz_mel_band() {
 fn request(path: PathBuf, size: u32) -> DecodeRequest {
     DecodeRequest {
         sample: 0,
-        path,
+        media: spotcheck::core::data::sample_media::SampleMedia::File(path),
         size,
         picture: Picture::Waveform,
         epoch: 0,

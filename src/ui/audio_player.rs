@@ -5,7 +5,7 @@
 //! the samples in real time, so play, pause, seek, the playhead and loop behave the same, silently,
 //! and the inspector says "no audio output device".
 
-use std::path::{Path, PathBuf};
+use crate::core::data::sample_media::SampleMedia;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -51,14 +51,14 @@ fn null_player() -> (rodio::Player, NullPump) {
 enum Command {
     Play {
         sample: u32,
-        path: PathBuf,
+        path: SampleMedia,
         start: f64,
         volume: f32,
         paused: bool,
     },
     Seek {
         sample: u32,
-        path: PathBuf,
+        path: SampleMedia,
         seconds: f64,
         volume: f32,
     },
@@ -69,7 +69,7 @@ enum Command {
 #[derive(Clone)]
 struct Current {
     sample: u32,
-    path: PathBuf,
+    path: SampleMedia,
     player: Arc<rodio::Player>,
 }
 
@@ -177,13 +177,13 @@ impl AudioPlayer {
     }
 
     /// Plays `path` from `start` seconds, as sample `sample`, stopping whatever played before.
-    pub fn play(&mut self, sample: u32, path: &Path, start: f64) {
+    pub fn play(&mut self, sample: u32, path: &SampleMedia, start: f64) {
         self.error = None;
         self.expected = Some((sample, false));
         let volume = self.volume;
         self.send(Command::Play {
             sample,
-            path: path.to_path_buf(),
+            path: path.clone(),
             start,
             volume,
             paused: false,
@@ -191,7 +191,7 @@ impl AudioPlayer {
     }
 
     /// Play/pause for `sample` (Space): resumes or pauses it when it is the current clip, else starts it.
-    pub fn toggle(&mut self, sample: u32, path: &Path) {
+    pub fn toggle(&mut self, sample: u32, path: &SampleMedia) {
         if let Some(player) = self.live(sample) {
             if player.is_paused() {
                 player.play();
@@ -207,7 +207,7 @@ impl AudioPlayer {
                 let volume = self.volume;
                 self.send(Command::Play {
                     sample,
-                    path: path.to_path_buf(),
+                    path: path.clone(),
                     start: 0.0,
                     volume,
                     paused: !paused,
@@ -218,13 +218,13 @@ impl AudioPlayer {
     }
 
     /// Moves the playhead of `sample` to `seconds` (starting it when it is not the current clip).
-    pub fn seek(&mut self, sample: u32, path: &Path, seconds: f64) {
+    pub fn seek(&mut self, sample: u32, path: &SampleMedia, seconds: f64) {
         let paused = self.live(sample).is_some_and(|p| p.is_paused());
         self.expected = Some((sample, paused));
         let volume = self.volume;
         self.send(Command::Seek {
             sample,
-            path: path.to_path_buf(),
+            path: path.clone(),
             seconds: seconds.max(0.0),
             volume,
         });
@@ -361,16 +361,29 @@ impl PlayerThread {
         }
     }
 
-    fn play(&mut self, sample: u32, path: &Path, start: f64, volume: f32, paused: bool) {
+    fn play(&mut self, sample: u32, path: &SampleMedia, start: f64, volume: f32, paused: bool) {
         self.stop();
         self.open_device();
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => return self.fail(format!("{}: {e}", path.display())),
+        // A file streams from disk; embedded media is read whole (a clip in a shard is small).
+        enum Opened {
+            File(rodio::Decoder<std::io::BufReader<std::fs::File>>),
+            Bytes(rodio::Decoder<std::io::Cursor<Vec<u8>>>),
+        }
+        let opened = match path {
+            SampleMedia::File(p) => match std::fs::File::open(p) {
+                Ok(f) => rodio::Decoder::try_from(f).map(Opened::File).map_err(|e| e.to_string()),
+                Err(e) => return self.fail(format!("{}: {e}", p.display())),
+            },
+            other => match other.read() {
+                Ok(bytes) => rodio::Decoder::new(std::io::Cursor::new(bytes))
+                    .map(Opened::Bytes)
+                    .map_err(|e| e.to_string()),
+                Err(e) => return self.fail(e.detail),
+            },
         };
-        let decoder = match rodio::Decoder::try_from(file) {
+        let decoder = match opened {
             Ok(d) => d,
-            Err(e) => return self.fail(format!("cannot play {}: {e}", path.display())),
+            Err(e) => return self.fail(format!("cannot play {}: {e}", path.describe())),
         };
         let (player, pump) = match &self.device {
             Some(Ok(sink)) => (rodio::Player::connect_new(sink.mixer()), None),
@@ -380,7 +393,10 @@ impl PlayerThread {
             }
         };
         player.set_volume(volume);
-        player.append(decoder);
+        match decoder {
+            Opened::File(d) => player.append(d),
+            Opened::Bytes(d) => player.append(d),
+        }
         if start > 0.0 {
             let _ = player.try_seek(Duration::from_secs_f64(start));
         }
@@ -392,12 +408,12 @@ impl PlayerThread {
         self.pump = pump;
         self.current = Some(Current {
             sample,
-            path: path.to_path_buf(),
+            path: path.clone(),
             player: Arc::new(player),
         });
     }
 
-    fn seek(&mut self, sample: u32, path: &Path, seconds: f64, volume: f32) {
+    fn seek(&mut self, sample: u32, path: &SampleMedia, seconds: f64, volume: f32) {
         let live = self
             .current
             .as_ref()
@@ -426,8 +442,10 @@ impl PlayerThread {
 mod tests {
     use super::*;
 
-    fn tone() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/tone.wav")
+    fn tone() -> SampleMedia {
+        SampleMedia::File(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/tone.wav"),
+        )
     }
 
     /// Waits (at most 5 s) until the player thread has done every command sent.
@@ -483,7 +501,7 @@ mod tests {
         let bad = dir.path().join("noise.wav");
         std::fs::write(&bad, b"RIFF....WAVEjunkjunkjunk").unwrap();
         let mut p = AudioPlayer::null();
-        p.toggle(0, &bad);
+        p.toggle(0, &SampleMedia::File(bad));
         settle(&p);
         p.tick();
         assert!(!p.is_playing(0));

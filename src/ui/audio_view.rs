@@ -1,7 +1,6 @@
 //! The inspector for a clip: play/pause (Space), the time, loop and volume, then the waveform over
 //! the mel spectrogram with a playhead that follows the sound; a click on the picture seeks there.
 
-use std::path::Path;
 
 use eframe::egui;
 
@@ -14,7 +13,7 @@ pub fn audio_view_ui(
     entry: Option<&TextureEntry>,
     audio: &mut AudioPlayer,
     sample: u32,
-    path: &Path,
+    path: &crate::core::data::sample_media::SampleMedia,
     duration: Option<f64>,
 ) {
     if ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Space)) {

@@ -56,9 +56,11 @@ pub fn grid_ui(
     let edits = browse.edits.as_ref();
     let selection = &browse.selection;
     let spectrogram = browse.spectrogram_tiles;
+    // A text dataset's tiles show the text itself: nothing to decode.
+    let text_dataset = loaded.dataset.text_column().is_some();
     // Images are always upright; a clip shows its waveform or, with the toggle, its spectrogram.
     let picture = |sample: u32| {
-        let audio = crate::core::media::MediaKind::of(loaded.dataset.file(sample as usize))
+        let audio = loaded.dataset.media_kind(sample as usize)
             == Some(crate::core::media::MediaKind::Audio);
         match (audio, spectrogram) {
             (false, _) => Picture::Upright,
@@ -76,7 +78,9 @@ pub fn grid_ui(
         let behind = row_range.start.saturating_sub(PREFETCH_ROWS)..row_range.start;
         for row in row_range.clone().chain(ahead).chain(behind) {
             for pos in row * cols..((row + 1) * cols).min(shown.len()) {
-                if let Some(&sample) = shown.get(pos) {
+                if let Some(&sample) = shown.get(pos)
+                    && !text_dataset
+                {
                     cache.request(
                         pool,
                         TextureKey {
@@ -84,7 +88,7 @@ pub fn grid_ui(
                             size,
                             picture: picture(sample),
                         },
-                        || loaded.dataset.disk_path(sample as usize),
+                        || loaded.dataset.media(sample as usize),
                     );
                 }
             }
@@ -102,7 +106,7 @@ pub fn grid_ui(
                         size,
                         picture: picture(sample),
                     };
-                    if matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
+                    if !text_dataset && matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
                         pending += 1;
                     }
                     let i = sample as usize;
@@ -159,8 +163,14 @@ fn tile_ui(
     let predicted = loaded.predictions.as_ref().and_then(|p| p.predicted(i));
     let wrong = label != NONE && predicted.is_some_and(|p| p as u32 != label);
 
-    match cache.get(key) {
-        Some(TextureEntry::Ready { texture, info }) => {
+    let entry = if dataset.text_column().is_some() {
+        paint_text(ui, picture, dataset.text(i), &visuals);
+        None
+    } else {
+        Some(cache.get(key))
+    };
+    match entry {
+        Some(Some(TextureEntry::Ready { texture, info })) => {
             let [w, h] = texture.size().map(|v| v as f32);
             let scale = (tile - 4.0) / w.max(h).max(1.0);
             let shown =
@@ -176,7 +186,7 @@ fn tile_ui(
                 );
             }
         }
-        Some(TextureEntry::Failed(why)) => {
+        Some(Some(TextureEntry::Failed(why))) => {
             let text = format!("Cannot show:\n{why}");
             let galley = painter.layout(
                 text,
@@ -190,7 +200,7 @@ fn tile_ui(
                 visuals.error_fg_color,
             );
         }
-        Some(TextureEntry::Pending) | None => {
+        Some(Some(TextureEntry::Pending) | None) => {
             painter.text(
                 picture.center(),
                 egui::Align2::CENTER_CENTER,
@@ -199,6 +209,7 @@ fn tile_ui(
                 visuals.weak_text_color(),
             );
         }
+        None => {}
     }
     if wrong {
         painter.rect_stroke(
@@ -278,4 +289,21 @@ fn tile_ui(
         );
     }
     response.on_hover_text(file)
+}
+
+/// A text sample's tile: its first lines, wrapped to the tile and cut at its edge.
+fn paint_text(ui: &egui::Ui, picture: egui::Rect, text: Option<&str>, visuals: &egui::Visuals) {
+    let painter = ui.painter_at(picture.shrink(4.0));
+    let (body, color) = match text {
+        Some("") => ("(empty text)".to_string(), visuals.weak_text_color()),
+        Some(t) => (t.chars().take(600).collect(), visuals.text_color()),
+        None => ("(no text)".to_string(), visuals.weak_text_color()),
+    };
+    let galley = painter.layout(
+        body,
+        egui::FontId::proportional(12.0),
+        color,
+        picture.width() - 12.0,
+    );
+    painter.galley(picture.min + egui::vec2(6.0, 6.0), galley, color);
 }

@@ -39,8 +39,7 @@ pub fn inspector_ui(
     let key = TextureKey {
         sample,
         size: INSPECT_SIZE,
-        picture: if crate::core::media::MediaKind::of(browse.loaded.dataset.file(i))
-            == Some(crate::core::media::MediaKind::Audio)
+        picture: if browse.loaded.dataset.media_kind(i) == Some(crate::core::media::MediaKind::Audio)
         {
             Picture::Waveform
         } else if state.as_stored {
@@ -49,7 +48,7 @@ pub fn inspector_ui(
             Picture::Upright
         },
     };
-    cache.request(pool, key, || browse.loaded.dataset.disk_path(i));
+    cache.request(pool, key, || browse.loaded.dataset.media(i));
 
     ui.input_mut(|input| {
         if input.consume_key(egui::Modifiers::NONE, egui::Key::Escape) {
@@ -98,10 +97,16 @@ pub fn inspector_ui(
             });
         });
 
-    let is_audio =
-        crate::core::media::MediaKind::of(file) == Some(crate::core::media::MediaKind::Audio);
+    if dataset.text_column().is_some() {
+        let search = browse.filter.search.clone();
+        egui::CentralPanel::default().show(ui, |ui| {
+            text_view_ui(ui, browse.loaded.dataset.text(i), &search);
+        });
+        return finish(browse, i, edit, action);
+    }
+    let is_audio = dataset.media_kind(i) == Some(crate::core::media::MediaKind::Audio);
     if is_audio {
-        let path = dataset.disk_path(i);
+        let path = dataset.media(i);
         let duration = info
             .as_ref()
             .and_then(|inf| inf.audio.map(|a| a.duration_seconds));
@@ -294,6 +299,11 @@ fn details_ui(
             if let Some(split) = dataset.split(i).and_then(|s| dataset.splits().get(s)) {
                 row("Split", split.clone());
             }
+            // A Hugging Face sample lives in a shard, at a row.
+            if let Some((shard, at)) = dataset.location(i) {
+                row("Shard", shard.to_string());
+                row("Row", at.to_string());
+            }
             if let Some(info) = info
                 && let Some(audio) = &info.audio
             {
@@ -480,4 +490,53 @@ fn human_bytes(n: u64) -> String {
         1024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
         _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
     }
+}
+
+/// A text sample in full, every match of the search term highlighted (case-insensitive).
+fn text_view_ui(ui: &mut egui::Ui, text: Option<&str>, search: &str) {
+    let Some(text) = text else {
+        ui.weak("(this sample's text is null)");
+        return;
+    };
+    if text.is_empty() {
+        ui.weak("(this sample's text is empty)");
+        return;
+    }
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let normal = egui::TextFormat::simple(font.clone(), ui.visuals().text_color());
+    let mut marked = egui::TextFormat::simple(font, ui.visuals().strong_text_color());
+    marked.background = ui.visuals().selection.bg_fill;
+    let mut job = egui::text::LayoutJob::default();
+    let needle = search.trim().to_lowercase();
+    let mut rest = text;
+    if !needle.is_empty() {
+        while let Some((at, len)) = find_ignoring_case(rest, &needle) {
+            job.append(&rest[..at], 0.0, normal.clone());
+            job.append(&rest[at..at + len], 0.0, marked.clone());
+            rest = &rest[at + len..];
+        }
+    }
+    job.append(rest, 0.0, normal);
+    job.wrap.max_width = ui.available_width();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.label(job);
+    });
+}
+
+/// Byte offset and length in `hay` of the first match of lower-cased `needle`, ignoring case; the
+/// match always lies on character boundaries of `hay`.
+fn find_ignoring_case(hay: &str, needle: &str) -> Option<(usize, usize)> {
+    for (start, _) in hay.char_indices() {
+        let mut lowered = String::new();
+        for (off, c) in hay[start..].char_indices() {
+            lowered.extend(c.to_lowercase());
+            if lowered.len() >= needle.len() {
+                if lowered == needle {
+                    return Some((start, off + c.len_utf8()));
+                }
+                break;
+            }
+        }
+    }
+    None
 }

@@ -99,14 +99,14 @@ impl TextureCache {
         &mut self,
         pool: &DecodePool,
         key: TextureKey,
-        path: impl FnOnce() -> std::path::PathBuf,
+        media: impl FnOnce() -> crate::core::data::sample_media::SampleMedia,
     ) {
         if self.get(key).is_some() {
             return;
         }
         let asked = pool.request(DecodeRequest {
             sample: key.sample,
-            path: path(),
+            media: media(),
             size: key.size,
             picture: key.picture,
             epoch: pool.epoch(),

@@ -32,7 +32,8 @@ pub struct SampleFilter {
     pub correctness: Correctness,
     /// Only confidences in `[min, max]` (samples without a confidence are dropped when set).
     pub confidence: Option<(f64, f64)>,
-    /// Only paths containing this text (case-insensitive); empty keeps all.
+    /// Only paths (and, in a text dataset, texts) containing this text (case-insensitive); empty
+    /// keeps all.
     pub search: String,
     /// Only the samples of one reliability-diagram bin (labelled, with probabilities).
     pub probability_bin: Option<ProbabilityBin>,
@@ -129,7 +130,12 @@ pub fn shown_samples(
                 _ => return false,
             }
         }
-        needle.is_empty() || contains_ignoring_case(dataset.file(i), &needle)
+        // A text dataset is searched in its texts too.
+        needle.is_empty()
+            || contains_ignoring_case(dataset.file(i), &needle)
+            || dataset
+                .text(i)
+                .is_some_and(|t| contains_ignoring_case(t, &needle))
     };
     let mut shown: Vec<u32> = (0..dataset.len())
         .filter(|&i| keep(i))

@@ -8,7 +8,8 @@ use crate::core::media::{MediaError, read_media_file};
 
 use super::load::hf::embedded::{CellMedia, EmbeddedReader};
 
-/// A sample's media source.
+/// A sample's media source. Two are equal when they name the same file or the same row of the
+/// same reader.
 #[derive(Debug, Clone)]
 pub enum SampleMedia {
     /// A file on disk.
@@ -34,6 +35,21 @@ impl SampleMedia {
                 CellMedia::File(p) => read_media_file(&p),
             },
             Self::Text => Err(MediaError::unsupported("a text sample has no media")),
+        }
+    }
+
+    /// Where the media is, for a message.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::File(p) => p.display().to_string(),
+            Self::Embedded { reader, row } => match reader.source().locate(*row) {
+                Some((i, within)) => format!(
+                    "{} row {within}",
+                    reader.source().shards.get(i).map_or("?", |s| s.name.as_str())
+                ),
+                None => format!("row {row}"),
+            },
+            Self::Text => "a text sample".into(),
         }
     }
 
@@ -71,3 +87,18 @@ impl SampleMedia {
         }
     }
 }
+
+impl PartialEq for SampleMedia {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::File(a), Self::File(b)) => a == b,
+            (Self::Embedded { reader: a, row: x }, Self::Embedded { reader: b, row: y }) => {
+                Arc::ptr_eq(a, b) && x == y
+            }
+            (Self::Text, Self::Text) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for SampleMedia {}

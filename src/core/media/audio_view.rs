@@ -36,9 +36,30 @@ impl MonoClip {
     }
 }
 
+/// Where a clip is: a file (streamed from disk) or bytes in memory (a clip embedded in a shard).
+#[derive(Debug, Clone, Copy)]
+pub enum AudioInput<'a> {
+    /// A file.
+    File(&'a Path),
+    /// The clip's bytes; the decoder probes the format from them.
+    Bytes(&'a [u8]),
+}
+
+impl<'a> From<&'a Path> for AudioInput<'a> {
+    fn from(p: &'a Path) -> Self {
+        Self::File(p)
+    }
+}
+
+impl<'a> From<&'a std::path::PathBuf> for AudioInput<'a> {
+    fn from(p: &'a std::path::PathBuf) -> Self {
+        Self::File(p)
+    }
+}
+
 /// Decodes `path` to mono, at most `max_seconds` of it. An empty, truncated or non-audio file is a
 /// [`MediaError`] that says which.
-pub fn decode_mono(path: &Path, max_seconds: f64) -> Result<MonoClip, MediaError> {
+pub fn decode_mono<'a>(path: impl Into<AudioInput<'a>>, max_seconds: f64) -> Result<MonoClip, MediaError> {
     decode_mono_with(
         path,
         max_seconds,
@@ -52,8 +73,8 @@ pub type DecodeProgress<'a> = dyn FnMut(&[f32], u32, Option<u64>) + 'a;
 
 /// [`decode_mono`], calling `progress(samples so far, sample rate, frames the header announces)` at
 /// most once per `every` while it decodes, so a long clip's view can fill in as it goes.
-pub fn decode_mono_with(
-    path: &Path,
+pub fn decode_mono_with<'a>(
+    path: impl Into<AudioInput<'a>>,
     max_seconds: f64,
     every: std::time::Duration,
     progress: &mut DecodeProgress<'_>,
@@ -99,23 +120,29 @@ pub struct StreamFacts {
 /// Decodes `path` to mono packet by packet, passing each packet's samples to `sink` and keeping none:
 /// the caller decides what to hold (all samples, or a fold such as [`StreamedPeaks`]). At most
 /// `max_seconds` are passed on. Errors as [`decode_mono`].
-pub fn decode_mono_stream(
-    path: &Path,
+pub fn decode_mono_stream<'a>(
+    path: impl Into<AudioInput<'a>>,
     max_seconds: f64,
     sink: &mut dyn FnMut(&[f32], &StreamFacts),
 ) -> Result<StreamFacts, MediaError> {
-    let file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
-    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(MediaError::empty());
-    }
-    let ext = path.extension().and_then(|e| e.to_str());
+    let (source, ext): (Box<dyn symphonia::core::io::MediaSource>, _) = match path.into() {
+        AudioInput::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
+            if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+                return Err(MediaError::empty());
+            }
+            (Box::new(file), path.extension().and_then(|e| e.to_str()))
+        }
+        AudioInput::Bytes([]) => return Err(MediaError::empty()),
+        AudioInput::Bytes(b) => (Box::new(std::io::Cursor::new(b.to_vec())), None),
+    };
     let OpenTrack {
         mut format,
         track_id,
         params,
         sample_rate,
         codec,
-    } = open_track(Box::new(file), ext)?;
+    } = open_track(source, ext)?;
     let mut decoder = symphonia::default::get_codecs()
         .make(&params, &DecoderOptions::default())
         .map_err(|e| {
@@ -213,8 +240,8 @@ impl StreamedPeaks {
 /// and the result equals [`waveform_peaks`] of the full decode; otherwise samples are folded into
 /// buckets that double in width as the clip grows (at most `4 × columns` of them) and the buckets
 /// are merged into columns at the end.
-pub fn waveform_peaks_streamed(
-    path: &Path,
+pub fn waveform_peaks_streamed<'a>(
+    path: impl Into<AudioInput<'a>>,
     max_seconds: f64,
     columns: usize,
 ) -> Result<StreamedPeaks, MediaError> {

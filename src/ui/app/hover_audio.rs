@@ -16,12 +16,12 @@ pub fn hover_audio(browse: &mut Browse, audio: &mut AudioPlayer) {
         return;
     }
     let hovered = browse.hovered.filter(|&s| {
-        MediaKind::of(browse.loaded.dataset.file(s as usize)) == Some(MediaKind::Audio)
+        browse.loaded.dataset.media_kind(s as usize) == Some(MediaKind::Audio)
     });
     match (hovered, browse.hover_since) {
         (Some(s), Some((was, since))) if s == was => {
             if since.elapsed() >= HOVER_DELAY && !audio.is_playing(s) {
-                audio.play(s, &browse.loaded.dataset.disk_path(s as usize), 0.0);
+                audio.play(s, &browse.loaded.dataset.media(s as usize), 0.0);
                 // Once per hover: a clip that ends is not started again until the pointer moves.
                 browse.hover_since = Some((s, Instant::now() + Duration::from_secs(3600)));
             }

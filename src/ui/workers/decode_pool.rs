@@ -3,14 +3,14 @@
 //! `ctx.request_repaint`) is called after each result, outside any lock. Requests carry an epoch:
 //! when the view changes, older requests still queued are dropped unread instead of decoded.
 
-use std::path::PathBuf;
+use crate::core::data::sample_media::SampleMedia;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use crate::core::media::{
-    DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image,
-    decode_mono_with, mel_spectrogram, read_media_file, render_spectrogram, render_waveform,
+    AudioInput, DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image,
+    decode_mono_with, mel_spectrogram, render_spectrogram, render_waveform,
     resize_to_fit, waveform_peaks, waveform_peaks_streamed,
 };
 use crate::ui::workers::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
@@ -20,8 +20,8 @@ use crate::ui::workers::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
 pub struct DecodeRequest {
     /// The sample index (the caller's key).
     pub sample: u32,
-    /// Where the file is.
-    pub path: PathBuf,
+    /// Where the media is: a file, or a row of a Hugging Face shard.
+    pub media: SampleMedia,
     /// Longest side wanted, in pixels.
     pub size: u32,
     /// Which picture: an image upright or as stored, a clip's waveform or spectrogram.
@@ -56,12 +56,17 @@ pub fn decode_request_progressive(
     max_pixels: u64,
     partial: &mut dyn FnMut(Thumbnail),
 ) -> Result<Thumbnail, MediaError> {
-    if is_audio(&request.path) {
+    if is_audio(request) {
         return audio_picture(request, PARTIAL_EVERY, partial);
     }
-    let bytes = read_media_file(&request.path)?;
+    let bytes = request.media.read()?;
     let file_bytes = bytes.len() as u64;
-    let ext = request.path.extension().and_then(|e| e.to_str());
+    // Embedded media has no file name: the content decides.
+    let ext = request
+        .media
+        .file()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str());
     let options = DecodeOptions {
         max_pixels,
         target_size: Some(request.size),
@@ -102,10 +107,15 @@ fn stretch(src: &[u8], sw: u32, sh: u32, w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-fn is_audio(path: &std::path::Path) -> bool {
-    path.to_str()
-        .and_then(crate::core::media::MediaKind::of)
-        .is_some_and(|k| k == crate::core::media::MediaKind::Audio)
+/// Whether a request is for a clip: its picture says so, or its file's name.
+fn is_audio(request: &DecodeRequest) -> bool {
+    matches!(request.picture, Picture::Waveform | Picture::Spectrogram)
+        || request
+            .media
+            .file()
+            .and_then(|p| p.to_str())
+            .and_then(crate::core::media::MediaKind::of)
+            .is_some_and(|k| k == crate::core::media::MediaKind::Audio)
 }
 
 /// The inspector's clip picture: width, waveform height, spectrogram height.
@@ -113,13 +123,26 @@ const INSPECT_WIDTH: u32 = 1600;
 const INSPECT_WAVE_HEIGHT: u32 = 300;
 const INSPECT_SPEC_HEIGHT: u32 = 400;
 
-fn audio_format(path: &std::path::Path) -> &'static str {
-    match path
-        .extension()
+fn audio_format(media: &SampleMedia, bytes: Option<&[u8]>) -> &'static str {
+    let ext = media
+        .file()
+        .and_then(|p| p.extension())
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+        .map(str::to_ascii_lowercase);
+    let by_magic = bytes.and_then(|b| {
+        Some(if b.starts_with(b"RIFF") {
+            "wav"
+        } else if b.starts_with(b"fLaC") {
+            "flac"
+        } else if b.starts_with(b"OggS") {
+            "ogg"
+        } else if b.starts_with(b"ID3") || b.first() == Some(&0xFF) {
+            "mp3"
+        } else {
+            return None;
+        })
+    });
+    match ext.as_deref().or(by_magic) {
         Some("wav") => "WAV",
         Some("flac") => "FLAC",
         Some("ogg") => "Ogg Vorbis",
@@ -139,12 +162,25 @@ pub fn audio_picture(
     every: std::time::Duration,
     partial: &mut dyn FnMut(Thumbnail),
 ) -> Result<Thumbnail, MediaError> {
-    let file_bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
-    let format = audio_format(&request.path);
+    // A file streams from disk; a clip embedded in a shard is read whole first.
+    let embedded = match &request.media {
+        SampleMedia::File(_) => None,
+        other => Some(other.read()?),
+    };
+    let input = match (&request.media, &embedded) {
+        (SampleMedia::File(p), _) => AudioInput::File(p),
+        (_, Some(b)) => AudioInput::Bytes(b),
+        (_, None) => return Err(MediaError::unsupported("no audio to read")),
+    };
+    let file_bytes = match (&request.media, &embedded) {
+        (SampleMedia::File(p), _) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        (_, b) => b.as_ref().map_or(0, |b| b.len() as u64),
+    };
+    let format = audio_format(&request.media, embedded.as_deref());
     if request.size <= TILE_MAX && request.picture != Picture::Spectrogram {
         // A waveform tile: peaks folded while decoding, never the clip's samples in memory.
         let (w, h) = (request.size.max(16), (request.size / 2).max(8));
-        let streamed = waveform_peaks_streamed(&request.path, MAX_VIEW_SECONDS, w as usize)?;
+        let streamed = waveform_peaks_streamed(input, MAX_VIEW_SECONDS, w as usize)?;
         let facts = AudioFacts {
             duration_seconds: streamed.duration_seconds(),
             sample_rate: streamed.facts.sample_rate,
@@ -183,7 +219,7 @@ pub fn audio_picture(
         };
         partial(clip_picture(w, h, rgba, format, file_bytes, facts));
     };
-    let clip = decode_mono_with(&request.path, MAX_VIEW_SECONDS, every, &mut on_progress)?;
+    let clip = decode_mono_with(input, MAX_VIEW_SECONDS, every, &mut on_progress)?;
     let facts = AudioFacts {
         duration_seconds: clip.duration_seconds(),
         sample_rate: clip.sample_rate,
@@ -239,16 +275,27 @@ fn cached_decode(
         return decode_request(request, DEFAULT_MAX_PIXELS);
     };
     // Clips are drawn from their samples each time (cheap next to a photo decode).
-    if is_audio(&request.path) {
+    if is_audio(request) {
         return decode_request(request, DEFAULT_MAX_PIXELS);
     }
-    let key = match StoreKey::for_file(
-        &request.path,
-        request.size,
-        request.picture.applies_orientation(),
-    ) {
-        Ok(key) => key,
-        Err(e) => return Err(MediaError::from_io(&e)),
+    let key = match &request.media {
+        SampleMedia::File(path) => {
+            match StoreKey::for_file(path, request.size, request.picture.applies_orientation()) {
+                Ok(key) => key,
+                Err(e) => return Err(MediaError::from_io(&e)),
+            }
+        }
+        // Embedded: keyed by shard, row, and the shard's length and modification time.
+        other => match other.cache_key() {
+            Some((name, file_len, mtime_ns)) => StoreKey {
+                path: std::path::PathBuf::from(name),
+                size: request.size,
+                upright: request.picture.applies_orientation(),
+                file_len,
+                mtime_ns,
+            },
+            None => return decode_request(request, DEFAULT_MAX_PIXELS),
+        },
     };
     if let Some(hit) = reader.get(&key) {
         return Ok(hit);
@@ -299,7 +346,7 @@ impl DecodePool {
                             if request.epoch < epoch.load(Ordering::Relaxed) {
                                 continue;
                             }
-                            let result = if is_audio(&request.path) {
+                            let result = if is_audio(&request) {
                                 // A long clip's picture is sent as it fills in, then whole.
                                 let tx = res_tx.clone();
                                 let waker = &waker;
@@ -376,7 +423,7 @@ mod tests {
         let pool = DecodePool::new(1, 16, None, Arc::new(|| {}));
         let request = |sample: u32, name: &str, epoch: u64| DecodeRequest {
             sample,
-            path: dir.join(name),
+            media: SampleMedia::File(dir.join(name)),
             size: 16,
             picture: Picture::Upright,
             epoch,

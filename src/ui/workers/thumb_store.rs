@@ -491,7 +491,7 @@ mod tests {
         let reader = store.reader().unwrap();
         let request = DecodeRequest {
             sample: 0,
-            path: photo.clone(),
+            media: crate::core::data::sample_media::SampleMedia::File(photo.clone()),
             size: 64,
             picture: super::super::decode_pool::Picture::Upright,
             epoch: 0,
@@ -537,7 +537,7 @@ mod tests {
         let thumb = decode_request(
             &DecodeRequest {
                 sample: 0,
-                path: photo.clone(),
+                media: crate::core::data::sample_media::SampleMedia::File(photo.clone()),
                 size: 128,
                 picture: super::super::decode_pool::Picture::Upright,
                 epoch: 0,
