@@ -12,7 +12,7 @@ OUT_DIR/hf-1m/data/train-0000K-of-0000N.parquet   (the Hub's layout; name follow
 OUT_DIR/hf-1m-predictions.csv
     file_name,prob_<class>... with file_name = train/ROW (ROW = 0-based row over the shards in name order,
     spotcheck's identity for a dataset with no file_name column), softmax probabilities, argmax right on
-    about 80%, over-confident (fitted temperature about 1.3), 6 significant digits, rows shuffled.
+    about 80%, over-confident (fitted temperature about 1.4, ECE about 0.06), 6 significant digits, rows shuffled.
 
 Row groups: `datasets` 2.x-3.x wrote image datasets in row groups of 100 rows
 (config.PARQUET_ROW_GROUP_SIZE_FOR_IMAGE_DATASETS = 100), which is what most image datasets on the Hub
@@ -117,7 +117,7 @@ def write_predictions(path: Path, labels: np.ndarray) -> float:
     ar = np.arange(n)
     u[ar, labels] += strength
     u[ar, partner[labels]] += 0.35 * strength
-    p = softmax(u / 0.75)
+    p = softmax(u / 0.37)
     order = rng.permutation(n)
     df = pd.DataFrame({"file_name": np.char.add("train/", order.astype(str))})
     for c, name in enumerate(CLASSES):
@@ -149,14 +149,16 @@ def main() -> int:
     ap.add_argument("--image-compression", default="snappy", choices=["snappy", "none", "zstd"])
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--predictions-only", action="store_true", help="rewrite only the predictions CSV")
     a = ap.parse_args()
     t0 = time.time()
     out = Path(a.out)
     name = name_for(a.rows)
     data = out / name / "data"
     data.mkdir(parents=True, exist_ok=True)
-    for old in data.glob("*.parquet*"):
-        old.unlink()
+    if not a.predictions_only:
+        for old in data.glob("*.parquet*"):
+            old.unlink()
     schema = features().arrow_schema
     assert json.loads(schema.metadata[b"huggingface"])["info"]["features"]["label"]["_type"] == "ClassLabel"
 
@@ -166,13 +168,14 @@ def main() -> int:
     bounds = np.linspace(0, a.rows, a.shards + 1).astype(int)
     jobs = [(data / f"train-{s:05d}-of-{a.shards:05d}.parquet", int(bounds[s]), labels[bounds[s]:bounds[s + 1]],
              source[bounds[s]:bounds[s + 1]], schema, a.row_group_rows, a.image_compression) for s in range(a.shards)]
-    total = 0
-    with Pool(a.jobs) as pool:
-        for n, nbytes in pool.imap(write_shard, jobs):
-            total += nbytes
+    if not a.predictions_only:
+        total = 0
+        with Pool(a.jobs) as pool:
+            for _, nbytes in pool.imap(write_shard, jobs):
+                total += nbytes
+        print(f"wrote {a.rows} rows in {a.shards} shards under {data} ({total / a.rows:.0f} B per PNG) "
+              f"in {time.time() - t0:.0f} s", file=sys.stderr)
     t1 = time.time()
-    print(f"wrote {a.rows} rows in {a.shards} shards under {data} ({total / a.rows:.0f} B per PNG) "
-          f"in {t1 - t0:.0f} s", file=sys.stderr)
     pred = out / f"{name}-predictions.csv"
     acc = write_predictions(pred, labels)
     print(f"wrote {pred} (argmax accuracy {acc:.3f}) in {time.time() - t1:.0f} s", file=sys.stderr)

@@ -40,7 +40,7 @@ fn welcome_screen() {
     h.run_steps(2);
     h.get_by_label("Open a dataset to spot-check it");
     h.get_by_label("Open folder…");
-    h.get_by_label("Open manifest…");
+    h.get_by_label("Open file…");
 }
 
 #[test]

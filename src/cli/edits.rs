@@ -291,7 +291,7 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = &report.backup
         && !report.applied.is_empty()
     {
-        writeln!(out, "the manifest as it was is kept at {}", b.display())?;
+        writeln!(out, "the file as it was is kept at {}", b.display())?;
     }
     writeln!(
         out,

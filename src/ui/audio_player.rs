@@ -371,7 +371,9 @@ impl PlayerThread {
         }
         let opened = match path {
             SampleMedia::File(p) => match std::fs::File::open(p) {
-                Ok(f) => rodio::Decoder::try_from(f).map(Opened::File).map_err(|e| e.to_string()),
+                Ok(f) => rodio::Decoder::try_from(f)
+                    .map(Opened::File)
+                    .map_err(|e| e.to_string()),
                 Err(e) => return self.fail(format!("{}: {e}", p.display())),
             },
             other => match other.read() {

@@ -1,7 +1,6 @@
 //! The inspector for a clip: play/pause (Space), the time, loop and volume, then the waveform over
 //! the mel spectrogram with a playhead that follows the sound; a click on the picture seeks there.
 
-
 use eframe::egui;
 
 use super::audio_player::AudioPlayer;

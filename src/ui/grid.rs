@@ -106,7 +106,8 @@ pub fn grid_ui(
                         size,
                         picture: picture(sample),
                     };
-                    if !text_dataset && matches!(cache.get(key), Some(TextureEntry::Pending) | None) {
+                    if !text_dataset && matches!(cache.get(key), Some(TextureEntry::Pending) | None)
+                    {
                         pending += 1;
                     }
                     let i = sample as usize;

@@ -39,7 +39,8 @@ pub fn inspector_ui(
     let key = TextureKey {
         sample,
         size: INSPECT_SIZE,
-        picture: if browse.loaded.dataset.media_kind(i) == Some(crate::core::media::MediaKind::Audio)
+        picture: if browse.loaded.dataset.media_kind(i)
+            == Some(crate::core::media::MediaKind::Audio)
         {
             Picture::Waveform
         } else if state.as_stored {

@@ -45,7 +45,11 @@ impl SampleMedia {
             Self::Embedded { reader, row } => match reader.source().locate(*row) {
                 Some((i, within)) => format!(
                     "{} row {within}",
-                    reader.source().shards.get(i).map_or("?", |s| s.name.as_str())
+                    reader
+                        .source()
+                        .shards
+                        .get(i)
+                        .map_or("?", |s| s.name.as_str())
                 ),
                 None => format!("row {row}"),
             },

@@ -86,6 +86,16 @@ fn before_rename(_target: &Path) {
 /// Writes `bytes` over `read.target`: temporary file, stamp check, backup, rename, folder fsync.
 /// Returns the backup. On any error the manifest is as it was.
 pub(crate) fn replace_checked(read: &ReadManifest, bytes: &[u8]) -> Result<PathBuf, String> {
+    replace_checked_into(read, bytes, None)
+}
+
+/// [`replace_checked`], the backup kept in `backup_dir` instead of beside the file (a Hugging Face
+/// shard's `.bak` beside it would be read as data).
+pub(crate) fn replace_checked_into(
+    read: &ReadManifest,
+    bytes: &[u8],
+    backup_dir: Option<&Path>,
+) -> Result<PathBuf, String> {
     let target = &read.target;
     let dir = target
         .parent()
@@ -118,7 +128,13 @@ pub(crate) fn replace_checked(read: &ReadManifest, bytes: &[u8]) -> Result<PathB
             )));
         }
     }
-    let backup = keep_backup(dir, &name, target).map_err(cleanup)?;
+    let backup = match backup_dir {
+        Some(b) => std::fs::create_dir_all(b)
+            .map_err(|e| io_reason("make the backup folder", b, &e))
+            .and_then(|()| keep_backup(b, &name, target)),
+        None => keep_backup(dir, &name, target),
+    }
+    .map_err(cleanup)?;
     std::fs::rename(&tmp, target).map_err(|e| cleanup(io_reason("replace", target, &e)))?;
     sync_dir(dir);
     Ok(backup)

@@ -59,7 +59,10 @@ impl<'a> From<&'a std::path::PathBuf> for AudioInput<'a> {
 
 /// Decodes `path` to mono, at most `max_seconds` of it. An empty, truncated or non-audio file is a
 /// [`MediaError`] that says which.
-pub fn decode_mono<'a>(path: impl Into<AudioInput<'a>>, max_seconds: f64) -> Result<MonoClip, MediaError> {
+pub fn decode_mono<'a>(
+    path: impl Into<AudioInput<'a>>,
+    max_seconds: f64,
+) -> Result<MonoClip, MediaError> {
     decode_mono_with(
         path,
         max_seconds,

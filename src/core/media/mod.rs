@@ -16,8 +16,8 @@ mod thumbnail;
 
 pub use audio::{AudioInfo, probe_audio, probe_audio_file};
 pub use audio_view::{
-    AudioInput, MAX_VIEW_SECONDS, MelSpectrogram, MonoClip, StreamFacts, StreamedPeaks, decode_mono,
-    decode_mono_stream, decode_mono_with, hz_to_mel, mel_spectrogram, mel_to_hz,
+    AudioInput, MAX_VIEW_SECONDS, MelSpectrogram, MonoClip, StreamFacts, StreamedPeaks,
+    decode_mono, decode_mono_stream, decode_mono_with, hz_to_mel, mel_spectrogram, mel_to_hz,
     render_spectrogram, render_waveform, waveform_peaks, waveform_peaks_streamed,
 };
 pub use decode::{DecodedImage, decode_image, read_image_file};

@@ -248,11 +248,12 @@ fn check_sample(
 fn check_text(text: Option<&str>) -> SampleFinding {
     let mut finding = SampleFinding::default();
     match text {
-        None => finding.problems.push((
-            ProblemKind::Missing,
-            "the text is null".to_string(),
-        )),
-        Some("") => finding.problems.push((ProblemKind::Empty, "the text is empty".to_string())),
+        None => finding
+            .problems
+            .push((ProblemKind::Missing, "the text is null".to_string())),
+        Some("") => finding
+            .problems
+            .push((ProblemKind::Empty, "the text is empty".to_string())),
         Some(t) => finding.hash = Some((xxh3_128(t.as_bytes()), t.len() as u64)),
     }
     finding

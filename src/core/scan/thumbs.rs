@@ -77,7 +77,8 @@ pub fn write_thumbnails(
         .fold(PartialOutcome::default, |mut t, i| {
             let file = dataset.file(i);
             let media = dataset.media(i);
-            if dataset.media_kind(i) == Some(MediaKind::Audio) || matches!(media, SampleMedia::Text) {
+            if dataset.media_kind(i) == Some(MediaKind::Audio) || matches!(media, SampleMedia::Text)
+            {
                 t.audio += 1;
             } else {
                 match write_one(&media, file, &thumbnail_path(out, file), options) {

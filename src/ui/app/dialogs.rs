@@ -56,12 +56,14 @@ impl FileDialogs {
                 let dialog = rfd::AsyncFileDialog::new();
                 let picked = match kind {
                     DialogKind::Folder => block_on(dialog.pick_folder()),
-                    DialogKind::Manifest => {
-                        block_on(dialog.add_filter("Manifest", &["csv", "jsonl"]).pick_file())
-                    }
+                    DialogKind::Manifest => block_on(
+                        dialog
+                            .add_filter("Dataset file", &["csv", "jsonl", "parquet", "arrow"])
+                            .pick_file(),
+                    ),
                     DialogKind::Predictions => block_on(
                         dialog
-                            .add_filter("Predictions", &["csv", "jsonl"])
+                            .add_filter("Predictions", &["csv", "jsonl", "parquet"])
                             .pick_file(),
                     ),
                 };

@@ -15,9 +15,9 @@ pub fn hover_audio(browse: &mut Browse, audio: &mut AudioPlayer) {
     if !browse.hover_preview {
         return;
     }
-    let hovered = browse.hovered.filter(|&s| {
-        browse.loaded.dataset.media_kind(s as usize) == Some(MediaKind::Audio)
-    });
+    let hovered = browse
+        .hovered
+        .filter(|&s| browse.loaded.dataset.media_kind(s as usize) == Some(MediaKind::Audio));
     match (hovered, browse.hover_since) {
         (Some(s), Some((was, since))) if s == was => {
             if since.elapsed() >= HOVER_DELAY && !audio.is_playing(s) {

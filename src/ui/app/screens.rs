@@ -43,8 +43,8 @@ pub fn welcome_ui(
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.2);
         ui.heading("Open a dataset to spot-check it");
-        ui.label("A class-folder tree, a CSV/JSONL manifest, or a folder with metadata.csv");
-        ui.label("Use Open folder… or Open manifest… above, type a path below, or drop a folder or file on the window");
+        ui.label("A class-folder tree, a CSV/JSONL manifest, a folder with metadata.csv, or a Hugging Face dataset (a .parquet file, a folder of Parquet shards, a save_to_disk folder)");
+        ui.label("Use Open folder… or Open file… above, type a path below, or drop a folder or file on the window");
         if let Some(why) = no_dialog {
             ui.colored_label(ui.visuals().warn_fg_color, why);
         }

@@ -16,7 +16,7 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
             if ui.button("Open folder…").clicked() {
                 commands.push(AppCommand::Pick(DialogKind::Folder));
             }
-            if ui.button("Open manifest…").clicked() {
+            if ui.button("Open file…").on_hover_text("A CSV/JSONL manifest, or a .parquet/.arrow file").clicked() {
                 commands.push(AppCommand::Pick(DialogKind::Manifest));
             }
             if ui

@@ -311,10 +311,7 @@ impl Drop for EditSession {
 pub fn describe_apply(report: &WriteReport) -> String {
     let mut s = format!("{} edit(s) written into the dataset", report.applied.len());
     if let Some(b) = &report.backup {
-        s.push_str(&format!(
-            "; the manifest as it was is kept at {}",
-            b.display()
-        ));
+        s.push_str(&format!("; the file as it was is kept at {}", b.display()));
     }
     if !report.skipped.is_empty() {
         s.push_str(&format!(

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::core::media::{
     AudioInput, DEFAULT_MAX_PIXELS, DecodeOptions, MAX_VIEW_SECONDS, MediaError, decode_image,
-    decode_mono_with, mel_spectrogram, render_spectrogram, render_waveform,
-    resize_to_fit, waveform_peaks, waveform_peaks_streamed,
+    decode_mono_with, mel_spectrogram, render_spectrogram, render_waveform, resize_to_fit,
+    waveform_peaks, waveform_peaks_streamed,
 };
 use crate::ui::workers::thumb_store::{StoreKey, StoreReader, ThumbnailStore};
 
