@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 DATA=${BENCH_DATA:-bench-data}
-BIN=target/release/spotcheck
+BIN=${SPOTCHECK_BIN:-target/release/spotcheck}
 HF="$DATA/hf-1m"; PRED="$DATA/hf-1m-predictions.csv"; MAN="$DATA/manifest-10m.parquet"
 PEER=scripts/peers/hf_stats_peer.py
 [ -x /usr/bin/time ] || { echo "installing GNU time"; apt-get install -y -qq time >/dev/null; }
@@ -107,9 +107,10 @@ ot=$(median "${ours_t[@]}"); pt=$(median "${peer_t[@]}"); om=$(median "${ours_m[
 mt=$(median "${man_t[@]}"); mm=$(median "${man_m[@]}")
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $CACHE_NOTE"
-printf 'stats on %s (%s, 1,000,000 rows) + predictions (median of %s):\n' "$HF" "$(du -sh "$HF" | cut -f1)" "$RUNS"
+hf_n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["num_samples"])' "$TMP/ours.json")
+printf 'stats on %s (%s rows, %s of Parquet) + predictions (median of %s):\n' "$HF" "$hf_n" "$(du -shL "$HF" | cut -f1)" "$RUNS"
 printf '  spotcheck  %7.2f s  %6d MB peak RSS\n' "$ot" "$(mb "$om")"
 printf '  peer       %7.2f s  %6d MB peak RSS   (datasets.load_dataset + pandas + scikit-learn)\n' "$pt" "$(mb "$pm")"
-awk -v o="$ot" -v p="$pt" -v om="$om" -v pm="$pm" 'BEGIN{printf "  ratio      %.1fx faster (medians), %.1fx less memory\n", p / o, pm / om}'
+awk -v o="$ot" -v p="$pt" -v om="$om" -v pm="$pm" 'BEGIN{printf "  ratio      the peer takes %.1fx the time and %.1fx the peak RSS (medians)\n", p / o, pm / om}'
 printf 'stats on %s (%s rows, no media, median of %s):\n' "$MAN" "$man_n" "$RUNS"
 printf '  spotcheck  %7.2f s  %6d MB peak RSS\n' "$mt" "$(mb "$mm")"
