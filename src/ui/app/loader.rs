@@ -70,6 +70,7 @@ impl Loading {
             .name("dataset-loader".into())
             .spawn(move || {
                 let mut warnings = Warnings::default();
+                let began = Instant::now();
                 let result = crate::core::labels::open_for_editing(
                     &worker_path,
                     predictions.as_deref(),
@@ -85,6 +86,7 @@ impl Loading {
                         return;
                     }
                 };
+                crate::core::data::load::timing("dataset and its journal read", began);
                 // Every class a pending edit names is in `base` already: no predictions remap.
                 let mut edited_dataset = (*base).clone();
                 let _ = edited_dataset.relabel(&edited.state.labels());
@@ -100,6 +102,7 @@ impl Loading {
                     warnings,
                     report: None,
                 };
+                crate::core::data::load::timing("edits applied to the labels", began);
                 tx.send(LoadMessage::Loaded(Ok(Box::new(loaded)))).ok();
                 ctx.request_repaint();
                 // The summary's numbers (the temperature fit is the slow part) come after the grid.

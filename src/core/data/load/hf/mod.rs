@@ -11,11 +11,12 @@ mod layout;
 mod parquet_shard;
 mod shard;
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 
 use crate::core::data::dataset::{Dataset, DatasetBuilder, DatasetSource};
@@ -45,15 +46,19 @@ pub fn load_hf(
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
 ) -> Result<Dataset, LoadError> {
+    let started = std::time::Instant::now();
     let root = layout.root().to_path_buf();
     let abs_root = absolute_root(&root);
     let format = layout.format();
     let mut shards = Vec::new();
     let mut opened = Vec::new();
     let mut start = 0u64;
-    for spec in layout.shards() {
+    // Footers are read in parallel too (one small read each, at the end of every file).
+    let footers = parallel_map(layout.shards(), |spec| OpenShard::open(&spec.path, format));
+    for (spec, footer) in layout.shards().iter().zip(footers) {
         LoadControl::check(control)?;
-        let shard = OpenShard::open(&spec.path, format)
+        let shard = footer
+            .unwrap_or_else(|| Err("could not be read (no thread to read it)".into()))
             .map_err(|e| LoadError::parse_file(&spec.path, e))?;
         let rows = shard.rows();
         let meta = std::fs::metadata(&spec.path).map_err(|e| LoadError::io(&spec.path, e))?;
@@ -74,6 +79,7 @@ pub fn load_hf(
         start += rows;
         opened.push(shard);
     }
+    super::control::timing("hf: shards opened", started);
     let (Some(first), Some(first_shard)) = (opened.first(), shards.first()) else {
         return Err(LoadError::NotADataset {
             path: root,
@@ -127,9 +133,10 @@ pub fn load_hf(
     // Row counters per split, for `SPLIT/ROW` identities.
     let mut split_rows: std::collections::HashMap<Option<String>, u64> = Default::default();
     let mut id = String::new();
+    let mut scratch = String::new();
     let mut null_texts = Vec::new();
+    let mut all_indices = Vec::with_capacity(shards.len());
     for (shard, open) in shards.iter().zip(&opened) {
-        LoadControl::check(control)?;
         let s = open.schema();
         let mut indices = Vec::with_capacity(wanted.len());
         for name in &wanted {
@@ -144,9 +151,15 @@ pub fn load_hf(
             })?;
             indices.push(i);
         }
+        all_indices.push(indices);
+    }
+    let prefetched = prefetch_columns(&shards, &opened, &all_indices, control);
+    for (k, (shard, open)) in shards.iter().zip(&opened).enumerate() {
+        LoadControl::check(control)?;
+        let indices = &all_indices[k];
         let mut global = shard.start;
         let mut fail: Option<LoadError> = None;
-        open.read_columns(&shard.path, &indices, |batch| {
+        let process = |batch: &RecordBatch| -> Result<(), String> {
             if let Some(c) = control
                 && c.is_cancelled()
             {
@@ -193,7 +206,7 @@ pub fn load_hf(
                             id.push_str(s);
                             id.push('/');
                         }
-                        id.push_str(&row_in_split.to_string());
+                        let _ = write!(id, "{row_in_split}");
                     }
                 }
                 let label = match &labels {
@@ -225,7 +238,14 @@ pub fn load_hf(
                     }
                 }
                 for (c, m) in meta_cols.iter().zip(&metas) {
-                    if let Some(v) = m.get(r) {
+                    if let TextCells::Ints(ints) = m {
+                        // Formatted here, into one buffer: no string per cell.
+                        if let Some(Some(x)) = ints.get(r) {
+                            scratch.clear();
+                            let _ = write!(scratch, "{x}");
+                            builder.push_metadata(*c, &scratch).ok();
+                        }
+                    } else if let Some(v) = m.get(r) {
                         builder.push_metadata(*c, v).ok();
                     }
                 }
@@ -238,8 +258,15 @@ pub fn load_hf(
                 );
             }
             Ok(())
-        })
-        .map_err(|e| {
+        };
+        // A shard's batches are used as soon as its reader is done, while later shards are read.
+        let read = match prefetched.get(k).map(|rx| rx.recv()) {
+            Some(Ok(Ok(batches))) => batches.iter().try_for_each(process),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err("a shard reader stopped unexpectedly".to_string()),
+            None => open.read_columns(&shard.path, indices, process),
+        };
+        read.map_err(|e| {
             if control.is_some_and(LoadControl::is_cancelled) {
                 LoadError::Cancelled
             } else {
@@ -251,6 +278,7 @@ pub fn load_hf(
             return Err(f);
         }
     }
+    super::control::timing("hf: columns read", started);
     if builder.is_empty() && label.is_none() {
         return Err(LoadError::parse_file(
             &first_shard.path,
@@ -281,6 +309,7 @@ pub fn load_hf(
         null_texts,
     };
     let source = Arc::new(source);
+    super::control::timing("hf: finishing", started);
     let (mut dataset, repeated) = builder.finish(root, DatasetSource::HuggingFace(source.clone()));
     if source.media.is_some() {
         dataset.set_embedded_reader(Arc::new(embedded::EmbeddedReader::new(source, abs_root)));
@@ -295,20 +324,134 @@ pub fn load_hf(
     Ok(dataset)
 }
 
+/// The result of reading one shard's wanted columns.
+type ShardColumns = Result<Vec<RecordBatch>, String>;
+
+/// Starts reading the wanted columns of every shard at once when there are several (a cold disk
+/// serves many small reads in parallel much faster than one after another); each shard's batches
+/// arrive on its own channel, so the caller processes shard 0 while later ones are still read.
+/// Empty for a lone shard, which is streamed batch by batch instead.
+fn prefetch_columns(
+    shards: &[Shard],
+    opened: &[OpenShard],
+    indices: &[Vec<usize>],
+    control: Option<&LoadControl>,
+) -> Vec<std::sync::mpsc::Receiver<ShardColumns>> {
+    if shards.len() < 2 {
+        return Vec::new();
+    }
+    const READERS: usize = 8;
+    let mut senders = Vec::with_capacity(shards.len());
+    let mut receivers = Vec::with_capacity(shards.len());
+    for _ in shards {
+        let (tx, rx) = std::sync::mpsc::channel();
+        senders.push(tx);
+        receivers.push(rx);
+    }
+    let jobs: Vec<_> = shards
+        .iter()
+        .zip(opened)
+        .zip(indices)
+        .zip(senders)
+        .map(|(((s, o), i), tx)| (s.path.clone(), o.clone(), i.clone(), tx))
+        .collect();
+    let queue = Arc::new(std::sync::Mutex::new(jobs.into_iter()));
+    for _ in 0..READERS.min(shards.len()) {
+        let queue = Arc::clone(&queue);
+        let control = control.cloned();
+        let spawned = std::thread::Builder::new()
+            .name("shard-reader".into())
+            .spawn(move || {
+                loop {
+                    let job = match queue.lock() {
+                        Ok(mut q) => q.next(),
+                        Err(_) => return,
+                    };
+                    let Some((path, open, idx, tx)) = job else {
+                        return;
+                    };
+                    let mut batches = Vec::new();
+                    let result = open
+                        .read_columns(&path, &idx, |b| {
+                            if control.as_ref().is_some_and(LoadControl::is_cancelled) {
+                                return Err("cancelled".into());
+                            }
+                            batches.push(b.clone());
+                            Ok(())
+                        })
+                        .map(|()| batches);
+                    // The loader may have stopped on an earlier shard's error: nobody listens.
+                    let _ = tx.send(result);
+                }
+            });
+        if spawned.is_err() {
+            // No thread: the shards this reader would have taken fail with a clear message.
+            break;
+        }
+    }
+    receivers
+}
+
+/// `f` over `items` on a few threads, results in order (`None` where no thread could run it).
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..8.min(items.len()) {
+            let _ = std::thread::Builder::new()
+                .name("shard-opener".into())
+                .spawn_scoped(scope, || {
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(k) else { return };
+                        let r = f(item);
+                        if let Some(Ok(mut slot)) = slots.get(k).map(|m| m.lock()) {
+                            *slot = Some(r);
+                        }
+                    }
+                });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect()
+}
+
 /// Row access to a string-like column (strings directly, anything else as text per row).
 enum TextCells<'a> {
     Utf8(&'a arrow_array::StringArray),
     Large(&'a arrow_array::LargeStringArray),
     View(&'a arrow_array::StringViewArray),
+    /// Integers, formatted when pushed (a string per cell would be most of the load's time).
+    Ints(Vec<Option<i64>>),
     Owned(Vec<Option<String>>),
 }
 
 impl<'a> TextCells<'a> {
+    /// Like [`TextCells::new`], but every row answers [`TextCells::get`] (integers as text too).
+    fn text_of(array: &'a dyn Array) -> Self {
+        match Self::new(array) {
+            Self::Ints(v) => Self::Owned(v.into_iter().map(|x| x.map(|x| x.to_string())).collect()),
+            other => other,
+        }
+    }
+
     fn new(array: &'a dyn Array) -> Self {
         match array.data_type() {
             DataType::Utf8 => Self::Utf8(array.as_string::<i32>()),
             DataType::LargeUtf8 => Self::Large(array.as_string::<i64>()),
             DataType::Utf8View => Self::View(array.as_string_view()),
+            t if t.is_integer() => {
+                let mut out = vec![None; array.len()];
+                cells::for_each_integer(array, |i, v| {
+                    if let Some(slot) = out.get_mut(i) {
+                        *slot = v;
+                    }
+                });
+                Self::Ints(out)
+            }
             _ => {
                 let mut out = vec![None; array.len()];
                 cells::for_each_text(array, |i, t| {
@@ -327,6 +470,8 @@ impl<'a> TextCells<'a> {
             Self::Large(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
             Self::View(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
             Self::Owned(v) => v.get(i).and_then(|s| s.as_deref()),
+            // Formatted by the caller (see the row loop); never asked for as text here.
+            Self::Ints(_) => None,
         }
     }
 }
@@ -349,7 +494,7 @@ impl<'a> LabelCells<'a> {
                 });
                 Self::Ids(ids, names)
             }
-            LabelEncoding::Plain => Self::Text(TextCells::new(array.as_ref())),
+            LabelEncoding::Plain => Self::Text(TextCells::text_of(array.as_ref())),
         }
     }
 
