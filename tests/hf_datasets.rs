@@ -79,8 +79,16 @@ fn parquet_arrow_and_csv_give_the_same_stats() {
         s(&hf.join("images_files_predictions.csv")),
         "--json",
     ]);
+    let parquet_predictions = json(&[
+        "stats",
+        s(&hf.join("images")),
+        "--predictions",
+        s(&hf.join("images_predictions.parquet")),
+        "--json",
+    ]);
     assert_eq!(parquet, files);
     assert_eq!(saved, files);
+    assert_eq!(parquet_predictions, files);
     assert_eq!(
         parquet["dataset"]["splits"],
         serde_json::json!(["train", "validation"])

@@ -8,6 +8,7 @@ OUT_DIR/
                                                          2 unlabelled rows, a metadata column
   images.csv + images_files/                             the same samples as files + a CSV manifest
   images_predictions.csv / images_files_predictions.csv  the same predictions keyed both ways
+  images_predictions.parquet                             images_predictions.csv saved by pandas
   saved/                                                 the same DatasetDict, save_to_disk (Arrow streams)
   audio/train-00000-of-00001.parquet                    Audio feature, WAV bytes
   text/train.parquet                                     a text dataset (no media)
@@ -85,6 +86,9 @@ for s in rows:
 open(f"{out}/images_files/metadata.csv", "w").write("\n".join(lines) + "\n")
 open(f"{out}/images_predictions.csv", "w").write("\n".join(pred_hf) + "\n")
 open(f"{out}/images_files_predictions.csv", "w").write("\n".join(pred_files) + "\n")
+# The same predictions as Parquet, the way pandas users save them.
+import pandas as pd
+pd.read_csv(f"{out}/images_predictions.csv").to_parquet(f"{out}/images_predictions.parquet")
 
 # A file_name column gives the identity.
 os.makedirs(f"{out}/named", exist_ok=True)

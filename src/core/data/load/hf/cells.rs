@@ -101,6 +101,36 @@ pub fn for_each_integer(array: &dyn Array, mut f: impl FnMut(usize, Option<i64>)
     }
 }
 
+/// Every row of a numeric column as `f64` (a null is NaN); `None` for a column that holds no numbers.
+pub fn f64_values(array: &dyn Array) -> Option<Vec<f64>> {
+    macro_rules! all {
+        ($t:ty) => {
+            array
+                .as_primitive::<$t>()
+                .iter()
+                .map(|v| v.map_or(f64::NAN, |v| v as f64))
+                .collect()
+        };
+    }
+    Some(match array.data_type() {
+        DataType::Float64 => all!(Float64Type),
+        DataType::Float32 => array
+            .as_primitive::<Float32Type>()
+            .iter()
+            .map(|v| v.map_or(f64::NAN, f64::from))
+            .collect(),
+        DataType::Int8 => all!(Int8Type),
+        DataType::Int16 => all!(Int16Type),
+        DataType::Int32 => all!(Int32Type),
+        DataType::Int64 => all!(Int64Type),
+        DataType::UInt8 => all!(UInt8Type),
+        DataType::UInt16 => all!(UInt16Type),
+        DataType::UInt32 => all!(UInt32Type),
+        DataType::UInt64 => all!(UInt64Type),
+        _ => return None,
+    })
+}
+
 fn each_str<'a>(
     values: impl Iterator<Item = Option<&'a str>>,
     mut f: impl FnMut(usize, Option<&str>),

@@ -3,7 +3,7 @@
 //! (paths, labels, splits, text, scalar metadata); embedded media stays in the files until a view asks
 //! for one row of it ([`embedded`]).
 
-mod cells;
+pub mod cells;
 pub mod embedded;
 mod features;
 mod ipc_stream;

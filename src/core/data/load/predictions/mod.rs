@@ -17,6 +17,7 @@ use super::paths::normalize_sample_path;
 
 mod chunks;
 mod join;
+mod parquet;
 mod parse;
 
 use chunks::*;

@@ -305,6 +305,9 @@ pub fn plan_predictions(
         Some("jsonl") | Some("ndjson") => {
             parse_jsonl(path, root, control, warnings).map(CsvPlan::Parsed)
         }
+        Some("parquet") => {
+            super::parquet::parse_parquet(path, root, control, warnings).map(CsvPlan::Parsed)
+        }
         _ => plan_csv(path, root, control, warnings),
     }
 }
