@@ -31,6 +31,10 @@ pub struct Cli {
     /// Keep the label journal in DIR instead of DATASET/.spotcheck (for a read-only dataset).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// The column whose text is the sample (a text dataset), when it is not named text, sentence,
+    /// content or review. Applies to every command.
+    #[arg(long, value_name = "NAME", global = true)]
+    text_column: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +102,9 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(name) = cli.text_column {
+        crate::core::data::load::options::set_text_column(name);
+    }
     match cli.command {
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Check(args)) => check::run(args),

@@ -25,6 +25,8 @@ pub enum DatasetSource {
         path: PathBuf,
         /// CSV or JSONL.
         format: TableFormat,
+        /// The text column when the samples are texts.
+        text_column: Option<String>,
     },
     /// A Hugging Face dataset: Parquet or Arrow shards, media possibly embedded in them.
     HuggingFace(Arc<HfSource>),
@@ -68,6 +70,15 @@ pub struct Dataset {
 impl Dataset {
     /// Where sample `i`'s media comes from.
     pub fn media(&self, i: usize) -> SampleMedia {
+        if matches!(
+            &self.source,
+            DatasetSource::Manifest {
+                text_column: Some(_),
+                ..
+            }
+        ) {
+            return SampleMedia::Text;
+        }
         if let DatasetSource::HuggingFace(src) = &self.source {
             if let (Some(reader), Some(_)) = (&self.embedded, &src.media) {
                 return SampleMedia::Embedded {
@@ -84,6 +95,15 @@ impl Dataset {
 
     /// Whether sample `i` is an image or audio clip (`None`: text, or a file of another kind).
     pub fn media_kind(&self, i: usize) -> Option<MediaKind> {
+        if matches!(
+            &self.source,
+            DatasetSource::Manifest {
+                text_column: Some(_),
+                ..
+            }
+        ) {
+            return None;
+        }
         if let DatasetSource::HuggingFace(src) = &self.source {
             if let Some(m) = &src.media {
                 return match m.kind {
@@ -103,7 +123,8 @@ impl Dataset {
     pub fn text_column(&self) -> Option<&str> {
         match &self.source {
             DatasetSource::HuggingFace(src) => src.text_column.as_deref(),
-            _ => None,
+            DatasetSource::Manifest { text_column, .. } => text_column.as_deref(),
+            DatasetSource::Folder { .. } => None,
         }
     }
 

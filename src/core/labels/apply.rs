@@ -67,7 +67,7 @@ pub fn apply_plan(
             &mut report.applied,
             &mut report.kept,
         )?,
-        DatasetSource::Manifest { path, format } => {
+        DatasetSource::Manifest { path, format, .. } => {
             for (p, _) in moves {
                 report
                     .kept

@@ -9,8 +9,8 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use crate::core::data::load::{
-    CsvReader, FILE_COLUMNS, LABEL_COLUMNS, Record, find_column, normalize_sample_path,
-    quote_field, read_csv_header, value_text,
+    CsvReader, FILE_COLUMNS, LABEL_COLUMNS, Record, RowIdentity, find_column,
+    normalize_sample_path, quote_field, read_csv_header, value_text,
 };
 use crate::core::data::warnings::Warnings;
 
@@ -78,7 +78,10 @@ pub(crate) fn rewrite_csv(
     let mut ignored = Warnings::default();
     let (header, names) =
         read_csv_header(&mut reader, &mut ignored, "a header row").map_err(|e| e.to_string())?;
-    let file_col = find_column(&names, FILE_COLUMNS).ok_or("no file column")?;
+    // A text manifest has no file column: its rows are known by SPLIT/ROW, as the loader names them.
+    let file_col = find_column(&names, FILE_COLUMNS);
+    let split_col = names.iter().position(|n| n == "split");
+    let mut row_ids = RowIdentity::default();
     let label_col = find_column(&names, LABEL_COLUMNS);
     let mut splices = Vec::new();
     if label_col.is_none() {
@@ -99,10 +102,19 @@ pub(crate) fn rewrite_csv(
                 names.len()
             ));
         }
-        let raw_file = rec
-            .str(file_col, path, &names[file_col])
-            .map_err(|e| e.to_string())?;
-        let file = normalize_sample_path(raw_file, abs_root).into_owned();
+        let file = match file_col {
+            Some(c) => {
+                let raw_file = rec.str(c, path, &names[c]).map_err(|e| e.to_string())?;
+                normalize_sample_path(raw_file, abs_root).into_owned()
+            }
+            None => {
+                let split = split_col
+                    .map(|c| rec.str(c, path, "split"))
+                    .transpose()
+                    .map_err(|e| e.to_string())?;
+                row_ids.next(split).to_string()
+            }
+        };
         let first = !out.written.contains(&file) && !out.refused.contains_key(&file);
         let edit = wanted.get(file.as_str()).filter(|_| first);
         let end = rec.content_end() as usize;
@@ -165,6 +177,7 @@ pub(crate) fn rewrite_jsonl(
     abs_root: &Path,
     wanted: &BTreeMap<&str, &Pending>,
 ) -> Result<RewrittenManifest, String> {
+    let mut row_ids = RowIdentity::default();
     let mut out = RewrittenManifest::default();
     let mut splices = Vec::new();
     let mut start = 0;
@@ -187,12 +200,25 @@ pub(crate) fn rewrite_jsonl(
         // The loader's reading: the last of repeated keys wins, as in serde_json's map.
         let members: BTreeMap<String, &RawValue> = serde_json::from_str(trimmed)
             .map_err(|e| format!("line {line_no}: not a JSON object: {e}"))?;
-        let Some(file_raw) = FILE_COLUMNS.iter().find_map(|k| members.get(*k)) else {
-            return Err(format!("line {line_no}: no file member"));
+        let file = match FILE_COLUMNS.iter().find_map(|k| members.get(*k)) {
+            Some(file_raw) => {
+                let file: String = serde_json::from_str(file_raw.get())
+                    .map_err(|_| format!("line {line_no}: the file member is not a string"))?;
+                normalize_sample_path(&file, abs_root).into_owned()
+            }
+            // A text manifest: rows are known by SPLIT/ROW, as the loader names them.
+            None => {
+                let split = match members.get("split") {
+                    Some(raw) => {
+                        let v: serde_json::Value = serde_json::from_str(raw.get())
+                            .map_err(|e| format!("line {line_no}: {e}"))?;
+                        Some(value_text(&v).into_owned())
+                    }
+                    None => None,
+                };
+                row_ids.next(split.as_deref()).to_string()
+            }
         };
-        let file: String = serde_json::from_str(file_raw.get())
-            .map_err(|_| format!("line {line_no}: the file member is not a string"))?;
-        let file = normalize_sample_path(&file, abs_root).into_owned();
         if out.written.contains(&file) || out.refused.contains_key(&file) {
             continue;
         }

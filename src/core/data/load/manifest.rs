@@ -32,7 +32,7 @@ pub fn load_manifest(
         root
     };
     let abs_root = absolute_root(&root);
-    let builder = match format {
+    let (builder, text_column) = match format {
         TableFormat::Csv => load_csv(path, &abs_root, control, warnings)?,
         TableFormat::Jsonl => load_jsonl(path, &abs_root, control, warnings)?,
     };
@@ -44,6 +44,7 @@ pub fn load_manifest(
         DatasetSource::Manifest {
             path: path.to_path_buf(),
             format,
+            text_column,
         },
     );
     let mut dups = FoldedWarning::new(WarningKind::DuplicateSample, Some(path.to_path_buf()));
@@ -64,7 +65,7 @@ fn missing_file_column(path: &Path, line: Option<u64>, found: &[String]) -> Load
         path: path.to_path_buf(),
         line,
         message: format!(
-            "no file column: expected one of {} (found: {})",
+            "no file column: expected one of {} (or, for a text dataset, a column text, sentence, content or review, or --text-column NAME) (found: {})",
             FILE_COLUMNS.join(", "),
             if found.is_empty() {
                 "nothing".to_string()
@@ -138,6 +139,58 @@ pub fn find_column(names: &[String], candidates: &[&str]) -> Option<usize> {
         .find_map(|c| names.iter().position(|n| n == c))
 }
 
+/// The text column of a manifest: `--text-column NAME` (which must be a column), else, when there
+/// is no file column, the first of `text`, `sentence`, `content`, `review`.
+fn text_column(path: &Path, names: &[String], has_file: bool) -> Result<Option<usize>, LoadError> {
+    if let Some(name) = super::options::text_column() {
+        return names
+            .iter()
+            .position(|n| n == name)
+            .map(Some)
+            .ok_or_else(|| {
+                LoadError::Request(format!(
+                    "--text-column {name}: {} has no such column (columns: {})",
+                    path.display(),
+                    names.join(", ")
+                ))
+            });
+    }
+    if has_file {
+        return Ok(None);
+    }
+    Ok(find_column(names, super::hf::TEXT_COLUMNS))
+}
+
+/// `SPLIT/ROW` identities for a text manifest with no file column: ROW counts the rows of each
+/// split in file order from 0 (`ROW` alone without a split), as for Hugging Face tables.
+#[derive(Default)]
+pub(crate) struct RowIdentity {
+    counters: HashMap<String, u64>,
+    buf: String,
+}
+
+impl RowIdentity {
+    /// The identity of the next row of `split`.
+    pub(crate) fn next(&mut self, split: Option<&str>) -> &str {
+        use std::fmt::Write as _;
+        let split = split.filter(|s| !s.is_empty());
+        let key = split.unwrap_or_default();
+        let n = match self.counters.get_mut(key) {
+            Some(n) => n,
+            None => self.counters.entry(key.to_string()).or_insert(0),
+        };
+        let row = *n;
+        *n += 1;
+        self.buf.clear();
+        if let Some(s) = split {
+            self.buf.push_str(s);
+            self.buf.push('/');
+        }
+        let _ = write!(self.buf, "{row}");
+        &self.buf
+    }
+}
+
 /// What every row of one manifest shares.
 struct RowContext<'a> {
     path: &'a Path,
@@ -175,25 +228,29 @@ fn load_csv(
     abs_root: &Path,
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
-) -> Result<DatasetBuilder, LoadError> {
+) -> Result<(DatasetBuilder, Option<String>), LoadError> {
     let (mut reader, mut rec, names) = open_csv(
         path,
         control,
         warnings,
         "a header row naming a file_name column",
     )?;
-    let file_col = find_column(&names, FILE_COLUMNS)
-        .ok_or_else(|| missing_file_column(path, Some(1), &names))?;
+    let file_col = find_column(&names, FILE_COLUMNS);
+    let text_col = text_column(path, &names, file_col.is_some())?;
+    if file_col.is_none() && text_col.is_none() {
+        return Err(missing_file_column(path, Some(1), &names));
+    }
+    let mut row_ids = RowIdentity::default();
     let label_col = find_column(&names, LABEL_COLUMNS);
     let split_col = names.iter().position(|n| n == SPLIT_COLUMN);
     let rows_guess = (file_len(path) / 48).min(1 << 26) as usize;
     let mut builder = DatasetBuilder::with_capacity(rows_guess);
     let meta_cols: Vec<(usize, usize)> = (0..names.len())
-        .filter(|&i| i != file_col && Some(i) != label_col && Some(i) != split_col)
+        .filter(|&i| Some(i) != file_col && Some(i) != label_col && Some(i) != split_col)
         .map(|i| (i, builder.add_metadata_column(names[i].clone())))
         .collect();
     let label_name = label_col.map(|i| names[i].clone()).unwrap_or_default();
-    let file_name = names[file_col].clone();
+    let file_name = file_col.map(|c| names[c].clone()).unwrap_or_default();
     let ctx = RowContext { path, abs_root };
     let mut n = 0u64;
     while reader.read_record(&mut rec)? {
@@ -212,13 +269,16 @@ fn load_csv(
                 ),
             ));
         }
-        let file = rec.str(file_col, path, &file_name)?;
         let label = label_col
             .map(|i| rec.str(i, path, &label_name))
             .transpose()?;
         let split = split_col
             .map(|i| rec.str(i, path, SPLIT_COLUMN))
             .transpose()?;
+        let file = match file_col {
+            Some(c) => rec.str(c, path, &file_name)?,
+            None => row_ids.next(split),
+        };
         push_sample(&mut builder, &ctx, rec.line(), file, label, split)?;
         for &(src, dst) in &meta_cols {
             let value = rec.str(src, path, &names[src])?;
@@ -227,7 +287,7 @@ fn load_csv(
                 .map_err(|_| LoadError::parse(path, rec.line(), "column too large"))?;
         }
     }
-    Ok(builder)
+    Ok((builder, text_col.map(|c| names[c].clone())))
 }
 
 /// At most this many metadata columns are kept from a JSONL manifest. Every column holds a value per
@@ -279,30 +339,45 @@ fn load_jsonl(
     abs_root: &Path,
     control: Option<&LoadControl>,
     warnings: &mut Warnings,
-) -> Result<DatasetBuilder, LoadError> {
+) -> Result<(DatasetBuilder, Option<String>), LoadError> {
     let mut reader = JsonlReader::open(path, control.cloned())?;
     let mut builder = DatasetBuilder::default();
     let mut columns = JsonlColumns::new(path);
     let ctx = RowContext { path, abs_root };
     let mut n = 0u64;
+    // Decided on the first object: a text manifest (no file key) or a file manifest.
+    let mut text_key: Option<Option<String>> = None;
+    let mut row_ids = RowIdentity::default();
     while let Some((line, obj)) = reader.next_object()? {
         n += 1;
         if n.is_multiple_of(65536) {
             LoadControl::check(control)?;
         }
-        let Some(file_key) = FILE_COLUMNS.iter().find(|k| obj.contains_key(**k)) else {
+        let file_key = FILE_COLUMNS.iter().find(|k| obj.contains_key(**k)).copied();
+        if text_key.is_none() {
             let keys: Vec<String> = obj.keys().cloned().collect();
-            return Err(missing_file_column(path, Some(line), &keys));
+            let t = text_column(path, &keys, file_key.is_some())?.map(|i| keys[i].clone());
+            text_key = Some(t);
+        }
+        let text_mode = matches!(&text_key, Some(Some(_)));
+        let split = obj.get(SPLIT_COLUMN).map(value_text);
+        let file = match file_key {
+            Some(k) => string_field(&obj, k, path, line, "must be a string")?,
+            None if text_mode => row_ids.next(split.as_deref()),
+            None => {
+                let keys: Vec<String> = obj.keys().cloned().collect();
+                return Err(missing_file_column(path, Some(line), &keys));
+            }
         };
-        let file = string_field(&obj, file_key, path, line, "must be a string")?;
+        let file = file.to_string();
+        let file_key = file_key.unwrap_or_default();
         let label_key = LABEL_COLUMNS.iter().find(|k| obj.contains_key(**k));
         let label = label_key.and_then(|k| obj.get(*k)).map(value_text);
-        let split = obj.get(SPLIT_COLUMN).map(value_text);
         // Columns are declared before the row is pushed: a column declared after it would pad the
         // new row too and shift its values down one row.
         let mut values = Vec::with_capacity(obj.len());
         for (key, value) in &obj {
-            if key == *file_key || Some(&key.as_str()) == label_key || key == SPLIT_COLUMN {
+            if key == file_key || Some(&key.as_str()) == label_key || key == SPLIT_COLUMN {
                 continue;
             }
             if let Some(col) = columns.column(&mut builder, key, line) {
@@ -313,7 +388,7 @@ fn load_jsonl(
             &mut builder,
             &ctx,
             line,
-            file,
+            &file,
             label.as_deref(),
             split.as_deref(),
         )?;
@@ -324,7 +399,7 @@ fn load_jsonl(
         }
     }
     columns.finish(warnings);
-    Ok(builder)
+    Ok((builder, text_key.flatten()))
 }
 
 #[cfg(test)]

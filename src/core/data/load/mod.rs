@@ -10,6 +10,7 @@ mod folder;
 pub mod hf;
 mod jsonl_reader;
 mod manifest;
+pub mod options;
 mod paths;
 mod predictions;
 
@@ -20,6 +21,7 @@ pub use control::{LoadControl, timing};
 pub use conventions::{FILE_COLUMNS, LABEL_COLUMNS, SPLIT_COLUMN, SPLIT_NAMES, is_media_file};
 pub use csv_reader::{CsvReader, Record, quote_field};
 pub use jsonl_reader::value_text;
+pub(crate) use manifest::RowIdentity;
 pub use manifest::{find_column, read_csv_header};
 pub use paths::normalize_sample_path;
 pub use predictions::{
@@ -90,7 +92,10 @@ pub fn open_dataset(
             manifest::load_manifest(&file, format, control, warnings)
         }
         DatasetKind::HuggingFace(layout) => {
-            hf::load_hf(&layout, &hf::HfOptions::default(), control, warnings)
+            let options = hf::HfOptions {
+                text_column: options::text_column().map(str::to_string),
+            };
+            hf::load_hf(&layout, &options, control, warnings)
         }
     }
 }
