@@ -258,3 +258,26 @@ fn broken_shards_are_refused_naming_the_shard() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("data-00000-of-00001.arrow"), "{err}");
 }
+
+/// Inputs the `hf_shard` fuzz target found (first byte: 0 = Parquet, 1 = Arrow stream): each must
+/// be an error or a dataset, never a crash. The first claimed 10^11 rows in a few KB of footer and
+/// the loader reserved room for all of them up front.
+#[test]
+fn fuzz_findings_are_errors_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let found = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hf-fuzz");
+    for entry in std::fs::read_dir(found).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let (kind, rest) = bytes.split_first().unwrap();
+        let name = if kind & 1 == 0 {
+            "d.parquet"
+        } else {
+            "data-00000-of-00001.arrow"
+        };
+        let file = dir.path().join(name);
+        std::fs::write(&file, rest).unwrap();
+        let (code, _, err) = run(&["check", s(&file), "--json"]);
+        assert!(code == 0 || code == 2, "{code}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

@@ -287,9 +287,10 @@ fn rewrite_one(
             let mut w = ArrowWriter::try_new(&mut buf, schema.clone(), Some(props))
                 .map_err(|e| e.to_string())?;
             for g in 0..meta.num_row_groups() {
+                // The claimed row count only sizes batches (bounded): a group may come as several.
                 let rows = usize::try_from(meta.row_group(g).num_rows())
                     .unwrap_or(0)
-                    .max(1);
+                    .clamp(1, 1 << 16);
                 let reader = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
                     .map_err(|e| e.to_string())?
                     .with_row_groups(vec![g])

@@ -32,6 +32,9 @@ pub use layout::{HfLayout, detect_layout};
 pub use parquet_shard::guarded;
 pub use shard::OpenShard;
 
+/// The most rows room is made for before any is read (see [`load_hf`]).
+pub const MAX_ROWS_UP_FRONT: usize = 1 << 22;
+
 /// Options a Hugging Face load takes from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct HfOptions {
@@ -115,7 +118,10 @@ pub fn load_hf(
     wanted.extend(split_name.clone());
     wanted.extend(meta_names.iter().cloned());
 
-    let mut builder = DatasetBuilder::with_capacity(usize::try_from(start).unwrap_or(0));
+    // The footers' row counts are the file's claim, not a fact (a column of nulls encodes billions
+    // of rows in a few bytes): room for at most a few million up front, the rest grows as rows come.
+    let mut builder =
+        DatasetBuilder::with_capacity(usize::try_from(start).unwrap_or(0).min(MAX_ROWS_UP_FRONT));
     if let Some((_, LabelEncoding::ClassLabel(names))) = &label {
         for n in names {
             builder.declare_class(n);

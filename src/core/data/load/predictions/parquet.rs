@@ -23,7 +23,10 @@ pub(super) fn parse_parquet(
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let layout = layout(&names, path, None, warnings)?;
     let columns: Vec<String> = layout.value_cols.iter().map(|(_, c)| c.clone()).collect();
-    let rows = usize::try_from(open.rows()).unwrap_or(0).min(1 << 26);
+    // The footer's row count is a claim: room for a bounded number up front.
+    let rows = usize::try_from(open.rows())
+        .unwrap_or(0)
+        .min(super::super::hf::MAX_ROWS_UP_FRONT);
     let mut raw = RawPredictions::new(path, layout.kind, columns, rows);
     let mut interner = Interner::default();
     let wanted: Vec<usize> = std::iter::once(layout.file_col)
