@@ -232,16 +232,22 @@ impl Browse {
                     "{writable} of {} pending edit(s) will be written into the dataset's files.",
                     rows.len()
                 ));
-                egui::ScrollArea::vertical()
-                    .max_height(320.0)
-                    .show(ui, |ui| {
-                        for (p, w) in rows.iter().take(LIST_LIMIT) {
+                // Only the visible lines are laid out: a first frame with hundreds of new lines
+                // of text was one long frame.
+                let dataset = &self.loaded.dataset;
+                let line_height = ui.text_style_height(&egui::TextStyle::Body);
+                egui::ScrollArea::vertical().max_height(320.0).show_rows(
+                    ui,
+                    line_height,
+                    rows.len(),
+                    |ui, range| {
+                        for (p, w) in rows.iter().skip(range.start).take(range.len()) {
                             let line = match w {
                                 PlannedWrite::Move { from, to } => format!("move {from} -> {to}"),
                                 PlannedWrite::Row { line } => format!(
                                     "{}{}: {} -> {}",
                                     p.file,
-                                    line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                                    where_in_file(dataset, p.sample, *line),
                                     shown(p.from.as_deref()),
                                     shown(p.to.as_deref())
                                 ),
@@ -251,10 +257,8 @@ impl Browse {
                             };
                             ui.label(line);
                         }
-                        if rows.len() > LIST_LIMIT {
-                            ui.weak(format!("… and {} more", rows.len() - LIST_LIMIT));
-                        }
-                    });
+                    },
+                );
                 ui.separator();
                 ui.horizontal(|ui| {
                     apply = ui
@@ -275,5 +279,17 @@ impl Browse {
         } else if cancel {
             self.apply_preview = None;
         }
+    }
+}
+
+/// Where a row edit lands: the manifest line, or a Hugging Face sample's shard and row.
+fn where_in_file(
+    dataset: &crate::core::data::dataset::Dataset,
+    sample: usize,
+    line: Option<u64>,
+) -> String {
+    match dataset.location(sample) {
+        Some((shard, row)) => format!(" ({shard} row {row})"),
+        None => line.map(|l| format!(" (line {l})")).unwrap_or_default(),
     }
 }
