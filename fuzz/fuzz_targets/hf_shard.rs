@@ -11,6 +11,17 @@ use spotcheck::core::data::load::open_dataset;
 use spotcheck::core::data::warnings::Warnings;
 
 fuzz_target!(|data: &[u8]| {
+    // libFuzzer's hook aborts on every panic. A panic inside the Parquet/Arrow readers is caught at
+    // the boundary (`guarded`) and becomes an error, which is what the app does with it; every other
+    // panic (ours) still aborts and is a finding.
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            if !spotcheck::core::data::load::hf::is_reader_panic(info.location()) {
+                std::process::abort();
+            }
+        }));
+    });
     let Some((&kind, rest)) = data.split_first() else {
         return;
     };

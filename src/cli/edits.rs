@@ -254,7 +254,10 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
                 PlannedWrite::Row { line } => format!(
                     "{}: row{} label {} -> {}",
                     p.file,
-                    line.map(|l| format!(" on line {l}")).unwrap_or_default(),
+                    match dataset.location(p.sample) {
+                        Some((shard, row)) => format!(" {row} of {shard}"),
+                        None => line.map(|l| format!(" on line {l}")).unwrap_or_default(),
+                    },
                     shown(p.from.as_deref()),
                     shown(p.to.as_deref())
                 ),

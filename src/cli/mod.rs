@@ -87,6 +87,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Parses the process arguments and runs; the binary's whole `main`.
 pub fn main() -> ExitCode {
+    // A malformed shard that makes the Parquet reader panic is an error naming the file, not a
+    // backtrace on stderr.
+    crate::core::data::load::hf::quiet_reader_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

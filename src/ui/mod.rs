@@ -27,6 +27,7 @@ pub fn run(
     predictions: Option<PathBuf>,
     state_dir: Option<PathBuf>,
 ) -> Result<(), eframe::Error> {
+    crate::core::data::load::hf::quiet_reader_panics();
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("spotcheck")

@@ -29,7 +29,7 @@ use super::paths::{absolute_root, normalize_sample_path};
 
 pub use features::{PATH_COLUMNS, TEXT_COLUMNS};
 pub use layout::{HfLayout, detect_layout};
-pub use parquet_shard::guarded;
+pub use parquet_shard::{guarded, is_reader_panic, quiet_reader_panics};
 pub use shard::OpenShard;
 
 /// The most rows room is made for before any is read (see [`load_hf`]).

@@ -30,6 +30,27 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     }
 }
 
+/// Whether a panic happened inside the Arrow/Parquet readers (their source lives in crates named
+/// `parquet-*` and `arrow-*`), where [`guarded`] turns it into an error.
+pub fn is_reader_panic(location: Option<&std::panic::Location<'_>>) -> bool {
+    location.is_some_and(|l| {
+        let file = l.file();
+        file.contains("/parquet-") || file.contains("/arrow-")
+    })
+}
+
+/// Installs a panic hook that stays quiet about panics inside the Arrow/Parquet readers (each is
+/// caught by [`guarded`] and reported as an error naming the file) and prints every other panic as
+/// the default hook does. The command line and the app install it once at start.
+pub fn quiet_reader_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_reader_panic(info.location()) {
+            default(info);
+        }
+    }));
+}
+
 /// Reads a shard's footer: schema, row groups, and (where written) the page index.
 pub fn open_metadata(path: &Path) -> Result<ArrowReaderMetadata, String> {
     guarded(|| {
