@@ -208,7 +208,7 @@ fn rewrite_one(
     edits: &[(u64, &Pending)],
     backup_dir: &Path,
 ) -> Result<(Option<std::path::PathBuf>, Vec<(Pending, String)>), String> {
-    let read = read_manifest(path)?;
+    let mut read = read_manifest(path)?;
     let mut kept = Vec::new();
     let mut changes: BTreeMap<u64, Cell> = BTreeMap::new();
     for (row, p) in edits {
@@ -219,7 +219,8 @@ fn rewrite_one(
             Err(why) => kept.push(((*p).clone(), why)),
         }
     }
-    let bytes = bytes::Bytes::from(read.bytes.clone());
+    // The shard's bytes move into the reader (no second copy; the replace needs only its stamp).
+    let bytes = bytes::Bytes::from(std::mem::take(&mut read.bytes));
     let mut first_row = 0u64;
     let mut stale = Vec::new();
     let mut relabel = |batch: &RecordBatch, writer: &LabelWriter| -> Result<RecordBatch, String> {
