@@ -12,7 +12,6 @@ mod parquet_shard;
 mod shard;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -520,9 +519,4 @@ impl<'a> LabelCells<'a> {
             Self::Text(t) => Ok(t.get(i).filter(|s| !s.is_empty())),
         }
     }
-}
-
-/// The dataset folder of a Hugging Face path (for the journal and predictions joins).
-pub fn root_of(layout: &HfLayout) -> PathBuf {
-    layout.root().to_path_buf()
 }
