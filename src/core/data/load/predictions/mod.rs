@@ -16,6 +16,7 @@ use super::LoadControl;
 use super::paths::normalize_sample_path;
 
 mod chunks;
+mod header;
 mod join;
 mod parquet;
 mod parse;

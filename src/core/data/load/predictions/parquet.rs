@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::super::hf::cells::{f64_values, for_each_text};
 use super::super::hf::{OpenShard, guarded};
-use super::parse::layout;
+use super::header::layout;
 use super::*;
 use crate::core::data::hf_source::ShardFormat;
 
