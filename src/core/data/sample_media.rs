@@ -65,19 +65,12 @@ impl SampleMedia {
         }
     }
 
-    /// What identifies this media's current content for caches: a path-like key plus the length and
-    /// modification time of the file holding it (the shard, for embedded media).
+    /// What identifies embedded media's current content for caches: the shard and row, and the
+    /// shard's length and modification time when it was opened. `None` for a file (the thumbnail
+    /// store keys files itself, `StoreKey::for_file`) and for a text.
     pub fn cache_key(&self) -> Option<(String, u64, i64)> {
         match self {
-            Self::File(p) => {
-                let m = std::fs::metadata(p).ok()?;
-                let mtime = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-                Some((p.to_string_lossy().into_owned(), m.len(), mtime))
-            }
+            Self::File(_) => None,
             Self::Embedded { reader, row } => {
                 let (i, within) = reader.source().locate(*row)?;
                 let shard = reader.source().shards.get(i)?;

@@ -58,54 +58,44 @@ pub fn apply_plan(
             PlannedWrite::Row { .. } => rows.push(p.clone()),
         }
     }
-    match dataset.source() {
-        DatasetSource::Folder { .. } => move_files(
-            journal,
-            dataset.root(),
-            &moves,
-            origin,
-            &mut report.applied,
-            &mut report.kept,
-        )?,
+    // Manifests and shards are rewritten by row; both answer with the same outcome.
+    let rewritten = match dataset.source() {
+        DatasetSource::Folder { .. } => {
+            move_files(
+                journal,
+                dataset.root(),
+                &moves,
+                origin,
+                &mut report.applied,
+                &mut report.kept,
+            )?;
+            None
+        }
         DatasetSource::Manifest { path, format, .. } => {
             for (p, _) in moves {
                 report
                     .kept
                     .push((p, "a manifest row cannot be moved".to_string()));
             }
-            if !rows.is_empty() {
-                match rewrite_manifest(path, *format, dataset.root(), &rows) {
-                    Ok(out) => {
-                        if !out.applied.is_empty() {
-                            journal.record_applied(&out.applied, origin)?;
-                        }
-                        report.applied = out.applied;
-                        report.kept.extend(out.kept);
-                        report.backup = out.backup;
-                    }
-                    Err(why) => report
-                        .kept
-                        .extend(rows.into_iter().map(|p| (p, why.clone()))),
-                }
-            }
+            (!rows.is_empty()).then(|| rewrite_manifest(path, *format, dataset.root(), &rows))
         }
         DatasetSource::HuggingFace(src) => {
-            if !rows.is_empty() {
-                match super::shards::rewrite_shards(src, dataset, &rows) {
-                    Ok(out) => {
-                        if !out.applied.is_empty() {
-                            journal.record_applied(&out.applied, origin)?;
-                        }
-                        report.applied = out.applied;
-                        report.kept.extend(out.kept);
-                        report.backup = out.backup;
-                    }
-                    Err(why) => report
-                        .kept
-                        .extend(rows.into_iter().map(|p| (p, why.clone()))),
-                }
-            }
+            (!rows.is_empty()).then(|| super::shards::rewrite_shards(src, dataset, &rows))
         }
+    };
+    match rewritten {
+        Some(Ok(out)) => {
+            if !out.applied.is_empty() {
+                journal.record_applied(&out.applied, origin)?;
+            }
+            report.applied = out.applied;
+            report.kept.extend(out.kept);
+            report.backup = out.backup;
+        }
+        Some(Err(why)) => report
+            .kept
+            .extend(rows.into_iter().map(|p| (p, why.clone()))),
+        None => {}
     }
     Ok(report)
 }

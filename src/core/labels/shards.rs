@@ -223,7 +223,11 @@ fn rewrite_one(
     let bytes = bytes::Bytes::from(std::mem::take(&mut read.bytes));
     let mut first_row = 0u64;
     let mut stale = Vec::new();
-    let mut relabel = |batch: &RecordBatch, writer: &LabelWriter| -> Result<RecordBatch, String> {
+    // The batch with its label column replaced, under `schema` (the shard's, with new class names).
+    let mut relabel = |batch: &RecordBatch,
+                       writer: &LabelWriter,
+                       schema: &SchemaRef|
+     -> Result<RecordBatch, String> {
         let idx = batch
             .schema()
             .index_of(column)
@@ -249,7 +253,7 @@ fn rewrite_one(
         let mut columns = batch.columns().to_vec();
         columns[idx] = new;
         first_row += n;
-        RecordBatch::try_new(batch.schema(), columns).map_err(|e| e.to_string())
+        RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
     };
     let out: Vec<u8> = guarded(|| match format {
         ShardFormat::Parquet => {
@@ -300,10 +304,8 @@ fn rewrite_one(
                     .map_err(|e| e.to_string())?;
                 for batch in reader {
                     let batch = batch.map_err(|e| e.to_string())?;
-                    let batch = relabel(&batch, writer)?;
-                    let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())
+                    w.write(&relabel(&batch, writer, &schema)?)
                         .map_err(|e| e.to_string())?;
-                    w.write(&batch).map_err(|e| e.to_string())?;
                 }
                 // One row group in, one row group out.
                 w.flush().map_err(|e| e.to_string())?;
@@ -321,10 +323,8 @@ fn rewrite_one(
                 .map_err(|e| e.to_string())?;
             for batch in reader {
                 let batch = batch.map_err(|e| e.to_string())?;
-                let batch = relabel(&batch, writer)?;
-                let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())
+                w.write(&relabel(&batch, writer, &schema)?)
                     .map_err(|e| e.to_string())?;
-                w.write(&batch).map_err(|e| e.to_string())?;
             }
             w.finish().map_err(|e| e.to_string())?;
             drop(w);

@@ -2,3 +2,4 @@
 //! metrics.
 
 pub mod fast_math;
+pub mod file_stamp;

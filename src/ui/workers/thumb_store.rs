@@ -56,11 +56,7 @@ impl StoreKey {
     /// The key for `path` as it is on disk now, or the I/O error (say, the file was deleted).
     pub fn for_file(path: &Path, size: u32, upright: bool) -> std::io::Result<Self> {
         let meta = std::fs::metadata(path)?;
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let mtime_ns = crate::core::util::file_stamp::mtime_ns(&meta);
         Ok(Self {
             path: absolute(path),
             size,

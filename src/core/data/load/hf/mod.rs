@@ -56,19 +56,20 @@ pub fn load_hf(
     let mut opened = Vec::new();
     let mut start = 0u64;
     // Footers are read in parallel too (one small read each, at the end of every file).
-    let footers = parallel_map(layout.shards(), |spec| OpenShard::open(&spec.path, format));
+    let footers: Vec<Result<OpenShard, String>> = {
+        use rayon::prelude::*;
+        layout
+            .shards()
+            .par_iter()
+            .map(|spec| OpenShard::open(&spec.path, format))
+            .collect()
+    };
     for (spec, footer) in layout.shards().iter().zip(footers) {
         LoadControl::check(control)?;
-        let shard = footer
-            .unwrap_or_else(|| Err("could not be read (no thread to read it)".into()))
-            .map_err(|e| LoadError::parse_file(&spec.path, e))?;
+        let shard = footer.map_err(|e| LoadError::parse_file(&spec.path, e))?;
         let rows = shard.rows();
         let meta = std::fs::metadata(&spec.path).map_err(|e| LoadError::io(&spec.path, e))?;
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let mtime_ns = crate::core::util::file_stamp::mtime_ns(&meta);
         shards.push(Shard {
             path: spec.path.clone(),
             name: spec.name.clone(),
@@ -395,33 +396,6 @@ fn prefetch_columns(
         }
     }
     receivers
-}
-
-/// `f` over `items` on a few threads, results in order (`None` where no thread could run it).
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..8.min(items.len()) {
-            let _ = std::thread::Builder::new()
-                .name("shard-opener".into())
-                .spawn_scoped(scope, || {
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(k) else { return };
-                        let r = f(item);
-                        if let Some(Ok(mut slot)) = slots.get(k).map(|m| m.lock()) {
-                            *slot = Some(r);
-                        }
-                    }
-                });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| m.into_inner().ok().flatten())
-        .collect()
 }
 
 /// Row access to a string-like column (strings directly, anything else as text per row).
