@@ -278,7 +278,6 @@ fn details_ui(
     let name = file.rsplit('/').next().unwrap_or(file);
     ui.heading(name);
     ui.label(file);
-    let path = dataset.disk_path(i);
     egui::Grid::new("inspector_facts")
         .num_columns(2)
         .striped(true)
@@ -355,7 +354,10 @@ fn details_ui(
             "Show as stored (as a loader that ignores EXIF sees it)",
         );
     }
-    ui.small(format!("Full path: {}", path.display()));
+    // An embedded or text sample has no file of its own: the shard and row above say where it is.
+    if let Some(file) = dataset.media(i).file() {
+        ui.small(format!("Full path: {}", file.display()));
+    }
 
     if let Some(predictions) = &loaded.predictions {
         ui.separator();
