@@ -20,7 +20,7 @@ for i in range(1000):
         w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
 PY
 fi
-SPOTCHECK_AUDIO_BENCH="$DIR" cargo test --release --test audio_speed --quiet -- --ignored --nocapture \
+SPOTCHECK_AUDIO_BENCH="$DIR" cargo test --release --test library audio_speed --quiet -- --ignored --nocapture \
   | tee /tmp/bench-audio-spotcheck.txt | grep -E "run|median"
 python3 - "$DIR" <<'PY' | tee /tmp/bench-audio-peer.txt
 import sys, os, time, glob

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f bench-data/probs.csv ] || { mkdir -p bench-data; python3 tests/reference/make_bench_data.py bench-data --images 0; }
-cargo test --release --quiet --test evaluation_speed -- --ignored --nocapture 2>&1 | grep -E "ms|passed|failed"
+cargo test --release --quiet --test library evaluation_speed -- --ignored --nocapture 2>&1 | grep -E "ms|passed|failed"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -8,10 +8,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::data::dataset::Dataset;
 use crate::core::data::warnings::Warnings;
 use crate::core::media::ProblemKind;
-use crate::core::scan::check::{CheckOptions, CheckReport, check_dataset};
+use crate::core::scan::check::{
+    CheckOptions, CheckReport, NearDuplicateGroup, build_report, check_dataset,
+};
+use crate::core::scan::near_duplicates::{DEFAULT_NEAR_THRESHOLD, MAX_NEAR_THRESHOLD};
+use crate::core::scan::scan_file::{read_scan_files, scan_files};
 
 /// Arguments of `spotcheck check`.
 #[derive(Debug, Args)]
@@ -21,6 +24,13 @@ pub struct CheckArgs {
     /// Print the contract's JSON document instead of a report.
     #[arg(long)]
     json: bool,
+    /// Build the report from scan files (`spotcheck scan`): a file, a folder of them or a glob
+    /// (quoted). No media is read; names, splits and labels are the scan's.
+    #[arg(long, value_name = "FILES")]
+    from_scan: Option<PathBuf>,
+    /// Images whose perceptual hashes differ in at most this many of 64 bits are near-duplicates.
+    #[arg(long, value_name = "BITS", default_value_t = DEFAULT_NEAR_THRESHOLD, value_parser = clap::value_parser!(u32).range(0..=MAX_NEAR_THRESHOLD as i64))]
+    near_threshold: u32,
     #[command(flatten)]
     limit: super::PixelLimitArgs,
     #[command(flatten)]
@@ -29,6 +39,9 @@ pub struct CheckArgs {
 
 /// Runs `check`. Problems found are the report, not a failure: the exit status is 0.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if let Some(scan) = &args.from_scan {
+        return run_from_scan(&args, scan);
+    }
     let mut warnings = Warnings::default();
     // Labels matter here only for duplicates that disagree; pending edits count, as everywhere.
     let (dataset, _, _) = crate::core::labels::open_edited(
@@ -41,6 +54,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     super::print_warnings(&warnings);
     let options = CheckOptions {
         max_pixels: args.limit.max_pixels(),
+        near_threshold: args.near_threshold,
         ..CheckOptions::default()
     };
     let started = std::time::Instant::now();
@@ -52,7 +66,38 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        out.write_all(render_text(&dataset, &report, started.elapsed().as_secs_f64()).as_bytes())?;
+        let root = dataset.root().display().to_string();
+        out.write_all(render_text(&root, &report, started.elapsed().as_secs_f64()).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `check --from-scan`: the report aggregated from scan rows. Byte-identical groups are taken on the
+/// content hash and length (the media is not there to compare byte for byte).
+fn run_from_scan(args: &CheckArgs, scan: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let files = scan_files(scan)?;
+    let table = read_scan_files(&files)?;
+    let names = |i: usize| table.names.get(i).cloned().unwrap_or_default();
+    let report = build_report(
+        table.unusable.clone(),
+        &table.records,
+        &names,
+        &|members| vec![members],
+        args.near_threshold,
+    );
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        let source = format!(
+            "{} (from {} scan files)",
+            args.dataset.display(),
+            files.len()
+        );
+        out.write_all(render_text(&source, &report, started.elapsed().as_secs_f64()).as_bytes())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -61,13 +106,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// Problems and duplicate groups printed in the text report; the rest are counted (`--json` has all).
 const MAX_LISTED: usize = 40;
 
-fn render_text(dataset: &Dataset, report: &CheckReport, seconds: f64) -> String {
+fn render_text(source: &str, report: &CheckReport, seconds: f64) -> String {
     let mut s = String::new();
     writeln!(
         s,
-        "Checked {} samples in {} ({seconds:.1} s)",
+        "Checked {} samples in {source} ({seconds:.1} s)",
         report.num_samples,
-        dataset.root().display()
     )
     .ok();
 
@@ -178,6 +222,46 @@ fn render_text(dataset: &Dataset, report: &CheckReport, seconds: f64) -> String 
                 s,
                 "  ... and {} more groups (--json lists them all)",
                 report.duplicates.len() - MAX_LISTED
+            )
+            .ok();
+        }
+    }
+
+    // Near-duplicates.
+    if report.near_duplicates.is_empty() {
+        writeln!(s, "\nNear-duplicates none (no two images look alike)").ok();
+    } else {
+        writeln!(
+            s,
+            "\nNear-duplicates {} groups of look-alike images; {} span splits, {} have conflicting labels",
+            report.near_duplicates.len(),
+            report.cross_split_near_duplicates,
+            report.conflicting_label_near_duplicates
+        )
+        .ok();
+        // Leaks and conflicts first.
+        let mut order: Vec<&NearDuplicateGroup> = report.near_duplicates.iter().collect();
+        order.sort_by_key(|g| (!g.spans_splits(), !g.has_conflicting_labels()));
+        for g in order.iter().take(MAX_LISTED) {
+            let members: Vec<String> = g
+                .files
+                .iter()
+                .zip(&g.splits)
+                .zip(&g.labels)
+                .map(|((f, sp), l)| match (sp.is_empty(), l.is_empty()) {
+                    (true, true) => f.clone(),
+                    (true, false) => format!("{f} [{l}]"),
+                    (false, true) => format!("{f} ({sp})"),
+                    (false, false) => format!("{f} ({sp}) [{l}]"),
+                })
+                .collect();
+            writeln!(s, "  ~{} bits: {}", g.max_distance, members.join(" ~ ")).ok();
+        }
+        if report.near_duplicates.len() > MAX_LISTED {
+            writeln!(
+                s,
+                "  ... and {} more groups (--json lists them all)",
+                report.near_duplicates.len() - MAX_LISTED
             )
             .ok();
         }

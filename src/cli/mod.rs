@@ -5,6 +5,7 @@ mod check;
 mod edits;
 mod label_issues;
 mod progress;
+mod scan;
 mod stats;
 mod thumbs;
 
@@ -41,8 +42,12 @@ pub struct Cli {
 enum Command {
     /// Class balance, accuracy, per-class scores, confusion matrix and calibration.
     Stats(stats::StatsArgs),
-    /// Decode every file: problems with their reasons, EXIF orientation census, byte-identical duplicates.
+    /// Decode every file: problems with their reasons, EXIF orientation census, byte-identical and
+    /// near-duplicates (look-alike images across splits: leakage).
     Check(check::CheckArgs),
+    /// One record per sample (problem, hashes, size, EXIF, pHash, brightness, contrast, sharpness,
+    /// audio facts, optional thumbnail) written to a Parquet file.
+    Scan(scan::ScanArgs),
     /// Upright PNG thumbnails of every image sample, at OUT/<sample path>.png.
     Thumbs(thumbs::ThumbsArgs),
     /// Record a label edit in the dataset's journal (written into the dataset by `apply`).
@@ -112,6 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Thumbs(args)) => thumbs::run(args),
+        Some(Command::Scan(args)) => scan::run(args),
         Some(Command::Relabel(args)) => edits::relabel(args),
         Some(Command::Edits(args)) => edits::edits(args),
         Some(Command::Apply(args)) => edits::apply(args),

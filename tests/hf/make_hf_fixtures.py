@@ -1,4 +1,4 @@
-"""Makes the Hugging Face fixtures of tests/hf_datasets.rs with the `datasets` library itself
+"""Makes the Hugging Face fixtures of tests/cli/hf_datasets.rs with the `datasets` library itself
 (offline: Dataset.from_dict, cast_column(Image()), ClassLabel, to_parquet, save_to_disk).
 
 usage: make_hf_fixtures.py PHOTOS_DIR OUT_DIR

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The label-issues reference fixture: what cleanlab 2.x finds on a small noisy dataset, so
-`tests/cli_label_issues.rs` can check that `spotcheck label-issues` flags and ranks the same samples.
+`tests/cli/label_issues.rs` can check that `spotcheck label-issues` flags and ranks the same samples.
 
     python3 tests/reference/make_label_issues_reference.py tests/data/label-issues
 

@@ -1,26 +1,26 @@
-//! `check`: every sample's file opened and decoded in parallel, problems listed with their reason,
-//! the EXIF orientation census, and byte-identical duplicates (with their splits and labels).
+//! `check`: every sample scanned in parallel (its [`ScanRecord`]), then the records aggregated:
+//! problems with their reason, the EXIF orientation census, byte-identical duplicates and
+//! near-duplicates (with their splits and labels).
 //!
 //! Images are decoded in full (every JPEG scan entropy-decoded, which is where truncated or corrupt
-//! data shows; JPEGs at the 1/8 IDCT scale since the pixels themselves are not needed), audio files
-//! are decoded packet by packet, and every file is hashed. Memory stays bounded: the file bytes held
-//! at once across all worker threads stay within a [`ByteBudget`], each decode under the pixel limit.
+//! data shows; JPEGs at the smallest IDCT scale still 256 px on the long side, what the quality
+//! measures need), audio files are decoded packet by packet, and every file is hashed. Memory stays
+//! bounded: the file bytes held at once across all worker threads stay within a [`ByteBudget`],
+//! each decode under the pixel limit.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use super::byte_budget::{ByteBudget, DEFAULT_BYTE_BUDGET};
+use super::near_duplicates::{DEFAULT_NEAR_THRESHOLD, max_distance, near_duplicate_components};
+use super::record::{ScanOptions, ScanRecord, scan_sample};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::sample_media::SampleMedia;
 use crate::core::data::warnings::UnusableFile;
-use crate::core::media::{
-    DEFAULT_MAX_PIXELS, DecodeOptions, ExifOrientation, MAX_IN_MEMORY_BYTES, MediaError, MediaKind,
-    ProblemKind, decode_image, probe_audio,
-};
+use crate::core::media::{DEFAULT_MAX_PIXELS, ProblemKind};
 
 /// How to check.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +29,8 @@ pub struct CheckOptions {
     pub max_pixels: u64,
     /// File bytes held in memory at once across all threads (see [`ByteBudget`]).
     pub memory_budget: u64,
+    /// pHashes at most this many bits apart are near-duplicates.
+    pub near_threshold: u32,
 }
 
 impl Default for CheckOptions {
@@ -36,6 +38,7 @@ impl Default for CheckOptions {
         Self {
             max_pixels: DEFAULT_MAX_PIXELS,
             memory_budget: DEFAULT_BYTE_BUDGET,
+            near_threshold: DEFAULT_NEAR_THRESHOLD,
         }
     }
 }
@@ -143,16 +146,41 @@ pub struct CheckReport {
     pub cross_split_duplicates: usize,
     /// Duplicate groups whose labels differ.
     pub conflicting_label_duplicates: usize,
+    /// Groups of images with close perceptual hashes (not made only of byte copies).
+    pub near_duplicates: Vec<NearDuplicateGroup>,
+    /// Near-duplicate groups that span more than one split.
+    pub cross_split_near_duplicates: usize,
+    /// Near-duplicate groups whose labels differ.
+    pub conflicting_label_near_duplicates: usize,
 }
 
-/// What checking one sample found.
-#[derive(Default)]
-struct SampleFinding {
-    problems: Vec<(ProblemKind, String)>,
-    /// `Some(orientation or None)` for images that decoded.
-    orientation: Option<Option<u8>>,
-    /// Content hash and length, when the file could be read.
-    hash: Option<(u128, u64)>,
+/// Files whose perceptual hashes are close (resized, recompressed, re-encoded, lightly cropped or
+/// EXIF-rotated copies); `splits` and `labels` run parallel to `files`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NearDuplicateGroup {
+    /// Sample paths, in dataset order (byte copies included).
+    pub files: Vec<String>,
+    /// Each file's split ("" when the dataset has none).
+    pub splits: Vec<String>,
+    /// Each file's label ("" when unlabelled).
+    pub labels: Vec<String>,
+    /// The largest pHash distance between two members (may exceed the threshold: groups chain).
+    pub max_distance: u32,
+    /// Member sample indexes, parallel to `files` (for the app; not in the JSON).
+    #[serde(skip)]
+    pub members: Vec<u32>,
+}
+
+impl NearDuplicateGroup {
+    /// Whether the group spans more than one split (leakage between train and test).
+    pub fn spans_splits(&self) -> bool {
+        self.splits.iter().any(|s| *s != self.splits[0])
+    }
+
+    /// Whether the members carry different labels.
+    pub fn has_conflicting_labels(&self) -> bool {
+        self.labels.iter().any(|l| *l != self.labels[0])
+    }
 }
 
 /// Checks every sample of `dataset`; `unusable` are the files its loader found but could not use.
@@ -175,19 +203,44 @@ pub fn check_dataset_within(
     progress: Option<&AtomicU64>,
     budget: &ByteBudget,
 ) -> CheckReport {
-    let findings: Vec<SampleFinding> = (0..dataset.len())
+    let scan = ScanOptions {
+        max_pixels: options.max_pixels,
+        thumbnail_size: None,
+    };
+    let records = scan_dataset(dataset, &scan, progress, budget);
+    check_records(dataset, unusable, &records, options.near_threshold)
+}
+
+/// Every sample's scan record, in dataset order, in parallel. `progress` counts samples done.
+pub fn scan_dataset(
+    dataset: &Dataset,
+    options: &ScanOptions,
+    progress: Option<&AtomicU64>,
+    budget: &ByteBudget,
+) -> Vec<ScanRecord> {
+    (0..dataset.len())
         .into_par_iter()
         .with_max_len(16)
         .map(|i| {
-            let finding = check_sample(dataset, i, options, budget);
+            let record = scan_sample(dataset, i, options, budget);
             if let Some(p) = progress {
                 p.fetch_add(1, Ordering::Relaxed);
             }
-            finding
+            record
         })
-        .collect();
+        .collect()
+}
 
-    let mut problems: Vec<Problem> = unusable
+/// The `check` report from records already made (the app scans in the background, then asks).
+/// Byte-identical groups are confirmed byte for byte against the files.
+pub fn check_records(
+    dataset: &Dataset,
+    unusable: &[UnusableFile],
+    records: &[ScanRecord],
+    near_threshold: u32,
+) -> CheckReport {
+    let names = |i: usize| sample_names(dataset, i);
+    let unusable = unusable
         .iter()
         .map(|u| Problem {
             file: u.path.clone(),
@@ -195,20 +248,74 @@ pub fn check_dataset_within(
             detail: u.detail.clone(),
         })
         .collect();
+    build_report(
+        unusable,
+        records,
+        &names,
+        &|members| confirm_identical(dataset, members),
+        near_threshold,
+    )
+}
+
+/// How the report names sample `i` of `dataset`.
+pub fn sample_names(dataset: &Dataset, i: usize) -> SampleNames {
+    let name = |id: Option<usize>, names: &[String]| {
+        id.and_then(|k| names.get(k)).cloned().unwrap_or_default()
+    };
+    SampleNames {
+        file: dataset.file(i).to_string(),
+        split: name(dataset.split(i), dataset.splits()),
+        label: name(dataset.label(i), dataset.classes()),
+    }
+}
+
+/// How the report names a sample.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SampleNames {
+    /// Its identity (path relative to the dataset root).
+    pub file: String,
+    /// Its split, "" when none.
+    pub split: String,
+    /// Its label, "" when unlabelled.
+    pub label: String,
+}
+
+/// Aggregates scan records into the `check` document. `confirm` splits a set of samples with equal
+/// content hashes into groups of truly equal bytes (identity when no media can be read).
+pub fn build_report(
+    mut problems: Vec<Problem>,
+    records: &[ScanRecord],
+    names: &dyn Fn(usize) -> SampleNames,
+    confirm: &dyn Fn(Vec<u32>) -> Vec<Vec<u32>>,
+    near_threshold: u32,
+) -> CheckReport {
     let mut census = OrientationCensus::default();
-    for (i, f) in findings.iter().enumerate() {
-        problems.extend(f.problems.iter().map(|(kind, detail)| Problem {
-            file: dataset.file(i).to_string(),
-            kind: *kind,
-            detail: detail.clone(),
-        }));
-        if let Some(o) = f.orientation {
-            census.add(o);
+    for (i, r) in records.iter().enumerate() {
+        if let Some((kind, detail)) = &r.problem {
+            problems.push(Problem {
+                file: names(i).file,
+                kind: *kind,
+                detail: detail.clone(),
+            });
+        }
+        if r.decoded_image() {
+            census.add(r.orientation);
         }
     }
-    let duplicates = duplicate_groups(dataset, &findings);
+    let duplicates: Vec<DuplicateGroup> = duplicate_groups(records, confirm)
+        .into_iter()
+        .map(|members| {
+            let named: Vec<SampleNames> = members.iter().map(|&i| names(i as usize)).collect();
+            DuplicateGroup {
+                files: named.iter().map(|n| n.file.clone()).collect(),
+                splits: named.iter().map(|n| n.split.clone()).collect(),
+                labels: named.iter().map(|n| n.label.clone()).collect(),
+            }
+        })
+        .collect();
+    let near_duplicates = near_duplicate_groups(records, names, near_threshold);
     CheckReport {
-        num_samples: dataset.len(),
+        num_samples: records.len(),
         problems,
         exif_orientation: census,
         cross_split_duplicates: duplicates.iter().filter(|g| g.spans_splits()).count(),
@@ -217,186 +324,60 @@ pub fn check_dataset_within(
             .filter(|g| g.has_conflicting_labels())
             .count(),
         duplicates,
+        cross_split_near_duplicates: near_duplicates.iter().filter(|g| g.spans_splits()).count(),
+        conflicting_label_near_duplicates: near_duplicates
+            .iter()
+            .filter(|g| g.has_conflicting_labels())
+            .count(),
+        near_duplicates,
     }
 }
 
-/// Checks one sample wherever it lives: a file, a cell of a Hugging Face shard, or a text.
-fn check_sample(
-    dataset: &Dataset,
-    i: usize,
-    options: &CheckOptions,
-    budget: &ByteBudget,
-) -> SampleFinding {
-    match dataset.media(i) {
-        SampleMedia::File(path) => check_file(&path, dataset.file(i), options, budget),
-        SampleMedia::Text => check_text(dataset.text(i)),
-        embedded @ SampleMedia::Embedded { .. } => {
-            let mut finding = SampleFinding::default();
-            match embedded.read() {
-                Ok(bytes) => {
-                    let _claim = budget.claim(bytes.len() as u64);
-                    check_bytes(bytes, None, dataset.media_kind(i), options, &mut finding);
-                }
-                Err(e) => finding.problems.push((e.kind, e.detail)),
-            }
-            finding
-        }
-    }
-}
-
-/// A text sample: a null text is `missing`, an empty one `empty`; its bytes are hashed for duplicates.
-fn check_text(text: Option<&str>) -> SampleFinding {
-    let mut finding = SampleFinding::default();
-    match text {
-        None => finding
-            .problems
-            .push((ProblemKind::Missing, "the text is null".to_string())),
-        Some("") => finding
-            .problems
-            .push((ProblemKind::Empty, "the text is empty".to_string())),
-        Some(t) => finding.hash = Some((xxh3_128(t.as_bytes()), t.len() as u64)),
-    }
-    finding
-}
-
-fn check_file(
-    path: &Path,
-    name: &str,
-    options: &CheckOptions,
-    budget: &ByteBudget,
-) -> SampleFinding {
-    let mut finding = SampleFinding::default();
-    let fail =
-        |finding: &mut SampleFinding, e: MediaError| finding.problems.push((e.kind, e.detail));
-    let len = match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => {
-            fail(
-                &mut finding,
-                MediaError::unreadable("this is a folder, not a file"),
-            );
-            return finding;
-        }
-        Ok(m) => m.len(),
-        Err(e) => {
-            let mut err = MediaError::from_io(&e);
-            if err.kind == ProblemKind::Missing {
-                err.detail = format!("no such file: {}", path.display());
-            }
-            fail(&mut finding, err);
-            return finding;
-        }
-    };
-    if len == 0 {
-        fail(&mut finding, MediaError::empty());
-        return finding;
-    }
-    let ext = Path::new(name).extension().and_then(|e| e.to_str());
-    let kind = MediaKind::of(name);
-    if len > MAX_IN_MEMORY_BYTES {
-        // Too large to hold: hash as a stream; audio is decoded from the file, images refused.
-        match hash_stream(path) {
-            Ok(h) => finding.hash = Some((h, len)),
-            Err(e) => fail(&mut finding, e),
-        }
-        match kind {
-            Some(MediaKind::Audio) => {
-                if let Err(e) = crate::core::media::probe_audio_file(path, true) {
-                    fail(&mut finding, e);
-                }
-            }
-            _ => fail(&mut finding, MediaError::too_large(len)),
-        }
-        return finding;
-    }
-    // Held until the bytes (and the decode made from them) are dropped at the end of this call.
-    let _claim = budget.claim(len);
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            fail(&mut finding, MediaError::from_io(&e));
-            return finding;
-        }
-    };
-    check_bytes(bytes, ext, kind, options, &mut finding);
-    finding
-}
-
-/// Hashes and decodes one sample's bytes (`ext` from its name, when it has one).
-fn check_bytes(
-    bytes: Vec<u8>,
-    ext: Option<&str>,
-    kind: Option<MediaKind>,
-    options: &CheckOptions,
-    finding: &mut SampleFinding,
-) {
-    let fail =
-        |finding: &mut SampleFinding, e: MediaError| finding.problems.push((e.kind, e.detail));
-    finding.hash = Some((xxh3_128(&bytes), bytes.len() as u64));
-    match kind {
-        Some(MediaKind::Audio) => {
-            if let Err(e) = probe_audio(Box::new(std::io::Cursor::new(bytes)), ext, true) {
-                fail(finding, e);
-            }
-        }
-        // Images, and files without a media extension (a manifest may list anything): by content.
-        _ => {
-            let decode = DecodeOptions {
-                max_pixels: options.max_pixels,
-                // The smallest JPEG scale: every scan is still decoded, the full-size IDCT is not.
-                target_size: Some(1),
-                apply_orientation: false,
-            };
-            match decode_image(&bytes, ext, &decode) {
-                Ok(image) => {
-                    let value = match &image.exif {
-                        ExifOrientation::Tag(o) => Some(o.value()),
-                        ExifOrientation::Absent => None,
-                        ExifOrientation::Ignored(reason) => {
-                            finding
-                                .problems
-                                .push((ProblemKind::Unsupported, reason.clone()));
-                            None
-                        }
-                    };
-                    finding.orientation = Some(value);
-                    if let Some(m) = image.name_mismatch {
-                        finding.problems.push((ProblemKind::Unsupported, m));
-                    }
-                }
-                Err(e) if kind.is_none() && e.kind == ProblemKind::Unreadable => fail(
-                    finding,
-                    MediaError::unsupported(format!(
-                        "neither an image nor an audio file by its name, and the content is not an image ({})",
-                        e.detail
-                    )),
-                ),
-                Err(e) => fail(finding, e),
-            }
-        }
-    }
-}
-
-fn hash_stream(path: &Path) -> Result<u128, MediaError> {
-    use std::io::Read as _;
-    let mut file = std::fs::File::open(path).map_err(|e| MediaError::from_io(&e))?;
-    let mut hasher = Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| MediaError::from_io(&e))?;
-        if n == 0 {
-            return Ok(hasher.digest128());
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
-}
-
-/// Groups samples by content hash, then confirms each group byte for byte (a 128-bit hash clash is
-/// astronomically unlikely, but "byte-identical" is a promise).
-fn duplicate_groups(dataset: &Dataset, findings: &[SampleFinding]) -> Vec<DuplicateGroup> {
-    let mut by_hash: Vec<((u128, u64), u32)> = findings
+/// Images whose pHashes chain within `threshold` bits, minus the groups that are only byte copies.
+fn near_duplicate_groups(
+    records: &[ScanRecord],
+    names: &dyn Fn(usize) -> SampleNames,
+    threshold: u32,
+) -> Vec<NearDuplicateGroup> {
+    let (items, hashes): (Vec<u32>, Vec<u64>) = records
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| f.hash.map(|h| (h, i as u32)))
+        .filter(|(_, r)| r.decoded_image())
+        .filter_map(|(i, r)| r.measures.map(|m| (i as u32, m.phash)))
+        .unzip();
+    near_duplicate_components(&hashes, threshold)
+        .into_iter()
+        .filter(|component| {
+            let content = |k: &usize| records[items[*k] as usize].xxh3_128;
+            component
+                .iter()
+                .any(|k| content(k) != content(&component[0]))
+        })
+        .map(|component| {
+            let members: Vec<u32> = component.iter().map(|&k| items[k]).collect();
+            let group_hashes: Vec<u64> = component.iter().map(|&k| hashes[k]).collect();
+            let named: Vec<SampleNames> = members.iter().map(|&i| names(i as usize)).collect();
+            NearDuplicateGroup {
+                files: named.iter().map(|n| n.file.clone()).collect(),
+                splits: named.iter().map(|n| n.split.clone()).collect(),
+                labels: named.iter().map(|n| n.label.clone()).collect(),
+                max_distance: max_distance(&group_hashes),
+                members,
+            }
+        })
+        .collect()
+}
+
+/// Groups samples by content hash and length, then has `confirm` check each group byte for byte
+/// (a 128-bit hash clash is astronomically unlikely, but "byte-identical" is a promise).
+fn duplicate_groups(
+    records: &[ScanRecord],
+    confirm: &dyn Fn(Vec<u32>) -> Vec<Vec<u32>>,
+) -> Vec<Vec<u32>> {
+    let mut by_hash: Vec<((u128, u64), u32)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some(((r.xxh3_128?, r.size_bytes?), i as u32)))
         .collect();
     by_hash.sort_unstable();
     let mut groups: Vec<Vec<u32>> = Vec::new();
@@ -404,32 +385,10 @@ fn duplicate_groups(dataset: &Dataset, findings: &[SampleFinding]) -> Vec<Duplic
         if run.len() < 2 {
             continue;
         }
-        let members: Vec<u32> = run.iter().map(|&(_, i)| i).collect();
-        groups.extend(confirm_identical(dataset, members));
+        groups.extend(confirm(run.iter().map(|&(_, i)| i).collect()));
     }
     groups.sort_unstable_by_key(|g| g.first().copied());
     groups
-        .into_iter()
-        .map(|members| {
-            let name = |id: Option<usize>, names: &[String]| {
-                id.and_then(|k| names.get(k)).cloned().unwrap_or_default()
-            };
-            DuplicateGroup {
-                files: members
-                    .iter()
-                    .map(|&i| dataset.file(i as usize).to_string())
-                    .collect(),
-                splits: members
-                    .iter()
-                    .map(|&i| name(dataset.split(i as usize), dataset.splits()))
-                    .collect(),
-                labels: members
-                    .iter()
-                    .map(|&i| name(dataset.label(i as usize), dataset.classes()))
-                    .collect(),
-            }
-        })
-        .collect()
 }
 
 /// Splits samples with equal hashes into groups of truly equal bytes (sorted by sample index). Files

@@ -82,6 +82,20 @@ fn missing(detail: &str) -> MediaError {
 
 /// The media in the first row of a `{bytes, path}` struct column.
 pub fn cell_media(cell: &ArrayRef, root: &std::path::Path) -> Result<CellMedia, MediaError> {
+    if super::features::is_binary(cell.data_type()) {
+        // A scan file's `thumbnail` column: plain bytes, null when none was made.
+        if cell.is_empty() || cell.is_null(0) {
+            return Err(missing(
+                "no thumbnail in the scan (scanned without --thumbnails, or the image did not decode)",
+            ));
+        }
+        let bytes = match cell.data_type() {
+            DataType::Binary => cell.as_binary::<i32>().value(0).to_vec(),
+            DataType::LargeBinary => cell.as_binary::<i64>().value(0).to_vec(),
+            _ => cell.as_binary_view().value(0).to_vec(),
+        };
+        return Ok(CellMedia::Bytes(bytes));
+    }
     let Some(st) = cell.as_struct_opt() else {
         return Err(MediaError::unsupported(
             "the media cell is not a {bytes, path} struct",

@@ -83,6 +83,14 @@ pub fn is_media_struct(dt: &DataType) -> bool {
     }) && has("path", is_string)
 }
 
+/// Whether `dt` is a binary type (a scan file's `thumbnail`).
+pub fn is_binary(dt: &DataType) -> bool {
+    matches!(
+        dt,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    )
+}
+
 /// Whether `dt` is a string type.
 pub fn is_string(dt: &DataType) -> bool {
     matches!(
@@ -134,6 +142,14 @@ pub fn column_roles(
             .enumerate()
             .find(|(_, f)| is_media_struct(f.data_type()))
             .map(|(i, f)| (i, f.name().clone(), EmbeddedKind::Unknown));
+    }
+    // A scan file (`spotcheck scan`): its thumbnails are the media.
+    let has = |name: &str| fields.iter().any(|f| f.name() == name);
+    if roles.media.is_none() && has("file") && has("xxh3_128") && has("phash") {
+        roles.media = fields
+            .iter()
+            .position(|f| f.name() == "thumbnail" && is_binary(f.data_type()))
+            .map(|i| (i, "thumbnail".to_string(), EmbeddedKind::Image));
     }
     let find_string = |names: &[&str]| {
         names.iter().find_map(|n| {

@@ -186,12 +186,13 @@ pub fn load_hf(
                 .as_ref()
                 .and_then(|(n, enc)| batch.column_by_name(n).map(|a| LabelCells::new(a, enc)));
             for r in 0..batch.num_rows() {
-                let split = shard.split.as_deref().or_else(|| {
-                    split_col
-                        .as_ref()
-                        .and_then(|c| c.get(r))
-                        .filter(|s| !s.is_empty())
-                });
+                // A row's own `split` value wins over the file name's (a scan shard written as
+                // `scan-00000-of-00004.parquet` keeps its rows' splits).
+                let split = split_col
+                    .as_ref()
+                    .and_then(|c| c.get(r))
+                    .filter(|s| !s.is_empty())
+                    .or(shard.split.as_deref());
                 let counter = split_rows.entry(split.map(str::to_string)).or_insert(0);
                 let row_in_split = *counter;
                 *counter += 1;

@@ -2,7 +2,7 @@
 //! allocating k×k matrices: 100,000 free-text labels would ask for 80 GB and abort with no message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 

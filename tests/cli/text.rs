@@ -3,7 +3,7 @@
 //! the identity names.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{run, write};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Waveform tiles per second, as the GUI's decoder threads make them (`decode_request` at tile size
 //! on every core). Ignored by default: `scripts/bench-audio.sh` makes 1,000 five-second clips and
-//! runs it (`SPOTCHECK_AUDIO_BENCH=DIR cargo test --release --test audio_speed -- --ignored --nocapture`).
+//! runs it (`SPOTCHECK_AUDIO_BENCH=DIR cargo test --release --test library audio_speed -- --ignored --nocapture`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rayon::prelude::*;

@@ -3,7 +3,7 @@
 //! files move), clashes and read-only datasets leaving edits pending with a reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

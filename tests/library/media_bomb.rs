@@ -4,7 +4,7 @@
 
 use spotcheck::core::media::{DecodeOptions, ProblemKind, decode_image, make_thumbnail};
 
-mod common;
+use crate::common;
 
 /// Peak resident memory of this process in KiB (Linux), if it can be read.
 fn peak_rss_kib() -> Option<u64> {

@@ -5,7 +5,7 @@
 //! it (`util` < `media` < `data` < `analysis`, `labels` < `scan` < the CLI and the GUI). Test
 //! modules at the end of a file (`#[cfg(test)] mod tests`) are left out: they may use anything.
 //!
-//! Run alone: `cargo test --test layout`.
+//! Run alone: `cargo test --test library layout`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};

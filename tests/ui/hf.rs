@@ -9,7 +9,7 @@ use std::process::Command;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::App;
 
-mod common;
+use crate::common;
 
 use common::ui::{harness_with, wait_for};
 

@@ -1,7 +1,7 @@
 //! Hand-checked metric values, computed through the real loaders and the same report `stats` prints.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use spotcheck::core::analysis::report::StatsReport;
 use spotcheck::core::data::load;

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! python3 tests/reference/make_bench_data.py bench-data --images 0   # or SPOTCHECK_BENCH_DATA=DIR
-//! cargo test --release --test ui_frame_budget -- --ignored --nocapture --test-threads 1
+//! cargo test --release --test ui frame_budget -- --ignored --nocapture --test-threads 1
 //! ```
 //! In release each median must stay under 16 ms; a debug build only prints the numbers.
 #![cfg(feature = "gui")]
@@ -19,7 +19,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::App;
 
-mod common;
+use crate::common;
 
 use common::ui::{harness_with, wait_for};
 

@@ -4,7 +4,7 @@
 //! with `datasets` and pyarrow; broken shards refused with the shard's name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

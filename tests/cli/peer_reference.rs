@@ -4,7 +4,7 @@
 //! and scikit-learn (`scripts/test.sh` installs them); without them it fails, it never skips.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

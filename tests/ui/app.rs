@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::{App, Tab};
 
-mod common;
+use crate::common;
 
 use common::ui::{demo, demo_copy, harness_with, wait_for};
 

@@ -3,7 +3,7 @@
 //! it, and nothing panics or hangs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! every kind of bad input, with exit status 2 and never a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{run, write};
 use serde_json::{Value, json};

@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use spotcheck::ui::App;
 
-mod common;
+use crate::common;
 
 use common::ui::{demo, harness_with, wait_for};
 

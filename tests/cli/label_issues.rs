@@ -2,7 +2,7 @@
 //! flagged samples in the same order as cleanlab 2.x on a reference fixture, and clear errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{run, write};
 use serde_json::Value;

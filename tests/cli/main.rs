@@ -1,0 +1,16 @@
+//! The command line: spotcheck's commands run as a user runs them, and their JSON against references.
+//! One test binary per concern: one link instead of one per file (the release build links each
+//! binary against egui, Arrow and SQLite, ~200 MB apiece).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod class_limit;
+mod edits;
+mod hf_datasets;
+mod label_issues;
+mod metrics_reference;
+mod peer_reference;
+mod stats;
+mod text;
