@@ -56,6 +56,13 @@ pub struct Browse {
     pub evaluation_open: bool,
     /// The evaluation views (made when first opened).
     pub evaluation: Option<super::evaluation::EvaluationPanel>,
+    /// Whether the Health view is open beside the grid.
+    pub health_open: bool,
+    /// The Health view (its scan starts when first opened).
+    pub health: Option<super::health::HealthPanel>,
+    /// While the grid shows a set the Health view picked (a duplicate group, the darkest images):
+    /// what the set is. Any filter change leaves it.
+    pub pinned: Option<String>,
     /// Visible tiles still waiting for their thumbnail (set by the grid each frame).
     pub visible_pending: usize,
     /// When the open began, until the first screen of thumbnails is complete (for timing).
@@ -127,6 +134,9 @@ impl Browse {
             visible_pending: 0,
             evaluation_open: false,
             evaluation: None,
+            health_open: false,
+            health: None,
+            pinned: None,
             opened_at: None,
             edits: None,
             edits_open: false,
@@ -180,14 +190,29 @@ impl Browse {
         let Some(shown) = self.filter_worker.as_mut().and_then(LatestWorker::poll) else {
             return false;
         };
+        if self.pinned.is_some() {
+            // A filter computed before the Health view pinned a set: the set stays.
+            return false;
+        }
         self.shown = shown;
         self.selected = None;
         self.inspecting = false;
         true
     }
 
+    /// Shows exactly `samples` (a Health view pick) until a filter changes or Back is pressed.
+    pub fn show_pinned(&mut self, action: super::health::HealthAction) {
+        self.pinned = Some(action.title);
+        self.shown = action.samples;
+        self.selected = None;
+        self.inspecting = false;
+        self.queue = None;
+        self.clear_selection();
+    }
+
     /// Recomputes the shown samples from the filter and the order.
     pub fn refresh(&mut self) {
+        self.pinned = None;
         self.filter.confidence = self.confidence_on.then_some(self.confidence_range);
         let loaded = &self.loaded;
         match &mut self.filter_worker {

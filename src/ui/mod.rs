@@ -7,6 +7,7 @@ mod browse;
 mod edits;
 pub mod evaluation;
 mod grid;
+pub mod health;
 mod inspector;
 mod inspector_state;
 mod loaded;

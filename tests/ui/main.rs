@@ -12,4 +12,5 @@ mod audio;
 mod edits;
 mod evaluation;
 mod frame_budget;
+mod health;
 mod hf;

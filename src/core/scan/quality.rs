@@ -168,11 +168,10 @@ pub fn phash(grey: &Grey) -> u64 {
     }
     // Rows first: t[u][x] = sum_y basis[u][y] g[y][x]; then columns.
     let mut t = [[0f64; N]; K];
-    for (u, trow) in t.iter_mut().enumerate() {
-        for y in 0..N {
-            let b = basis[u][y];
-            for (x, tv) in trow.iter_mut().enumerate() {
-                *tv += b * f64::from(small.data[y * N + x]);
+    for (trow, brow) in t.iter_mut().zip(&basis) {
+        for (b, row) in brow.iter().zip(small.data.chunks_exact(N)) {
+            for (tv, &g) in trow.iter_mut().zip(row) {
+                *tv += b * f64::from(g);
             }
         }
     }

@@ -13,6 +13,7 @@ use super::super::browse::{Browse, Tab};
 use super::super::edits::picker::PickerResult;
 use super::super::evaluation::EvaluationPanel;
 use super::super::grid::grid_ui;
+use super::super::health::HealthPanel;
 use super::super::inspector::{InspectorAction, inspector_ui};
 use super::super::summary::summary_ui;
 use super::super::texture_cache::TextureCache;
@@ -137,6 +138,16 @@ pub fn browse_ui(
             }
         };
         ui.horizontal(|ui| {
+            if let Some(title) = &browse.pinned {
+                ui.strong(format!("Showing {title}: {} of {total}", browse.shown.len()));
+                ui.label("1-9 relabel the sample under the pointer");
+                if ui.button("Back to the filters").clicked() {
+                    browse.refresh();
+                    pool.next_epoch();
+                    cache.forget_pending();
+                }
+                return;
+            }
             if browse.filtering() {
                 ui.spinner();
             }
@@ -164,6 +175,29 @@ pub fn browse_ui(
             });
         if let Some(f) = clicked {
             browse.apply_grid_filter(f);
+            pool.next_epoch();
+            cache.forget_pending();
+        }
+    }
+    if browse.health_open {
+        let ctx = ui.ctx().clone();
+        let loaded = &browse.loaded;
+        let panel = browse.health.get_or_insert_with(|| {
+            HealthPanel::new(
+                Arc::clone(&loaded.dataset),
+                loaded.warnings.unusable().to_vec(),
+                &ctx,
+            )
+        });
+        let mut picked = None;
+        egui::Panel::right("health")
+            .resizable(true)
+            .default_size(520.0)
+            .show(ui, |ui| {
+                picked = panel.ui(ui);
+            });
+        if let Some(action) = picked {
+            browse.show_pinned(action);
             pool.next_epoch();
             cache.forget_pending();
         }

@@ -42,6 +42,9 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
             ui.separator();
             ui.toggle_value(&mut browse.evaluation_open, "Evaluation")
                 .on_hover_text("Class balance, confusion matrix and reliability beside the grid");
+            ui.toggle_value(&mut browse.health_open, "Health").on_hover_text(
+                "Problems, EXIF orientation, duplicates and near-duplicates across splits, image quality",
+            );
             let edits_title = match browse.edits.as_ref().map(|e| e.state().pending.len()) {
                 Some(n) if n > 0 => format!("Edits ({n})"),
                 _ => "Edits".to_string(),
