@@ -72,6 +72,12 @@ def score(pairs, group, variant):
     exifrot = [f for f, v in variant.items() if v == "exifrot"]
     found = {f for f in exifrot if any(f in p for p in pairs & truth)}
     wrong = sorted(pairs - truth)
+    missed = defaultdict(int)  # original-copy pairs not reported, by the copy's variant
+    for a, b in truth - pairs:
+        if variant[a] == "original":
+            missed[variant[b]] += 1
+        elif variant[b] == "original":
+            missed[variant[a]] += 1
     return {
         "reported_pairs": len(pairs),
         "true_pairs": len(truth),
@@ -81,6 +87,7 @@ def score(pairs, group, variant):
         "exifrot_found": len(found),
         "exifrot_total": len(exifrot),
         "false_pairs_sample": [list(p) for p in wrong[:5]],
+        "original_copy_missed": dict(sorted(missed.items())),
     }
 
 
@@ -94,7 +101,8 @@ def _by_group(group):
 def fmt(name, s):
     return (f"{name:<28} precision {s['precision']:.3f}  recall {s['recall']:.3f}  "
             f"({s['true_positives']}/{s['reported_pairs']} reported pairs true, {s['true_pairs']} true pairs)  "
-            f"EXIF-rotated found {s['exifrot_found']}/{s['exifrot_total']}")
+            f"EXIF-rotated found {s['exifrot_found']}/{s['exifrot_total']}\n"
+            f"{'':<28} original-copy pairs missed, by copy: {s['original_copy_missed']}")
 
 
 def main():
