@@ -60,6 +60,8 @@ pub struct Browse {
     pub health_open: bool,
     /// The Health view (its scan starts when first opened).
     pub health: Option<super::health::HealthPanel>,
+    /// Where the on-disk caches live (the thumbnail store's folder; `None`: no caches).
+    pub cache_dir: Option<std::path::PathBuf>,
     /// While the grid shows a set the Health view picked (a duplicate group, the darkest images):
     /// what the set is. Any filter change leaves it.
     pub pinned: Option<String>,
@@ -136,6 +138,7 @@ impl Browse {
             evaluation: None,
             health_open: false,
             health: None,
+            cache_dir: None,
             pinned: None,
             opened_at: None,
             edits: None,

@@ -12,5 +12,6 @@ mod hf_datasets;
 mod label_issues;
 mod metrics_reference;
 mod peer_reference;
+mod scan;
 mod stats;
 mod text;

@@ -73,3 +73,26 @@ fn the_darkest_order_and_the_sideways_images_fill_the_grid() {
     h.get_by_label("Darkest").click();
     wait_for(&mut h, "Showing 3 images, darkest first");
 }
+
+#[test]
+fn a_second_scan_reads_unchanged_samples_from_the_cache() {
+    let data = leaky_dataset();
+    let cache = tempfile::tempdir().unwrap();
+    let app = App::default().with_thumbnail_store(Some(cache.path().to_path_buf()));
+    let mut h = harness_with(app, 1500.0, 950.0);
+    let ctx = h.ctx.clone();
+    h.state_mut().open(data.path().to_path_buf(), None, ctx);
+    wait_for(&mut h, "4 of 4 shown");
+    h.get_by_label("Health").click();
+    wait_for(&mut h, "4 samples scanned in");
+    assert!(h.query_by_label_contains("from the cache").is_none());
+    // One file changes: it is scanned again, the other three come from the cache.
+    common::write(
+        data.path(),
+        "train/portrait/broken.jpg",
+        b"still not a jpeg, longer",
+    );
+    h.get_by_label("Scan again").click();
+    wait_for(&mut h, "(3 unchanged since the last scan, from the cache)");
+    wait_for(&mut h, "Near-duplicates: 1 groups (1 across splits");
+}

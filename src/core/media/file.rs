@@ -17,7 +17,9 @@ pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 pub const MAX_IN_MEMORY_BYTES: u64 = 256 << 20;
 
 /// What is wrong with a sample's file, as the `check` contract names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProblemKind {
     /// The file does not exist (a manifest names it).
@@ -100,7 +102,7 @@ impl MediaError {
 }
 
 /// Whether a sample is an image or an audio clip, by its extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum MediaKind {
     /// One of the image extensions.
     Image,

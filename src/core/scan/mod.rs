@@ -7,5 +7,6 @@ pub mod check;
 pub mod near_duplicates;
 pub mod quality;
 pub mod record;
+pub mod scan_cache;
 pub mod scan_file;
 pub mod thumbs;

@@ -189,7 +189,7 @@ pub fn phash(grey: &Grey) -> u64 {
 }
 
 /// The measures a scan record keeps of one upright image.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageMeasures {
     /// See [`phash`].
     pub phash: u64,

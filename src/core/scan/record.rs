@@ -36,7 +36,7 @@ impl Default for ScanOptions {
 
 /// What one sample is, as read once. Fields that do not apply (audio facts of an image, anything of
 /// a file that could not be read) are `None`, as the contract's nulls.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScanRecord {
     /// Image or audio; `None` for a text, or a file neither decoded as.
     pub kind: Option<MediaKind>,

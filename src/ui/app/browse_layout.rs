@@ -181,11 +181,13 @@ pub fn browse_ui(
     }
     if browse.health_open {
         let ctx = ui.ctx().clone();
+        let cache_dir = browse.cache_dir.clone();
         let loaded = &browse.loaded;
         let panel = browse.health.get_or_insert_with(|| {
             HealthPanel::new(
                 Arc::clone(&loaded.dataset),
                 loaded.warnings.unusable().to_vec(),
+                cache_dir,
                 &ctx,
             )
         });

@@ -8,6 +8,7 @@ use eframe::egui;
 
 use crate::core::data::load;
 use crate::ui::workers::decode_pool::DecodePool;
+use crate::ui::workers::thumb_store::ThumbnailStore;
 
 use super::super::browse::Browse;
 use super::super::edits::session::EditSession;
@@ -15,6 +16,7 @@ use super::super::loaded::Loaded;
 use super::App;
 use super::loader::LoadEvent;
 use super::screens::Screen;
+use super::store::StoreState;
 
 /// Longest time per frame spent uploading finished decodes, so scrolling stays smooth.
 const DRAIN_BUDGET: Duration = Duration::from_millis(6);
@@ -92,6 +94,11 @@ impl App {
         let edited = loaded.edited.take();
         let base = Arc::clone(&loaded.base);
         let mut browse = Browse::new(loaded);
+        browse.cache_dir = match &self.store {
+            StoreState::Ready(store) => store.path().parent().map(std::path::Path::to_path_buf),
+            StoreState::Opening(_) => ThumbnailStore::default_dir(),
+            StoreState::Off(_) => None,
+        };
         if let Some(edited) = edited {
             let waker = ctx.clone();
             let mut session = EditSession::new(base, edited, move || waker.request_repaint());

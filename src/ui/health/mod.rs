@@ -6,6 +6,7 @@
 
 mod scan_job;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use eframe::egui;
@@ -69,6 +70,7 @@ pub struct HealthPanel {
     histogram: Measure,
     dataset: Arc<Dataset>,
     unusable: Vec<UnusableFile>,
+    cache_dir: Option<PathBuf>,
 }
 
 /// Bars in a quality histogram.
@@ -76,7 +78,12 @@ const BARS: usize = 20;
 
 impl HealthPanel {
     /// A panel for `dataset`; the scan starts at once (`ctx` is woken as it goes).
-    pub fn new(dataset: Arc<Dataset>, unusable: Vec<UnusableFile>, ctx: &egui::Context) -> Self {
+    pub fn new(
+        dataset: Arc<Dataset>,
+        unusable: Vec<UnusableFile>,
+        cache_dir: Option<PathBuf>,
+        ctx: &egui::Context,
+    ) -> Self {
         let mut panel = Self {
             job: None,
             result: None,
@@ -84,6 +91,7 @@ impl HealthPanel {
             histogram: Measure::Brightness,
             dataset,
             unusable,
+            cache_dir,
         };
         panel.start(ctx);
         panel
@@ -95,6 +103,7 @@ impl HealthPanel {
         self.job = Some(ScanJob::start(
             Arc::clone(&self.dataset),
             self.unusable.clone(),
+            self.cache_dir.clone(),
             move || ctx.request_repaint(),
         ));
     }
@@ -145,10 +154,30 @@ impl HealthPanel {
             }
             return None;
         };
+        let mut rescan = false;
+        ui.horizontal(|ui| {
+            rescan = ui
+                .button("Scan again")
+                .on_hover_text("After files changed on disk; unchanged ones come from the cache")
+                .clicked();
+        });
+        if rescan {
+            self.result = None;
+            self.start(ui.ctx());
+            return None;
+        }
         ui.weak(format!(
-            "{} samples scanned in {:.1} s",
+            "{} samples scanned in {:.1} s{}",
             result.records.len(),
-            result.took.as_secs_f64()
+            result.took.as_secs_f64(),
+            if result.reused > 0 {
+                format!(
+                    " ({} unchanged since the last scan, from the cache)",
+                    result.reused
+                )
+            } else {
+                String::new()
+            }
         ));
         let mut action = None;
         egui::ScrollArea::vertical()

@@ -14,6 +14,7 @@ use crate::core::scan::byte_budget::{ByteBudget, DEFAULT_BYTE_BUDGET};
 use crate::core::scan::check::{CheckReport, check_records};
 use crate::core::scan::near_duplicates::DEFAULT_NEAR_THRESHOLD;
 use crate::core::scan::record::{ScanOptions, ScanRecord, scan_sample};
+use crate::core::scan::scan_cache::{ScanCache, ScanKey};
 
 /// Samples scanned between two looks at the Cancel flag.
 const CHUNK: usize = 512;
@@ -26,6 +27,8 @@ pub struct HealthResult {
     pub report: CheckReport,
     /// How long it took.
     pub took: std::time::Duration,
+    /// Records read from the on-disk cache instead of scanned.
+    pub reused: usize,
 }
 
 /// A scan running (or finished) in the background.
@@ -39,11 +42,12 @@ pub struct ScanJob {
 }
 
 impl ScanJob {
-    /// Starts scanning `dataset`; `waker` is called when the result is ready and now and then
+    /// Starts scanning `dataset`, reusing the records cached in `cache_dir`; `waker` is called when the result is ready and now and then
     /// while it runs (so the progress bar moves).
     pub fn start(
         dataset: Arc<Dataset>,
         unusable: Vec<UnusableFile>,
+        cache_dir: Option<std::path::PathBuf>,
         waker: impl Fn() + Send + Sync + 'static,
     ) -> Self {
         let done = Arc::new(AtomicU64::new(0));
@@ -57,22 +61,49 @@ impl ScanJob {
                 let started = std::time::Instant::now();
                 let budget = ByteBudget::new(DEFAULT_BYTE_BUDGET);
                 let options = ScanOptions::default();
+                // The cache is a convenience: without it (no cache folder, a read-only home) the
+                // scan just runs in full.
+                let cache = cache_dir.and_then(|dir| ScanCache::open(&dir).ok());
                 let mut records = Vec::with_capacity(dataset.len());
+                let mut reused = 0usize;
                 for start in (0..dataset.len()).step_by(CHUNK) {
                     if cancel2.load(Ordering::Relaxed) {
                         return;
                     }
                     let end = (start + CHUNK).min(dataset.len());
-                    let chunk: Vec<ScanRecord> = (start..end)
+                    let keys: Vec<Option<ScanKey>> = (start..end)
+                        .into_par_iter()
+                        .map(|i| cache.as_ref().and_then(|_| ScanKey::of(&dataset, i)))
+                        .collect();
+                    let cached = match &cache {
+                        Some(c) => c.get_many(&keys),
+                        None => vec![None; keys.len()],
+                    };
+                    reused += cached.iter().filter(|c| c.is_some()).count();
+                    let chunk: Vec<(ScanRecord, bool)> = cached
                         .into_par_iter()
                         .with_max_len(8)
-                        .map(|i| {
-                            let r = scan_sample(&dataset, i, &options, &budget);
+                        .enumerate()
+                        .map(|(k, hit)| {
+                            let r = match hit {
+                                Some(r) => (r, false),
+                                None => (scan_sample(&dataset, start + k, &options, &budget), true),
+                            };
                             done2.fetch_add(1, Ordering::Relaxed);
                             r
                         })
                         .collect();
-                    records.extend(chunk);
+                    if let Some(c) = &cache {
+                        let fresh: Vec<(ScanKey, &ScanRecord)> = chunk
+                            .iter()
+                            .zip(&keys)
+                            .filter(|((_, is_new), _)| *is_new)
+                            .filter_map(|((r, _), k)| Some((k.clone()?, r)))
+                            .collect();
+                        // A failed write only means scanning those samples again next time.
+                        c.put_many(&fresh).ok();
+                    }
+                    records.extend(chunk.into_iter().map(|(r, _)| r));
                     waker();
                 }
                 let report = check_records(&dataset, &unusable, &records, DEFAULT_NEAR_THRESHOLD);
@@ -80,6 +111,7 @@ impl ScanJob {
                     records,
                     report,
                     took: started.elapsed(),
+                    reused,
                 };
                 if tx.send(result).is_ok() {
                     waker();
