@@ -6,7 +6,7 @@
 DATASET_DIR is a class-folder tree ROOT/[SPLIT/]CLASS/FILE (images only). Per image: read the bytes,
 xxh3_128 (xxhash), PIL open, EXIF orientation, ImageOps.exif_transpose, imagehash.phash of the upright
 image, brightness/contrast = mean/std of the BT.601 grey / 255, sharpness = variance of the Laplacian
-(scipy.ndimage.laplace, the [[0,1,0],[1,-4,1],[0,1,0]] kernel) of the grey image (0-255) area-resized
+(scipy.ndimage.laplace, the [[0,1,0],[1,-4,1],[0,1,0]] kernel, borders mirrored as OpenCV and spotcheck do) of the grey image (0-255) area-resized
 (numpy weight matrices, fractional pixels weighted) to at most 256 px on its long side, and with --thumbnails a PNG thumbnail (long side SIZE). multiprocessing.Pool
 with a process per core; the rows are written in dataset order to Parquet with pyarrow, with the columns
 of docs/contract.md ("Scan").
@@ -53,14 +53,23 @@ def list_dataset(root):
     return out
 
 
-def area_weights(n, out):
-    """(out, n) matrix: output pixel o averages the input span [o*n/out, (o+1)*n/out), partial pixels
-    weighted by how much of them it covers (OpenCV's INTER_AREA; PIL's BOX takes whole pixels only,
-    which keeps much more of the fine detail the Laplacian measures)."""
-    s = n / out
-    start = np.arange(out)[:, None] * s
-    i = np.arange(n)[None, :]
-    return np.clip(np.minimum(start + s, i + 1) - np.maximum(start, i), 0, None) / s
+def area_1d(a, out, axis):
+    """Area resize of one axis to `out`: output pixel o is the mean of the input span
+    [o*n/out, (o+1)*n/out), partial pixels weighted by how much of them it covers (OpenCV's INTER_AREA;
+    PIL's BOX takes whole pixels only, which keeps more of the fine detail the Laplacian measures).
+    Exact through the running sum, which is linear between pixel edges."""
+    n = a.shape[axis]
+    c = np.cumsum(a, axis=axis, dtype=np.float64)
+    c = np.concatenate([np.zeros_like(np.take(c, [0], axis=axis)), c], axis=axis)
+    pos = np.arange(out + 1) * (n / out)
+    i0 = np.minimum(np.floor(pos).astype(np.intp), n - 1)
+    frac = pos - i0
+    shape = [1, 1]
+    shape[axis] = out + 1
+    frac = frac.reshape(shape)
+    lo, hi = np.take(c, i0, axis=axis), np.take(c, i0 + 1, axis=axis)
+    edge = lo + frac * (hi - lo)
+    return np.diff(edge, axis=axis) / (n / out)
 
 
 def fit_within(g, side):
@@ -69,7 +78,7 @@ def fit_within(g, side):
         return g
     scale = side / max(w, h)
     ow, oh = min(side, max(1, round(w * scale))), min(side, max(1, round(h * scale)))
-    return (area_weights(h, oh) @ g @ area_weights(w, ow).T).astype(np.float32)
+    return area_1d(area_1d(g, oh, 0), ow, 1)
 
 
 def init(thumb):
@@ -110,7 +119,7 @@ def scan_one(args):
     g = np.asarray(grey, dtype=np.float32)
     row["brightness"] = float(g.mean(dtype=np.float64) / 255.0)
     row["contrast"] = float(g.std(dtype=np.float64) / 255.0)
-    row["sharpness"] = float(ndimage.laplace(fit_within(g, 256)).var())
+    row["sharpness"] = float(ndimage.laplace(fit_within(g, 256), mode="mirror").var())
     if THUMB:
         t = im.copy()
         t.thumbnail((THUMB, THUMB))
