@@ -62,7 +62,7 @@ fn child_writer() {
 fn spawn_child(db: &Path, prefix: &str, count: Option<usize>) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
-        "child_writer",
+        "journal::child_writer",
         "--exact",
         "--ignored",
         "--nocapture",

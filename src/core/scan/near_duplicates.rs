@@ -93,43 +93,72 @@ fn close_pairs(unique: &[u64], threshold: u32) -> Vec<(u32, u32)> {
         for b in 0..1 << CHUNK_BITS {
             start[b + 1] += start[b];
         }
+        // The hashes (and, apart, their indexes) in bucket order: the inner loop reads one
+        // contiguous run of u64 per bucket.
         let mut fill = start.clone();
-        let mut sorted = vec![(0u64, 0u32); unique.len()];
+        let mut sorted_hash = vec![0u64; unique.len()];
+        let mut sorted_index = vec![0u32; unique.len()];
         for (i, &h) in unique.iter().enumerate() {
             let slot = &mut fill[key(h)];
-            sorted[*slot as usize] = (h, i as u32);
+            sorted_hash[*slot as usize] = h;
+            sorted_index[*slot as usize] = i as u32;
             *slot += 1;
         }
         let masks: Vec<usize> = (0..1usize << CHUNK_BITS)
             .filter(|m| m.count_ones() <= radius as u32)
             .collect();
+        let range = |b: usize| start[b] as usize..start[b + 1] as usize;
         let found: Vec<(u32, u32)> = (0..1usize << CHUNK_BITS)
             .into_par_iter()
             .with_min_len(256)
-            .flat_map_iter(|b| {
-                let here = &sorted[start[b] as usize..start[b + 1] as usize];
-                let mut out = Vec::new();
-                if here.is_empty() {
-                    return out.into_iter();
-                }
-                for &m in &masks {
-                    let other = b ^ m;
-                    // Each unordered pair of buckets once; within a bucket, each pair once.
-                    if other < b {
-                        continue;
+            .map_init(
+                || (Vec::<u64>::new(), Vec::<u32>::new()),
+                |(near_hashes, near_slots), b| {
+                    let here = range(b);
+                    let mut out = Vec::new();
+                    if here.is_empty() {
+                        return out;
                     }
-                    let there = &sorted[start[other] as usize..start[other + 1] as usize];
-                    for (k, &(ha, ia)) in here.iter().enumerate() {
-                        let candidates = if other == b { &there[k + 1..] } else { there };
-                        for &(hb, ib) in candidates {
+                    // Every hash of the neighbouring buckets (other > b: each unordered pair of
+                    // buckets once) in one contiguous run, so the comparison below is one long
+                    // loop the compiler vectorises instead of hundreds of short ones.
+                    near_hashes.clear();
+                    near_slots.clear();
+                    for &m in &masks {
+                        let other = b ^ m;
+                        if other > b {
+                            let there = range(other);
+                            near_hashes.extend_from_slice(&sorted_hash[there.clone()]);
+                            near_slots.extend(there.map(|s| s as u32));
+                        }
+                    }
+                    let here_hashes = &sorted_hash[here.clone()];
+                    for (k, &ha) in here_hashes.iter().enumerate() {
+                        let ia = sorted_index[here.start + k];
+                        // Within the bucket: each pair once.
+                        for (j, &hb) in here_hashes.iter().enumerate().skip(k + 1) {
                             if (ha ^ hb).count_ones() <= threshold {
-                                out.push((ia, ib));
+                                out.push((ia, sorted_index[here.start + j]));
+                            }
+                        }
+                        // Counted first; almost always zero.
+                        let close = near_hashes
+                            .iter()
+                            .map(|&hb| u32::from((ha ^ hb).count_ones() <= threshold))
+                            .sum::<u32>();
+                        if close == 0 {
+                            continue;
+                        }
+                        for (j, &hb) in near_hashes.iter().enumerate() {
+                            if (ha ^ hb).count_ones() <= threshold {
+                                out.push((ia, sorted_index[near_slots[j] as usize]));
                             }
                         }
                     }
-                }
-                out.into_iter()
-            })
+                    out
+                },
+            )
+            .flatten_iter()
             .collect();
         pairs.extend(found);
     }
@@ -251,26 +280,56 @@ mod tests {
         assert_eq!(max_distance(&[5]), 0);
     }
 
-    #[test]
-    fn a_million_hashes_group_within_five_seconds() {
-        // The bar: 1M synthetic hashes (999,000 random, 1,000 planted near copies) in <= 5 s.
-        // In a debug build only correctness is checked.
-        let mut hashes = random_hashes(999_000, 3);
+    /// `n` random hashes with 1,000 near copies planted (2-4 bits flipped) among them.
+    fn planted(n: usize) -> Vec<u64> {
+        let mut hashes = random_hashes(n - 1_000, 3);
         for i in 0..1_000 {
             hashes.push(hashes[i * 7] ^ (0b1011 << (i % 60)));
         }
-        let started = std::time::Instant::now();
+        hashes
+    }
+
+    /// Grouping 1M hashes (fewer in a debug build): every planted copy is found.
+    #[test]
+    fn planted_copies_among_a_million_hashes_are_found() {
+        let n = if cfg!(debug_assertions) {
+            100_000
+        } else {
+            1_000_000
+        };
+        let hashes = planted(n);
         let groups = near_duplicate_components(&hashes, DEFAULT_NEAR_THRESHOLD);
-        let seconds = started.elapsed().as_secs_f64();
-        assert!(groups.len() >= 1_000, "{} groups", groups.len());
-        assert!(
-            groups
-                .iter()
-                .any(|g| g.contains(&0) && g.contains(&999_000))
-        );
-        eprintln!("1M hashes grouped in {seconds:.2} s");
-        if !cfg!(debug_assertions) {
-            assert!(seconds <= 5.0, "{seconds:.2} s");
+        let mut group_of = vec![usize::MAX; n];
+        for (g, members) in groups.iter().enumerate() {
+            for &m in members {
+                group_of[m] = g;
+            }
         }
+        for i in 0..1_000 {
+            let (original, copy) = (i * 7, n - 1_000 + i);
+            assert_ne!(group_of[copy], usize::MAX, "copy {i} not grouped");
+            assert_eq!(group_of[copy], group_of[original], "copy {i}");
+        }
+    }
+
+    /// The bar, timed alone (other tests running beside it would share the two cores):
+    /// `cargo test --release --lib a_million_hashes -- --ignored --nocapture --test-threads 1`.
+    #[test]
+    #[ignore = "a timing bar: run alone, in release (scripts/bench-near-dup.sh runs it)"]
+    fn a_million_hashes_group_within_five_seconds() {
+        let hashes = planted(1_000_000);
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let groups = near_duplicate_components(&hashes, DEFAULT_NEAR_THRESHOLD);
+            times.push(started.elapsed().as_secs_f64());
+            assert!(groups.len() >= 1_000);
+        }
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "1M hashes grouped in {:.2} s (median of 3: {times:.2?})",
+            times[1]
+        );
+        assert!(cfg!(debug_assertions) || times[1] <= 5.0, "{times:?}");
     }
 }

@@ -4,7 +4,8 @@
 
 use spotcheck::core::media::{DecodeOptions, ProblemKind, decode_image, make_thumbnail};
 
-use crate::common;
+#[path = "../common/mod.rs"]
+mod common;
 
 /// Peak resident memory of this process in KiB (Linux), if it can be read.
 fn peak_rss_kib() -> Option<u64> {
