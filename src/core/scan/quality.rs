@@ -23,20 +23,21 @@ impl Grey {
     /// BT.601 luma (0.299 R + 0.587 G + 0.114 B) of any 1-4 channel image; alpha is ignored.
     pub fn from_pixels(pixels: &Pixels) -> Self {
         let c = usize::from(pixels.channels.max(1));
-        let data = match c {
-            1 | 2 => pixels
-                .data
-                .chunks_exact(c)
-                .map(|p| f32::from(p[0]))
-                .collect(),
-            _ => pixels
-                .data
-                .chunks_exact(c)
-                .map(|p| {
-                    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
-                })
-                .collect(),
-        };
+        let n = pixels.width as usize * pixels.height as usize;
+        let mut data = vec![0f32; n];
+        match c {
+            1 | 2 => {
+                for (d, p) in data.iter_mut().zip(pixels.data.chunks_exact(c)) {
+                    *d = f32::from(p[0]);
+                }
+            }
+            _ => {
+                for (d, p) in data.iter_mut().zip(pixels.data.chunks_exact(c)) {
+                    *d =
+                        0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+                }
+            }
+        }
         Self {
             width: pixels.width as usize,
             height: pixels.height as usize,
@@ -47,21 +48,46 @@ impl Grey {
     /// Area (box) resampling to `width` x `height`: every output pixel is the mean of the input
     /// area it covers, fractional pixels weighted by how much of them it covers. Enlarging repeats.
     pub fn resize_area(&self, width: usize, height: usize) -> Self {
-        let rows = box_weights(self.height, height);
-        let cols = box_weights(self.width, width);
+        if width == 0 || height == 0 || self.width == 0 || self.height == 0 {
+            return Self {
+                width,
+                height,
+                data: vec![0.0; width * height],
+            };
+        }
+        if width <= self.width && height <= self.height {
+            return self.shrink_area(width, height);
+        }
+        self.gather_area(width, height)
+    }
+
+    /// [`Grey::resize_area`] by gathering: each output pixel sums the input pixels it covers.
+    fn gather_area(&self, width: usize, height: usize) -> Self {
+        let rows = BoxTaps::new(self.height, height);
+        let cols = BoxTaps::new(self.width, width);
         // Horizontal pass: every input row to `width` columns.
         let mut mid = vec![0f32; self.height * width];
-        for y in 0..self.height {
-            let src = &self.data[y * self.width..(y + 1) * self.width];
-            for (x, taps) in cols.iter().enumerate() {
-                mid[y * width + x] = taps.iter().map(|&(i, w)| src[i] * w).sum();
+        for (src, dst) in self
+            .data
+            .chunks_exact(self.width)
+            .zip(mid.chunks_exact_mut(width))
+        {
+            for (x, d) in dst.iter_mut().enumerate() {
+                let (first, weights) = cols.taps(x);
+                *d = src[first..first + weights.len()]
+                    .iter()
+                    .zip(weights)
+                    .map(|(s, w)| s * w)
+                    .sum();
             }
         }
+        // Vertical pass: each output row a weighted sum of whole rows (contiguous, vectorised).
         let mut data = vec![0f32; width * height];
-        for (y, taps) in rows.iter().enumerate() {
-            for &(i, w) in taps {
-                let src = &mid[i * width..(i + 1) * width];
-                for (d, s) in data[y * width..(y + 1) * width].iter_mut().zip(src) {
+        for (y, dst) in data.chunks_exact_mut(width).enumerate() {
+            let (first, weights) = rows.taps(y);
+            for (k, &w) in weights.iter().enumerate() {
+                let src = &mid[(first + k) * width..(first + k + 1) * width];
+                for (d, s) in dst.iter_mut().zip(src) {
                     *d += s * w;
                 }
             }
@@ -73,35 +99,127 @@ impl Grey {
         }
     }
 
-    /// This image scaled down (area) so its long side is at most `side`; never enlarged.
-    pub fn fit_within(&self, side: usize) -> Self {
+    /// [`Grey::resize_area`] when neither side grows: each input pixel then overlaps at most two
+    /// output pixels per axis, so it is scattered into them (two multiply-adds a pixel, in one pass
+    /// over the input) instead of each output gathering its taps.
+    fn shrink_area(&self, width: usize, height: usize) -> Self {
+        let cols = Scatter::new(self.width, width);
+        let rows = Scatter::new(self.height, height);
+        let w = self.width;
+        // Rows first: each input row is added into at most two output rows (contiguous runs the
+        // compiler vectorises); one extra row absorbs the zero-weight spill at the bottom edge.
+        let mut tall = vec![0f32; w * (height + 1)];
+        for (y, src) in self.data.chunks_exact(w).enumerate() {
+            let (o, w1, w2) = (rows.to[y] as usize, rows.first[y], rows.second[y]);
+            let (top, bottom) = tall[o * w..(o + 2) * w].split_at_mut(w);
+            for ((t, b), &v) in top.iter_mut().zip(bottom.iter_mut()).zip(src) {
+                *t += v * w1;
+                *b += v * w2;
+            }
+        }
+        // Then columns, on `height` rows instead of every input row.
+        let mut data = vec![0f32; width * height];
+        let mut acc = vec![0f32; width + 1];
+        for (src, dst) in tall
+            .chunks_exact(w)
+            .take(height)
+            .zip(data.chunks_exact_mut(width))
+        {
+            acc.fill(0.0);
+            for ((&v, &o), (&w1, &w2)) in src
+                .iter()
+                .zip(&cols.to)
+                .zip(cols.first.iter().zip(&cols.second))
+            {
+                acc[o as usize] += v * w1;
+                acc[o as usize + 1] += v * w2;
+            }
+            dst.copy_from_slice(&acc[..width]);
+        }
+        Self {
+            width,
+            height,
+            data,
+        }
+    }
+
+    /// This image scaled down (area) so its long side is at most `side`; never enlarged (then
+    /// borrowed as it is).
+    pub fn fit_within(&self, side: usize) -> std::borrow::Cow<'_, Self> {
         let long = self.width.max(self.height);
         if long <= side || long == 0 {
-            return self.clone();
+            return std::borrow::Cow::Borrowed(self);
         }
         let scale = side as f64 / long as f64;
         let w = ((self.width as f64 * scale).round() as usize).clamp(1, side);
         let h = ((self.height as f64 * scale).round() as usize).clamp(1, side);
-        self.resize_area(w, h)
+        std::borrow::Cow::Owned(self.resize_area(w, h))
     }
 }
 
-/// For each of `out` output pixels, the input pixels it covers and their weights (summing to 1).
-fn box_weights(input: usize, out: usize) -> Vec<Vec<(usize, f32)>> {
-    let scale = input as f64 / out as f64;
-    (0..out)
-        .map(|o| {
+/// Shrinking along one axis: input pixel `i` gives `first[i]` of its value to output `to[i]` and
+/// `second[i]` to output `to[i] + 1` (the weights are the share of the output pixel it covers).
+struct Scatter {
+    to: Vec<u32>,
+    first: Vec<f32>,
+    second: Vec<f32>,
+}
+
+impl Scatter {
+    fn new(input: usize, out: usize) -> Self {
+        let scale = input as f64 / out as f64;
+        let mut s = Self {
+            to: Vec::with_capacity(input),
+            first: Vec::with_capacity(input),
+            second: Vec::with_capacity(input),
+        };
+        for i in 0..input {
+            // Input pixel i spans [i, i + 1) in input units, [i / scale, (i + 1) / scale) in output.
+            let (a, b) = (i as f64 / scale, (i + 1) as f64 / scale);
+            let o = (a.floor() as usize).min(out - 1);
+            let split = ((o + 1) as f64).min(b);
+            // Each output pixel averages `scale` input pixels: a full input pixel weighs 1/scale.
+            let w1 = (split - a).max(0.0);
+            let w2 = (b - split).max(0.0);
+            s.to.push(o as u32);
+            s.first.push(w1 as f32);
+            s.second.push(if o + 1 < out { w2 as f32 } else { 0.0 });
+        }
+        s
+    }
+}
+
+/// For each output pixel along one axis, the first input pixel it covers and the weights (summing
+/// to 1) of the input pixels from there on; all weights in one flat buffer.
+struct BoxTaps {
+    /// `(first input pixel, start in weights, count)` per output pixel.
+    spans: Vec<(usize, usize, usize)>,
+    weights: Vec<f32>,
+}
+
+impl BoxTaps {
+    fn new(input: usize, out: usize) -> Self {
+        let scale = input as f64 / out.max(1) as f64;
+        let mut spans = Vec::with_capacity(out);
+        let mut weights = Vec::with_capacity(out * (scale.ceil() as usize + 1));
+        for o in 0..out {
             let (start, end) = (o as f64 * scale, (o + 1) as f64 * scale);
-            let first = start.floor() as usize;
-            let last = (end.ceil() as usize).min(input).max(first + 1);
-            (first..last.min(input))
-                .filter_map(|i| {
-                    let cover = (end.min(i as f64 + 1.0) - start.max(i as f64)) / scale;
-                    (cover > 0.0).then_some((i, cover as f32))
-                })
-                .collect()
-        })
-        .collect()
+            let first = (start.floor() as usize).min(input.saturating_sub(1));
+            let last = (end.ceil() as usize).clamp(first + 1, input.max(first + 1));
+            let at = weights.len();
+            for i in first..last {
+                let cover = (end.min(i as f64 + 1.0) - start.max(i as f64)) / scale;
+                weights.push(cover.max(0.0) as f32);
+            }
+            spans.push((first, at, last - first));
+        }
+        Self { spans, weights }
+    }
+
+    fn taps(&self, o: usize) -> (usize, &[f32]) {
+        let (first, at, n) = self.spans[o];
+        (first, &self.weights[at..at + n])
+    }
 }
 
 /// Mean and standard deviation of the grey values, scaled to 0-1 (brightness and contrast).
@@ -134,8 +252,32 @@ pub fn laplacian_variance(grey: &Grey) -> f64 {
     };
     let at = |x: isize, y: isize| f64::from(grey.data[reflect(y, h) * w + reflect(x, w)]);
     let (mut sum, mut sum_sq) = (0f64, 0f64);
-    for y in 0..h as isize {
-        for x in 0..w as isize {
+    // Interior rows without the border arithmetic (f32 per row, f64 across rows); the border
+    // pixels through `reflect`.
+    let interior = w >= 3 && h >= 3;
+    if interior {
+        for y in 1..h - 1 {
+            let (up, row, down) = (
+                &grey.data[(y - 1) * w..y * w],
+                &grey.data[y * w..(y + 1) * w],
+                &grey.data[(y + 1) * w..(y + 2) * w],
+            );
+            let (mut s1, mut s2) = (0f32, 0f32);
+            for x in 1..w - 1 {
+                let l = row[x - 1] + row[x + 1] + up[x] + down[x] - 4.0 * row[x];
+                s1 += l;
+                s2 += l * l;
+            }
+            sum += f64::from(s1);
+            sum_sq += f64::from(s2);
+        }
+    }
+    for y in 0..h {
+        for x in 0..w {
+            if interior && x > 0 && y > 0 && x + 1 < w && y + 1 < h {
+                continue;
+            }
+            let (x, y) = (x as isize, y as isize);
             let l = at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4.0 * at(x, y);
             sum += l;
             sum_sq += l * l;
@@ -205,8 +347,10 @@ pub struct ImageMeasures {
 /// image as sharpness (the area resize keeps the mean; the contrast of fine texture drops a little).
 pub fn measure(pixels: &Pixels) -> ImageMeasures {
     let grey = Grey::from_pixels(pixels);
-    let hash = phash(&grey);
     let small = grey.fit_within(MEASURE_SIDE as usize);
+    // The hash from the at-most-256-px image: area resizes compose (up to rounding), and this one
+    // is smaller.
+    let hash = phash(&small);
     let (brightness, contrast) = brightness_contrast(&small);
     ImageMeasures {
         phash: hash,
@@ -259,6 +403,18 @@ mod tests {
     }
 
     #[test]
+    fn scattering_and_gathering_resize_alike() {
+        let g = grey(37, 23, |x, y| ((x * 37 + y * 91 + x * y * 13) % 251) as f32);
+        for (w, h) in [(8, 5), (32, 23), (37, 1), (1, 1), (36, 22)] {
+            let (a, b) = (g.shrink_area(w, h), g.gather_area(w, h));
+            for (p, q) in a.data.iter().zip(&b.data) {
+                assert!((p - q).abs() < 1e-3, "{w}x{h}: {p} vs {q}");
+            }
+            assert_eq!(a.data.len(), w * h);
+        }
+    }
+
+    #[test]
     fn brightness_and_contrast_by_hand() {
         let g = grey(2, 1, |x, _| [0.0, 255.0][x]);
         assert_eq!(brightness_contrast(&g), (0.5, 0.5));
@@ -273,6 +429,44 @@ mod tests {
         // four edge pixels, 0 at the corners: mean 4v/9, mean square 32v^2/9, variance 272v^2/81.
         let g = grey(3, 3, |x, y| if (x, y) == (1, 1) { 3.0 } else { 0.0 });
         assert!((laplacian_variance(&g) - 272.0 * 9.0 / 81.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_fast_laplacian_equals_the_definition_everywhere() {
+        // The definition: every pixel through reflect-101 borders, in f64.
+        fn reference(g: &Grey) -> f64 {
+            let (w, h) = (g.width as isize, g.height as isize);
+            let r = |i: isize, n: isize| {
+                if n == 1 {
+                    0
+                } else if i < 0 {
+                    -i
+                } else if i >= n {
+                    2 * n - 2 - i
+                } else {
+                    i
+                }
+            };
+            let at = |x: isize, y: isize| f64::from(g.data[(r(y, h) * w + r(x, w)) as usize]);
+            let mut v = Vec::new();
+            for y in 0..h {
+                for x in 0..w {
+                    v.push(
+                        at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4.0 * at(x, y),
+                    );
+                }
+            }
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            v.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / v.len() as f64
+        }
+        for (w, h) in [(7, 5), (1, 4), (2, 2), (3, 9), (40, 31)] {
+            let g = grey(w, h, |x, y| ((x * 37 + y * 91 + x * y * 13) % 251) as f32);
+            let (fast, slow) = (laplacian_variance(&g), reference(&g));
+            assert!(
+                (fast - slow).abs() <= 1e-4 * slow.max(1.0),
+                "{w}x{h}: {fast} vs {slow}"
+            );
+        }
     }
 
     #[test]

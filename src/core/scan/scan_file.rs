@@ -98,6 +98,11 @@ impl ScanWriter {
         let unusable_json = serde_json::to_string(unusable).map_err(|e| io(&e))?;
         let props = WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
+            // PNG thumbnails are compressed already: Snappy would only spend time on them.
+            .set_column_compression(
+                parquet::schema::types::ColumnPath::from("thumbnail"),
+                parquet::basic::Compression::UNCOMPRESSED,
+            )
             .set_key_value_metadata(Some(vec![KeyValue::new(
                 UNUSABLE_KEY.to_string(),
                 unusable_json,
@@ -193,10 +198,14 @@ impl ScanWriter {
                 path: self.path.clone(),
                 detail: e.to_string(),
             })?;
-        self.writer.write(&batch).map_err(|e| ScanFileError::Io {
-            path: self.path.clone(),
-            detail: e.to_string(),
-        })
+        // Each batch is its own row group, written out now: thumbnails never pile up in memory.
+        self.writer
+            .write(&batch)
+            .and_then(|()| self.writer.flush())
+            .map_err(|e| ScanFileError::Io {
+                path: self.path.clone(),
+                detail: e.to_string(),
+            })
     }
 
     /// Writes the footer; the file is complete only after this.
