@@ -59,7 +59,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let started = std::time::Instant::now();
     let report = super::progress::with_progress(dataset.len() as u64, "checking", |done| {
-        check_dataset(&dataset, warnings.unusable(), &options, Some(done))
+        super::with_io_threads(|| {
+            check_dataset(&dataset, warnings.unusable(), &options, Some(done))
+        })
     });
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -16,7 +16,7 @@ use crate::core::scan::record::{ScanOptions, ScanRecord, scan_sample};
 use crate::core::scan::scan_file::ScanWriter;
 
 /// Samples scanned per Parquet batch (and row group step).
-const BATCH: usize = 4096;
+const BATCH: usize = 2048;
 
 /// Arguments of `spotcheck scan`.
 #[derive(Debug, Args)]
@@ -59,26 +59,47 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let budget = ByteBudget::new(DEFAULT_BYTE_BUDGET);
     let started = std::time::Instant::now();
     let mut problems = 0usize;
-    let result =
-        super::progress::with_progress(dataset.len() as u64, "scanning", |done: &AtomicU64| {
-            for start in (0..dataset.len()).step_by(BATCH) {
-                let end = (start + BATCH).min(dataset.len());
-                let records: Vec<ScanRecord> = (start..end)
-                    .into_par_iter()
-                    .with_max_len(16)
-                    .map(|i| {
-                        let r = scan_sample(&dataset, i, &options, &budget);
-                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        r
-                    })
+    // Batches are written on a thread of their own while the next one is scanned (one waits at
+    // most: memory stays at two batches).
+    let (batches, written) = std::sync::mpsc::sync_channel::<(usize, Vec<ScanRecord>)>(1);
+    let result = std::thread::scope(|scope| {
+        let dataset = &dataset;
+        let writing = scope.spawn(move || -> anyhow::Result<ScanWriter> {
+            for (start, records) in written {
+                let names: Vec<_> = (start..start + records.len())
+                    .map(|i| sample_names(dataset, i))
                     .collect();
-                problems += records.iter().filter(|r| r.problem.is_some()).count();
-                let names: Vec<_> = (start..end).map(|i| sample_names(&dataset, i)).collect();
                 writer.write(&names, &records)?;
             }
-            anyhow::Ok(())
+            Ok(writer)
         });
-    result?;
+        super::progress::with_progress(dataset.len() as u64, "scanning", |done: &AtomicU64| {
+            super::with_io_threads(|| {
+                for start in (0..dataset.len()).step_by(BATCH) {
+                    let end = (start + BATCH).min(dataset.len());
+                    let records: Vec<ScanRecord> = (start..end)
+                        .into_par_iter()
+                        .with_max_len(16)
+                        .map(|i| {
+                            let r = scan_sample(dataset, i, &options, &budget);
+                            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            r
+                        })
+                        .collect();
+                    problems += records.iter().filter(|r| r.problem.is_some()).count();
+                    if batches.send((start, records)).is_err() {
+                        // The writer stopped on an error: it is reported below.
+                        break;
+                    }
+                }
+            })
+        });
+        drop(batches);
+        writing
+            .join()
+            .map_err(|_| anyhow::anyhow!("the scan file writer stopped unexpectedly"))?
+    });
+    let writer = result?;
     writer.finish()?;
     std::fs::rename(&partial, &args.out).map_err(|e| {
         anyhow::anyhow!(
