@@ -34,6 +34,8 @@ struct TileMarks<'a> {
     edited_from: Option<Option<&'a str>>,
     reviewed: bool,
     in_selection: bool,
+    /// The sample's split, when the caption should name it (a Health group side by side).
+    split: Option<&'a str>,
 }
 
 /// Draws the grid; returns the position (in the shown order) of a tile that was clicked, with the
@@ -55,6 +57,8 @@ pub fn grid_ui(
     let shown = &browse.shown;
     let edits = browse.edits.as_ref();
     let selection = &browse.selection;
+    // A set the Health view pinned (a near-duplicate group) is about which split each copy is in.
+    let show_splits = browse.pinned.is_some();
     let spectrogram = browse.spectrogram_tiles;
     // A text dataset's tiles show the text itself: nothing to decode.
     let text_dataset = loaded.dataset.text_column().is_some();
@@ -115,6 +119,15 @@ pub fn grid_ui(
                         edited_from: edits.and_then(|e| e.pending(i)).map(|p| p.from.as_deref()),
                         reviewed: edits.is_some_and(|e| e.is_reviewed(i)),
                         in_selection: selection.get(i).copied().unwrap_or(false),
+                        split: show_splits
+                            .then(|| {
+                                loaded
+                                    .dataset
+                                    .split(i)
+                                    .and_then(|s| loaded.dataset.splits().get(s))
+                            })
+                            .flatten()
+                            .map(String::as_str),
                     };
                     let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
                     if response.clicked() {
@@ -254,6 +267,9 @@ fn tile_ui(
     if let Some(from) = marks.edited_from {
         label_text = format!("{} -> {label_text}", from.unwrap_or("unlabelled"));
         label_colour = visuals.warn_fg_color;
+    }
+    if let Some(split) = marks.split {
+        label_text = format!("{label_text} · {split}");
     }
     let font = egui::FontId::proportional(12.0);
     let line1 = egui::pos2(rect.min.x + 2.0, picture.max.y + 3.0);

@@ -295,8 +295,11 @@ impl HealthPanel {
             .collect();
         let unusable = self.unusable.len();
         ui.strong(format!(
-            "Problems: {} samples{}",
-            with_problem.len(),
+            "Problems: {}{}",
+            match with_problem.len() {
+                0 => "none".to_string(),
+                n => format!("{n} samples"),
+            },
             if unusable > 0 {
                 format!(", and {unusable} files the loader could not use (see Warnings)")
             } else {
