@@ -105,44 +105,38 @@ impl Grey {
     /// output pixels per axis, so it is scattered into them (two multiply-adds a pixel, in one pass
     /// over the input) instead of each output gathering its taps.
     fn shrink_area(&self, width: usize, height: usize) -> Self {
-        let cols = Scatter::new(self.width, width);
-        let rows = Scatter::new(self.height, height);
-        let w = self.width;
-        // Rows first: each input row is added into at most two output rows (contiguous runs the
-        // compiler vectorises); one extra row absorbs the zero-weight spill at the bottom edge.
-        let mut tall = vec![0f32; w * (height + 1)];
-        for (y, src) in self.data.chunks_exact(w).enumerate() {
-            let (o, w1, w2) = (rows.to[y] as usize, rows.first[y], rows.second[y]);
-            let (top, bottom) = tall[o * w..(o + 2) * w].split_at_mut(w);
-            for ((t, b), &v) in top.iter_mut().zip(bottom.iter_mut()).zip(src) {
-                *t += v * w1;
-                *b += v * w2;
+        let w = self.width.max(1);
+        shrink_rows(self.width, self.height, width, height, |y, row| {
+            row.copy_from_slice(&self.data[y * w..(y + 1) * w]);
+        })
+    }
+
+    /// The grey image of `pixels` scaled down (area) so its long side is at most `side`, made row
+    /// by row: a large image never exists as a full-size grey buffer (a 100-megapixel PNG would
+    /// need 400 MB of it).
+    pub fn from_pixels_within(pixels: &Pixels, side: usize) -> Self {
+        let (w, h) = (pixels.width as usize, pixels.height as usize);
+        let long = w.max(h);
+        if long <= side || long == 0 {
+            return Self::from_pixels(pixels);
+        }
+        let scale = side as f64 / long as f64;
+        let tw = ((w as f64 * scale).round() as usize).clamp(1, side);
+        let th = ((h as f64 * scale).round() as usize).clamp(1, side);
+        let c = usize::from(pixels.channels.max(1));
+        let (r, g, b) = luma_tables();
+        shrink_rows(w, h, tw, th, |y, row| {
+            let src = &pixels.data[y * w * c..(y + 1) * w * c];
+            if c < 3 {
+                for (d, p) in row.iter_mut().zip(src.chunks_exact(c)) {
+                    *d = f32::from(p[0]);
+                }
+            } else {
+                for (d, p) in row.iter_mut().zip(src.chunks_exact(c)) {
+                    *d = r[usize::from(p[0])] + g[usize::from(p[1])] + b[usize::from(p[2])];
+                }
             }
-        }
-        // Then columns, on `height` rows instead of every input row.
-        let mut data = vec![0f32; width * height];
-        let mut acc = vec![0f32; width + 1];
-        for (src, dst) in tall
-            .chunks_exact(w)
-            .take(height)
-            .zip(data.chunks_exact_mut(width))
-        {
-            acc.fill(0.0);
-            for ((&v, &o), (&w1, &w2)) in src
-                .iter()
-                .zip(&cols.to)
-                .zip(cols.first.iter().zip(&cols.second))
-            {
-                acc[o as usize] += v * w1;
-                acc[o as usize + 1] += v * w2;
-            }
-            dst.copy_from_slice(&acc[..width]);
-        }
-        Self {
-            width,
-            height,
-            data,
-        }
+        })
     }
 
     /// This image scaled down (area) so its long side is at most `side`; never enlarged (then
@@ -156,6 +150,55 @@ impl Grey {
         let w = ((self.width as f64 * scale).round() as usize).clamp(1, side);
         let h = ((self.height as f64 * scale).round() as usize).clamp(1, side);
         std::borrow::Cow::Owned(self.resize_area(w, h))
+    }
+}
+
+/// Area-shrinks a `w` x `h` image whose rows `row(y, buffer)` fills to `width` x `height` (neither
+/// larger). Rows first: each input row is added into at most two output rows (contiguous runs the
+/// compiler vectorises); then columns, on `height` rows only.
+fn shrink_rows(
+    w: usize,
+    h: usize,
+    width: usize,
+    height: usize,
+    row: impl Fn(usize, &mut [f32]),
+) -> Grey {
+    let cols = Scatter::new(w, width);
+    let rows = Scatter::new(h, height);
+    // One extra row absorbs the zero-weight spill at the bottom edge.
+    let mut tall = vec![0f32; w * (height + 1)];
+    let mut line = vec![0f32; w];
+    for y in 0..h {
+        row(y, &mut line);
+        let (o, w1, w2) = (rows.to[y] as usize, rows.first[y], rows.second[y]);
+        let (top, bottom) = tall[o * w..(o + 2) * w].split_at_mut(w);
+        for ((t, b), &v) in top.iter_mut().zip(bottom.iter_mut()).zip(&line) {
+            *t += v * w1;
+            *b += v * w2;
+        }
+    }
+    let mut data = vec![0f32; width * height];
+    let mut acc = vec![0f32; width + 1];
+    for (src, dst) in tall
+        .chunks_exact(w.max(1))
+        .take(height)
+        .zip(data.chunks_exact_mut(width.max(1)))
+    {
+        acc.fill(0.0);
+        for ((&v, &o), (&w1, &w2)) in src
+            .iter()
+            .zip(&cols.to)
+            .zip(cols.first.iter().zip(&cols.second))
+        {
+            acc[o as usize] += v * w1;
+            acc[o as usize + 1] += v * w2;
+        }
+        dst.copy_from_slice(&acc[..width]);
+    }
+    Grey {
+        width,
+        height,
+        data,
     }
 }
 
@@ -365,8 +408,7 @@ pub struct ImageMeasures {
 /// Measures an upright image. Brightness and contrast are taken on the same at-most-256-px grey
 /// image as sharpness (the area resize keeps the mean; the contrast of fine texture drops a little).
 pub fn measure(pixels: &Pixels) -> ImageMeasures {
-    let grey = Grey::from_pixels(pixels);
-    let small = grey.fit_within(MEASURE_SIDE as usize);
+    let small = Grey::from_pixels_within(pixels, MEASURE_SIDE as usize);
     // The hash from the at-most-256-px image: area resizes compose (up to rounding), and this one
     // is smaller.
     let hash = phash(&small);
@@ -430,6 +472,24 @@ mod tests {
                 assert!((p - q).abs() < 1e-3, "{w}x{h}: {p} vs {q}");
             }
             assert_eq!(a.data.len(), w * h);
+        }
+    }
+
+    #[test]
+    fn the_row_by_row_grey_equals_grey_then_shrink() {
+        let mut data = Vec::new();
+        for y in 0..300u32 {
+            for x in 0..520u32 {
+                data.extend([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8]);
+            }
+        }
+        let pixels = Pixels::new(520, 300, 3, data).unwrap();
+        let direct = Grey::from_pixels_within(&pixels, 256);
+        let two_step = Grey::from_pixels(&pixels).fit_within(256).into_owned();
+        assert_eq!((direct.width, direct.height), (256, 148));
+        assert_eq!((two_step.width, two_step.height), (256, 148));
+        for (a, b) in direct.data.iter().zip(&two_step.data) {
+            assert!((a - b).abs() < 1e-3, "{a} vs {b}");
         }
     }
 
