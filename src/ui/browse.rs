@@ -65,6 +65,8 @@ pub struct Browse {
     /// While the grid shows a set the Health view picked (a duplicate group, the darkest images):
     /// what the set is. Any filter change leaves it.
     pub pinned: Option<String>,
+    /// Whether the pinned set's tiles show each image as stored beside it upright.
+    pub pinned_as_stored: bool,
     /// Visible tiles still waiting for their thumbnail (set by the grid each frame).
     pub visible_pending: usize,
     /// When the open began, until the first screen of thumbnails is complete (for timing).
@@ -140,6 +142,7 @@ impl Browse {
             health: None,
             cache_dir: None,
             pinned: None,
+            pinned_as_stored: false,
             opened_at: None,
             edits: None,
             edits_open: false,
@@ -206,6 +209,7 @@ impl Browse {
     /// Shows exactly `samples` (a Health view pick) until a filter changes or Back is pressed.
     pub fn show_pinned(&mut self, action: super::health::HealthAction) {
         self.pinned = Some(action.title);
+        self.pinned_as_stored = action.as_stored_beside;
         self.shown = action.samples;
         self.selected = None;
         self.inspecting = false;
@@ -216,6 +220,7 @@ impl Browse {
     /// Recomputes the shown samples from the filter and the order.
     pub fn refresh(&mut self) {
         self.pinned = None;
+        self.pinned_as_stored = false;
         self.filter.confidence = self.confidence_on.then_some(self.confidence_range);
         let loaded = &self.loaded;
         match &mut self.filter_worker {

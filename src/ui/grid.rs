@@ -36,6 +36,16 @@ struct TileMarks<'a> {
     in_selection: bool,
     /// The sample's split, when the caption should name it (a Health group side by side).
     split: Option<&'a str>,
+    /// The stored (EXIF ignored) picture to draw beside the upright one.
+    as_stored: Option<TextureKey>,
+}
+
+/// Draws `texture` as large as fits in `area`, centred, keeping its aspect ratio.
+fn paint_fitted(painter: &egui::Painter, texture: &egui::TextureHandle, area: egui::Rect) {
+    let [w, h] = texture.size().map(|v| v as f32);
+    let scale = ((area.width() - 4.0) / w.max(1.0)).min((area.height() - 4.0) / h.max(1.0));
+    let shown = egui::Rect::from_center_size(area.center(), egui::vec2(w * scale, h * scale));
+    paint_texture(painter, texture, shown);
 }
 
 /// Draws the grid; returns the position (in the shown order) of a tile that was clicked, with the
@@ -59,6 +69,7 @@ pub fn grid_ui(
     let selection = &browse.selection;
     // A set the Health view pinned (a near-duplicate group) is about which split each copy is in.
     let show_splits = browse.pinned.is_some();
+    let as_stored_beside = browse.pinned_as_stored;
     let spectrogram = browse.spectrogram_tiles;
     // A text dataset's tiles show the text itself: nothing to decode.
     let text_dataset = loaded.dataset.text_column().is_some();
@@ -94,6 +105,17 @@ pub fn grid_ui(
                         },
                         || loaded.dataset.media(sample as usize),
                     );
+                    if as_stored_beside {
+                        cache.request(
+                            pool,
+                            TextureKey {
+                                sample,
+                                size,
+                                picture: Picture::AsStored,
+                            },
+                            || loaded.dataset.media(sample as usize),
+                        );
+                    }
                 }
             }
         }
@@ -128,6 +150,11 @@ pub fn grid_ui(
                             })
                             .flatten()
                             .map(String::as_str),
+                        as_stored: as_stored_beside.then_some(TextureKey {
+                            sample,
+                            size,
+                            picture: Picture::AsStored,
+                        }),
                     };
                     let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
                     if response.clicked() {
@@ -177,6 +204,38 @@ fn tile_ui(
     let predicted = loaded.predictions.as_ref().and_then(|p| p.predicted(i));
     let wrong = label != NONE && predicted.is_some_and(|p| p as u32 != label);
 
+    // Stored beside upright: the left half as a loader that ignores EXIF sees it, the right half
+    // upright.
+    let (picture_area, stored_area) = match marks.as_stored {
+        Some(_) => {
+            let half = egui::vec2(tile / 2.0, tile);
+            (
+                egui::Rect::from_min_size(picture.min + egui::vec2(tile / 2.0, 0.0), half),
+                Some(egui::Rect::from_min_size(picture.min, half)),
+            )
+        }
+        None => (picture, None),
+    };
+    if let (Some(key), Some(area)) = (marks.as_stored, stored_area) {
+        if let Some(TextureEntry::Ready { texture, .. }) = cache.get(key) {
+            paint_fitted(&painter, texture, area);
+        }
+        let font = egui::FontId::proportional(10.0);
+        painter.text(
+            area.left_top() + egui::vec2(3.0, 2.0),
+            egui::Align2::LEFT_TOP,
+            "stored",
+            font.clone(),
+            visuals.weak_text_color(),
+        );
+        painter.text(
+            picture_area.left_top() + egui::vec2(3.0, 2.0),
+            egui::Align2::LEFT_TOP,
+            "upright",
+            font,
+            visuals.weak_text_color(),
+        );
+    }
     let entry = if dataset.text_column().is_some() {
         paint_text(ui, picture, dataset.text(i), &visuals);
         None
@@ -185,11 +244,7 @@ fn tile_ui(
     };
     match entry {
         Some(Some(TextureEntry::Ready { texture, info })) => {
-            let [w, h] = texture.size().map(|v| v as f32);
-            let scale = (tile - 4.0) / w.max(h).max(1.0);
-            let shown =
-                egui::Rect::from_center_size(picture.center(), egui::vec2(w * scale, h * scale));
-            paint_texture(&painter, texture, shown);
+            paint_fitted(&painter, texture, picture_area);
             if let Some(audio) = &info.audio {
                 painter.text(
                     picture.right_bottom() + egui::vec2(-6.0, -6.0),

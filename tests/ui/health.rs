@@ -68,7 +68,10 @@ fn the_darkest_order_and_the_sideways_images_fill_the_grid() {
     wait_for(&mut h, "1 images a loader that ignores EXIF sees sideways");
     h.get_by_label_contains("1 images a loader that ignores EXIF")
         .click();
-    wait_for(&mut h, "Showing 1 images stored rotated");
+    wait_for(
+        &mut h,
+        "Showing 1 images stored rotated or mirrored (EXIF 2-8): as stored, then upright",
+    );
     h.get_by_label("a_rotated.jpg");
     h.get_by_label("Darkest").click();
     wait_for(&mut h, "Showing 3 images, darkest first");

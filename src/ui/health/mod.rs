@@ -25,6 +25,8 @@ pub struct HealthAction {
     pub title: String,
     /// The samples, in the order to show them.
     pub samples: Vec<u32>,
+    /// Each tile shows the image as stored beside it upright (the EXIF census).
+    pub as_stored_beside: bool,
 }
 
 /// A quality measure to order the grid by.
@@ -245,6 +247,7 @@ impl HealthPanel {
                         }
                     ),
                     samples: g.members.clone(),
+                    as_stored_beside: false,
                 });
             }
         }
@@ -279,6 +282,7 @@ impl HealthPanel {
                 action = Some(HealthAction {
                     title: format!("byte-identical copies {}", i + 1),
                     samples: g.files.iter().filter_map(|f| index(f)).collect(),
+                    as_stored_beside: false,
                 });
             }
         }
@@ -321,6 +325,7 @@ impl HealthPanel {
             action = Some(HealthAction {
                 title: format!("{} samples with a problem", with_problem.len()),
                 samples: with_problem.clone(),
+                as_stored_beside: false,
             });
         }
         for &i in with_problem.iter().take(100) {
@@ -339,6 +344,7 @@ impl HealthPanel {
                 action = Some(HealthAction {
                     title: format!("{} ({})", self.dataset.file(i as usize), kind.as_str()),
                     samples: vec![i],
+                    as_stored_beside: false,
                 });
             }
         }
@@ -382,10 +388,11 @@ impl HealthPanel {
             .clicked()
             .then(|| HealthAction {
                 title: format!(
-                    "{} images stored rotated or mirrored (EXIF 2-8)",
+                    "{} images stored rotated or mirrored (EXIF 2-8): as stored, then upright",
                     turned.len()
                 ),
                 samples: turned,
+                as_stored_beside: true,
             })
     }
 
@@ -426,6 +433,7 @@ impl HealthPanel {
                     action = Some(HealthAction {
                         title: format!("{} images, {} first", sorted.len(), name.to_lowercase()),
                         samples: sorted.into_iter().map(|(_, i)| i).collect(),
+                        as_stored_beside: false,
                     });
                 }
             }
@@ -510,6 +518,7 @@ fn histogram_ui(
             action = Some(HealthAction {
                 title: name.clone(),
                 samples: samples.into_iter().map(|(_, i)| i).collect(),
+                as_stored_beside: false,
             });
         }
     }
