@@ -299,7 +299,22 @@ fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
 pub fn read_scan_files(paths: &[PathBuf]) -> Result<ScanTable, ScanFileError> {
     let mut table = ScanTable::default();
     for path in paths {
-        read_scan_file(path, &mut table)?;
+        // A malformed file can panic inside the Parquet reader: caught, it is an error naming
+        // the file like any other.
+        let mut part = ScanTable::default();
+        let outcome = crate::core::data::load::hf::guarded(|| {
+            read_scan_file(path, &mut part).map_err(|e| e.to_string())
+        });
+        if let Err(detail) = outcome {
+            let prefix = format!("{}: ", path.display());
+            return Err(ScanFileError::Invalid {
+                path: path.clone(),
+                detail: detail.strip_prefix(&prefix).unwrap_or(&detail).to_string(),
+            });
+        }
+        table.names.append(&mut part.names);
+        table.records.append(&mut part.records);
+        table.unusable.append(&mut part.unusable);
     }
     Ok(table)
 }
