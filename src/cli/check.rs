@@ -78,6 +78,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// `check --from-scan`: the report aggregated from scan rows. Byte-identical groups are taken on the
 /// content hash and length (the media is not there to compare byte for byte).
 fn run_from_scan(args: &CheckArgs, scan: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if !args.dataset.exists() {
+        anyhow::bail!(
+            "{}: no such dataset (with --from-scan it only names the report; give the scanned folder)",
+            args.dataset.display()
+        );
+    }
     let started = std::time::Instant::now();
     let files = scan_files(scan)?;
     let table = read_scan_files(&files)?;
@@ -95,9 +101,10 @@ fn run_from_scan(args: &CheckArgs, scan: &std::path::Path) -> anyhow::Result<Exi
         writeln!(out)?;
     } else {
         let source = format!(
-            "{} (from {} scan files)",
+            "{} (from {} scan file{})",
             args.dataset.display(),
-            files.len()
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
         );
         out.write_all(render_text(&source, &report, started.elapsed().as_secs_f64()).as_bytes())?;
     }
@@ -231,11 +238,11 @@ fn render_text(source: &str, report: &CheckReport, seconds: f64) -> String {
 
     // Near-duplicates.
     if report.near_duplicates.is_empty() {
-        writeln!(s, "\nNear-duplicates none (no two images look alike)").ok();
+        writeln!(s, "\nNear-dups    none (no two images look alike)").ok();
     } else {
         writeln!(
             s,
-            "\nNear-duplicates {} groups of look-alike images; {} span splits, {} have conflicting labels",
+            "\nNear-dups    {} groups of look-alike images (pHash within --near-threshold bits); {} span splits, {} have conflicting labels",
             report.near_duplicates.len(),
             report.cross_split_near_duplicates,
             report.conflicting_label_near_duplicates
@@ -250,7 +257,16 @@ fn render_text(source: &str, report: &CheckReport, seconds: f64) -> String {
                 .iter()
                 .zip(&g.splits)
                 .zip(&g.labels)
-                .map(|((f, sp), l)| match (sp.is_empty(), l.is_empty()) {
+                // The split is named only when the path does not already start with it.
+                .map(|((f, sp), l)| {
+                    let sp = if f.starts_with(&format!("{sp}/")) {
+                        ""
+                    } else {
+                        sp.as_str()
+                    };
+                    (f, sp, l)
+                })
+                .map(|(f, sp, l)| match (sp.is_empty(), l.is_empty()) {
                     (true, true) => f.clone(),
                     (true, false) => format!("{f} [{l}]"),
                     (false, true) => format!("{f} ({sp})"),

@@ -53,6 +53,23 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         max_pixels: args.limit.max_pixels(),
         thumbnail_size: args.thumbnails,
     };
+    // Refused before any scanning: an --out that cannot be written.
+    if args.out.is_dir() {
+        anyhow::bail!(
+            "--out {}: that is a folder; give the file to write, e.g. {}",
+            args.out.display(),
+            args.out.join("scan.parquet").display()
+        );
+    }
+    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        anyhow::bail!(
+            "--out {}: the folder {} does not exist",
+            args.out.display(),
+            parent.display()
+        );
+    }
     // Written beside the target and renamed at the end: a cancelled scan leaves no half file.
     let partial = args.out.with_extension("parquet.partial");
     let mut writer = ScanWriter::create(&partial, args.thumbnails.is_some(), &unusable)?;
@@ -99,9 +116,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             .join()
             .map_err(|_| anyhow::anyhow!("the scan file writer stopped unexpectedly"))?
     });
-    let writer = result?;
-    writer.finish()?;
+    let finished = result.and_then(|writer| Ok(writer.finish()?));
+    if let Err(e) = finished {
+        std::fs::remove_file(&partial).ok();
+        return Err(e);
+    }
     std::fs::rename(&partial, &args.out).map_err(|e| {
+        std::fs::remove_file(&partial).ok();
         anyhow::anyhow!(
             "cannot move {} to {}: {e}",
             partial.display(),

@@ -278,3 +278,30 @@ fn a_missing_or_foreign_scan_file_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unwritable_out_is_refused_before_scanning_and_leaves_nothing() {
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    broken_set(data.path());
+    let d = data.path().to_str().unwrap();
+    // A folder given as --out.
+    let (code, _, err) = run(&["scan", d, "--out", out.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("that is a folder"), "{err}");
+    // A file in a folder that does not exist.
+    let missing = out.path().join("no/such/scan.parquet");
+    let (code, _, err) = run(&["scan", d, "--out", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("does not exist") && err.contains("no/such"),
+        "{err}"
+    );
+    // Nothing was left behind, beside the folder or in it.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    let beside = out.path().with_extension("parquet.partial");
+    assert!(!beside.exists());
+    // With --from-scan, a DATASET that does not exist is an error too.
+    let (code, _, err) = run(&["check", "/no/such/dataset", "--from-scan", d]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/no/such/dataset"), "{err}");
+}
