@@ -2,6 +2,7 @@
 //! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
 
 mod check;
+mod crowd;
 mod edits;
 mod label_issues;
 mod progress;
@@ -59,6 +60,11 @@ enum Command {
     Apply(edits::ApplyArgs),
     /// Samples whose label the (out-of-sample) predictions doubt, most suspicious first (confident learning).
     LabelIssues(label_issues::LabelIssuesArgs),
+    /// How much several annotators agree (observed, Krippendorff's alpha, Fleiss' kappa), their
+    /// consensus (vote or Dawid–Skene), each annotator's accuracy, and the samples they disagree on.
+    Agreement(crowd::AgreementArgs),
+    /// The crowd's soft labels (vote fractions or Dawid–Skene posteriors) as a predictions CSV.
+    SoftLabels(crowd::SoftLabelsArgs),
 }
 
 /// The pixel limit shared by the commands that decode images.
@@ -137,6 +143,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Edits(args)) => edits::edits(args),
         Some(Command::Apply(args)) => edits::apply(args),
         Some(Command::LabelIssues(args)) => label_issues::run(args),
+        Some(Command::Agreement(args)) => crowd::run_agreement(args),
+        Some(Command::SoftLabels(args)) => crowd::run_soft_labels(args),
         None => open_app(cli.dataset, cli.predictions, cli.state_dir),
     }
 }

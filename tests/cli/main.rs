@@ -7,6 +7,7 @@
 mod common;
 
 mod class_limit;
+mod crowd;
 mod edits;
 mod hf_datasets;
 mod label_issues;

@@ -1,6 +1,7 @@
 //! Numbers over a loaded dataset: metrics, the evaluation views, the `stats` report, likely label
 //! errors, and which samples a filter shows. Reads `data`, never writes files.
 
+pub mod crowd;
 pub mod evaluation;
 pub mod label_issues;
 pub mod metrics;

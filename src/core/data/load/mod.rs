@@ -3,6 +3,7 @@
 //! [`Warnings`] instead of stopping, except where the input cannot mean anything (then a [`LoadError`]
 //! naming file and line).
 
+mod annotations;
 mod control;
 mod conventions;
 mod csv_reader;
@@ -17,6 +18,7 @@ mod predictions;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use annotations::{ANNOTATOR_COLUMNS, Annotations, load_annotations};
 pub use control::{LoadControl, timing};
 pub use conventions::{FILE_COLUMNS, LABEL_COLUMNS, SPLIT_COLUMN, SPLIT_NAMES, is_media_file};
 pub use csv_reader::{CsvReader, Record, quote_field};

@@ -14,7 +14,7 @@ use super::*;
 
 /// Files with a body at least twice this size are parsed in chunks of about this size, which any
 /// thread can take (see [`crate::core::data::load::open`]).
-pub(super) const CHUNK_BYTES: u64 = 4 << 20;
+pub(in crate::core::data::load) const CHUNK_BYTES: u64 = 4 << 20;
 
 /// How a predictions CSV will be parsed: already parsed (small files), or chunks to share out.
 #[allow(
@@ -62,7 +62,11 @@ pub(super) fn plan_csv(
 }
 
 /// Byte ranges of about [`CHUNK_BYTES`] covering `body_start..size`, each starting right after a newline.
-pub(super) fn chunk_ranges(path: &Path, body_start: u64, size: u64) -> Option<Vec<(u64, u64)>> {
+pub(in crate::core::data::load) fn chunk_ranges(
+    path: &Path,
+    body_start: u64,
+    size: u64,
+) -> Option<Vec<(u64, u64)>> {
     use std::os::unix::fs::FileExt as _;
     let file = std::fs::File::open(path).ok()?;
     let chunks = ((size - body_start) / CHUNK_BYTES).max(2);

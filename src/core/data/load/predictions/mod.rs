@@ -22,6 +22,7 @@ mod parquet;
 mod parse;
 
 use chunks::*;
+pub(in crate::core::data::load) use chunks::{CHUNK_BYTES, chunk_ranges};
 pub use chunks::{ChunkPlan, CsvPlan};
 pub use join::{argmax, join_predictions};
 use parse::*;
