@@ -30,6 +30,9 @@ pub struct Cli {
     /// Predictions to open with it (prob_<class>, logit_<class> or prediction columns).
     #[arg(long, value_name = "FILE")]
     predictions: Option<PathBuf>,
+    /// Annotations to open with it: several judgements per sample (file_name, annotator, label).
+    #[arg(long, value_name = "FILE")]
+    annotations: Option<PathBuf>,
     /// Keep the label journal in DIR instead of DATASET/.spotcheck (for a read-only dataset).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
@@ -145,7 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::LabelIssues(args)) => label_issues::run(args),
         Some(Command::Agreement(args)) => crowd::run_agreement(args),
         Some(Command::SoftLabels(args)) => crowd::run_soft_labels(args),
-        None => open_app(cli.dataset, cli.predictions, cli.state_dir),
+        None => open_app(cli.dataset, cli.predictions, cli.annotations, cli.state_dir),
     }
 }
 
@@ -153,10 +156,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn open_app(
     dataset: Option<PathBuf>,
     predictions: Option<PathBuf>,
+    annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     // eframe's error holds the windowing backend's raw handles (not Send): keep its message.
-    crate::ui::run(dataset, predictions, state_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::ui::run(dataset, predictions, annotations, state_dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,6 +169,7 @@ fn open_app(
 fn open_app(
     _dataset: Option<PathBuf>,
     _predictions: Option<PathBuf>,
+    _annotations: Option<PathBuf>,
     _state_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     anyhow::bail!(

@@ -97,6 +97,16 @@ pub struct Browse {
     pub hover_preview: bool,
     /// The audio tile under the pointer and since when (for the hover preview).
     pub hover_since: Option<(u32, std::time::Instant)>,
+    /// The crowd analysis, when annotations were opened with the dataset.
+    pub crowd: Option<super::crowd::CrowdState>,
+    /// Whether the Annotators view is open beside the grid.
+    pub crowd_open: bool,
+    /// The Annotators view's sort and selection.
+    pub crowd_view: super::crowd::panel::AnnotatorsView,
+    /// Whether the grid shows the disagreement queue (A takes the consensus, K keeps the label).
+    pub crowd_queue: bool,
+    /// The crowd filter ("annotators disagree", "consensus ≠ label").
+    pub filter_crowd: super::crowd::CrowdFilter,
     /// The summary's numbers, computed again after each edit (newest labels win).
     pub report_worker: Option<LatestWorker<ReportJob, StatsReport>>,
     /// The filter of a large dataset, computed off the UI thread (newest filter wins).
@@ -155,6 +165,11 @@ impl Browse {
             apply_preview: None,
             report_worker: None,
             filter_worker: None,
+            crowd: None,
+            crowd_open: false,
+            crowd_view: Default::default(),
+            crowd_queue: false,
+            filter_crowd: Default::default(),
             spectrogram_tiles: false,
             has_audio: false,
             hover_preview: false,
@@ -193,13 +208,14 @@ impl Browse {
 
     /// Takes the filter worker's newest list; `true` when the shown samples changed.
     pub fn poll_filter(&mut self) -> bool {
-        let Some(shown) = self.filter_worker.as_mut().and_then(LatestWorker::poll) else {
+        let Some(mut shown) = self.filter_worker.as_mut().and_then(LatestWorker::poll) else {
             return false;
         };
         if self.pinned.is_some() {
             // A filter computed before the Health view pinned a set: the set stays.
             return false;
         }
+        self.retain_crowd(&mut shown);
         self.shown = shown;
         self.selected = None;
         self.inspecting = false;
@@ -210,6 +226,7 @@ impl Browse {
     pub fn show_pinned(&mut self, action: super::health::HealthAction) {
         self.pinned = Some(action.title);
         self.pinned_as_stored = action.as_stored_beside;
+        self.crowd_queue = false;
         self.shown = action.samples;
         self.selected = None;
         self.inspecting = false;
@@ -221,6 +238,7 @@ impl Browse {
     pub fn refresh(&mut self) {
         self.pinned = None;
         self.pinned_as_stored = false;
+        self.crowd_queue = false;
         self.filter.confidence = self.confidence_on.then_some(self.confidence_range);
         let loaded = &self.loaded;
         match &mut self.filter_worker {
@@ -233,13 +251,15 @@ impl Browse {
                 });
             }
             None => {
-                self.shown = shown_samples(
+                let mut shown = shown_samples(
                     &loaded.dataset,
                     loaded.dataset.labels(),
                     loaded.predictions.as_deref(),
                     &self.filter,
                     self.order,
                 );
+                self.retain_crowd(&mut shown);
+                self.shown = shown;
             }
         }
         self.selected = None;
@@ -415,6 +435,24 @@ impl Browse {
                     changed = true;
                 }
             }
+            if self.crowd.is_some() {
+                let before = self.filter_crowd;
+                let label = ui.label("Crowd");
+                egui::ComboBox::from_id_salt("Crowd filter")
+                    .selected_text(self.filter_crowd.title())
+                    .show_ui(ui, |ui| {
+                        for f in [
+                            super::crowd::CrowdFilter::Any,
+                            super::crowd::CrowdFilter::Disagree,
+                            super::crowd::CrowdFilter::ConsensusDiffers,
+                        ] {
+                            ui.selectable_value(&mut self.filter_crowd, f, f.title());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                changed |= before != self.filter_crowd;
+            }
             let search_label = ui.label("Search");
             changed |= ui
                 .add(
@@ -424,10 +462,13 @@ impl Browse {
                 )
                 .labelled_by(search_label.id)
                 .changed();
-            if (self.filter.is_active() || self.confidence_on)
+            if (self.filter.is_active()
+                || self.confidence_on
+                || self.filter_crowd != super::crowd::CrowdFilter::Any)
                 && ui.button("Clear filters").clicked()
             {
                 self.filter = SampleFilter::default();
+                self.filter_crowd = super::crowd::CrowdFilter::Any;
                 self.confidence_on = false;
                 changed = true;
             }

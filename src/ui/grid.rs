@@ -9,6 +9,7 @@ use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
+use crate::core::analysis::crowd::vote_summary;
 
 /// Space under a tile's picture for its two lines of text.
 const CAPTION_HEIGHT: f32 = 36.0;
@@ -38,6 +39,10 @@ struct TileMarks<'a> {
     split: Option<&'a str>,
     /// The stored (EXIF ignored) picture to draw beside the upright one.
     as_stored: Option<TextureKey>,
+    /// The crowd's votes ("cat 4/5"), and whether its consensus differs from the label.
+    votes: Option<(String, bool)>,
+    /// Height of the caption under the picture.
+    caption: f32,
 }
 
 /// Draws `texture` as large as fits in `area`, centred, keeping its aspect ratio.
@@ -59,6 +64,14 @@ pub fn grid_ui(
     let tile = browse.tile_size;
     let cols = (((ui.available_width() + GAP) / (tile + GAP)).floor() as usize).max(1);
     let rows = browse.shown.len().div_ceil(cols);
+    // With annotations, a third caption line carries the votes.
+    let annotations = browse.loaded.annotations.as_deref();
+    let crowd = browse.crowd.as_ref().and_then(|c| c.analysis.as_deref());
+    let caption = if annotations.is_some() {
+        CAPTION_HEIGHT + 16.0
+    } else {
+        CAPTION_HEIGHT
+    };
     let size = decode_size(tile, ui.ctx().pixels_per_point());
     let mut clicked = None;
     let mut hovered = None;
@@ -87,7 +100,7 @@ pub fn grid_ui(
     if let Some(offset) = browse.forced_scroll.take() {
         area = area.vertical_scroll_offset(offset);
     }
-    area.show_rows(ui, tile + CAPTION_HEIGHT, rows, |ui, row_range| {
+    area.show_rows(ui, tile + caption, rows, |ui, row_range| {
         // Ask for the visible rows first, then the prefetch margin.
         let ahead = row_range.end..(row_range.end + PREFETCH_ROWS).min(rows);
         let behind = row_range.start.saturating_sub(PREFETCH_ROWS)..row_range.start;
@@ -155,6 +168,14 @@ pub fn grid_ui(
                             size,
                             picture: Picture::AsStored,
                         }),
+                        votes: annotations.and_then(|a| {
+                            let consensus = crowd.and_then(|c| c.consensus_class(i));
+                            let summary = vote_summary(a, i, consensus, loaded.dataset.classes())?;
+                            let differs = consensus
+                                .is_some_and(|c| loaded.dataset.label(i).is_some_and(|l| l != c));
+                            Some((summary, differs))
+                        }),
+                        caption,
                     };
                     let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
                     if response.clicked() {
@@ -187,11 +208,21 @@ fn tile_ui(
     let dataset = &loaded.dataset;
     let file = dataset.file(i);
     let name = file.rsplit('/').next().unwrap_or(file);
-    let (rect, response) = ui.allocate_exact_size(
-        egui::vec2(tile, tile + CAPTION_HEIGHT),
-        egui::Sense::click(),
-    );
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, name));
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(tile, tile + marks.caption), egui::Sense::click());
+    // The votes travel as the tile's accessible value (screen readers, and the GUI tests).
+    let votes_text = marks.votes.as_ref().map(|(v, differs)| {
+        if *differs {
+            format!("votes {v}, not the label")
+        } else {
+            format!("votes {v}")
+        }
+    });
+    response.widget_info(|| {
+        let mut info = egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, name);
+        info.current_text_value = votes_text.clone();
+        info
+    });
     if !ui.is_rect_visible(rect) {
         return response;
     }
@@ -335,6 +366,26 @@ fn tile_ui(
         font.clone(),
         label_colour,
     );
+    if let Some(text) = &votes_text {
+        let differs = marks.votes.as_ref().is_some_and(|(_, d)| *d);
+        painter.text(
+            line1 + egui::vec2(0.0, 32.0),
+            egui::Align2::LEFT_TOP,
+            text,
+            font.clone(),
+            if differs {
+                visuals.warn_fg_color
+            } else {
+                visuals.weak_text_color()
+            },
+        );
+        if differs {
+            // An amber corner mark: the crowd would label this sample differently.
+            let centre = picture.left_top() + egui::vec2(10.0, 10.0);
+            painter.circle_filled(centre, 6.0, visuals.warn_fg_color);
+            painter.circle_stroke(centre, 6.0, egui::Stroke::new(1.0, egui::Color32::WHITE));
+        }
+    }
     if let (Some(p), Some(conf)) = (
         predicted,
         loaded.predictions.as_ref().and_then(|pr| pr.confidence(i)),

@@ -64,6 +64,7 @@ pub fn inspector_ui(
     });
 
     let mut edit = None;
+    let crowd_analysis = browse.crowd.as_ref().and_then(|c| c.analysis.clone());
     let loaded = &browse.loaded;
     let dataset = &loaded.dataset;
     let file = dataset.file(i);
@@ -95,6 +96,16 @@ pub fn inspector_ui(
                     ui.separator();
                 }
                 details_ui(ui, loaded, i, file, info.as_ref(), state);
+                if let Some(annotations) = &loaded.annotations {
+                    super::crowd::inspector::crowd_details_ui(
+                        ui,
+                        annotations,
+                        crowd_analysis.as_deref(),
+                        i,
+                        dataset.label(i),
+                        dataset.classes(),
+                    );
+                }
             });
         });
 

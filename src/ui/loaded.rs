@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::core::analysis::report::StatsReport;
 use crate::core::data::dataset::Dataset;
-use crate::core::data::load::Predictions;
+use crate::core::data::load::{Annotations, Predictions};
 use crate::core::data::warnings::Warnings;
 
 /// A finished load.
@@ -25,6 +25,12 @@ pub struct Loaded {
     pub base: Arc<Dataset>,
     /// The predictions joined to `base`'s classes.
     pub base_predictions: Option<Arc<Predictions>>,
+    /// The annotations file opened with it (several judgements per sample).
+    pub annotations_path: Option<PathBuf>,
+    /// The judgements, with class ids of the edited labels' classes.
+    pub annotations: Option<Arc<Annotations>>,
+    /// The judgements with `base`'s class ids (remapped like the predictions after each edit).
+    pub base_annotations: Option<Arc<Annotations>>,
     /// The journal as read at load (taken by the edit session).
     pub edited: Option<crate::core::labels::Edited>,
     /// What the load found that did not stop it.

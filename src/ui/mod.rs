@@ -4,6 +4,7 @@ mod app;
 mod audio_player;
 mod audio_view;
 mod browse;
+pub mod crowd;
 mod edits;
 pub mod evaluation;
 mod grid;
@@ -26,6 +27,7 @@ pub use loaded::Loaded;
 pub fn run(
     dataset: Option<PathBuf>,
     predictions: Option<PathBuf>,
+    annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
 ) -> Result<(), eframe::Error> {
     crate::core::data::load::hf::quiet_reader_panics();
@@ -42,7 +44,7 @@ pub fn run(
         Box::new(move |cc| {
             let mut app = App::new(cc).with_state_dir(state_dir);
             if let Some(path) = dataset {
-                app.open(path, predictions, cc.egui_ctx.clone());
+                app.open_with(path, predictions, annotations, cc.egui_ctx.clone());
             }
             Ok(Box::new(app))
         }),

@@ -9,6 +9,7 @@ mod common;
 
 mod app;
 mod audio;
+mod crowd;
 mod edits;
 mod evaluation;
 mod frame_budget;

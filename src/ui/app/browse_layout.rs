@@ -10,6 +10,7 @@ use crate::ui::workers::decode_pool::DecodePool;
 
 use super::super::audio_player::AudioPlayer;
 use super::super::browse::{Browse, Tab};
+use super::super::crowd::panel::CrowdAction;
 use super::super::edits::picker::PickerResult;
 use super::super::evaluation::EvaluationPanel;
 use super::super::grid::grid_ui;
@@ -47,6 +48,13 @@ pub fn browse_ui(
         } else if worker.pending() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
+    }
+    if browse.poll_crowd() {
+        browse.refresh();
+        pool.next_epoch();
+        cache.forget_pending();
+    } else if browse.crowd.as_ref().is_some_and(|c| c.computing()) {
+        ctx.request_repaint_after(Duration::from_millis(100));
     }
     if browse.poll_filter() {
         pool.next_epoch();
@@ -140,7 +148,11 @@ pub fn browse_ui(
         ui.horizontal(|ui| {
             if let Some(title) = &browse.pinned {
                 ui.strong(format!("Showing {title}: {} of {total}", browse.shown.len()));
-                ui.label("1-9 relabel the sample under the pointer");
+                if browse.crowd_queue {
+                    ui.label("A takes the consensus as the label, K keeps the label");
+                } else {
+                    ui.label("1-9 relabel the sample under the pointer");
+                }
                 if ui.button("Back to the filters").clicked() {
                     browse.refresh();
                     pool.next_epoch();
@@ -202,6 +214,50 @@ pub fn browse_ui(
             browse.show_pinned(action);
             pool.next_epoch();
             cache.forget_pending();
+        }
+    }
+    if browse.crowd_open
+        && let (Some(state), Some(annotations)) =
+            (browse.crowd.as_mut(), browse.loaded.annotations.clone())
+    {
+        let dataset = Arc::clone(&browse.loaded.dataset);
+        let view = &mut browse.crowd_view;
+        let mut asked = None;
+        egui::Panel::right("annotators")
+            .resizable(true)
+            .default_size(480.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("annotators_panel")
+                    .show(ui, |ui| {
+                        asked =
+                            view.ui(ui, state, &annotations, dataset.labels(), dataset.classes());
+                    });
+            });
+        match asked {
+            Some(CrowdAction::MethodChanged) => browse.recompute_crowd(),
+            Some(CrowdAction::OpenQueue) => {
+                browse.open_crowd_queue();
+                pool.next_epoch();
+                cache.forget_pending();
+            }
+            Some(CrowdAction::ShowAnnotator(a)) => {
+                if let Some(analysis) = browse.crowd.as_ref().and_then(|c| c.analysis.clone()) {
+                    let name = annotations
+                        .annotators()
+                        .get(a as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    browse.show_pinned(super::super::health::HealthAction {
+                        title: format!("the samples {name} judged"),
+                        samples: analysis.judged_by(&annotations, a),
+                        as_stored_beside: false,
+                    });
+                    pool.next_epoch();
+                    cache.forget_pending();
+                }
+            }
+            None => {}
         }
     }
     if !browse.loaded.warnings.is_empty() {

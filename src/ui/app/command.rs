@@ -17,6 +17,8 @@ pub enum AppCommand {
     },
     /// Open a predictions file for the dataset on screen.
     OpenPredictions(PathBuf),
+    /// Open an annotations file for the dataset on screen.
+    OpenAnnotations(PathBuf),
     /// Ask for a path with a file dialog (or the path field where none can open).
     Pick(DialogKind),
     /// Show the path field for `PathPurpose`.

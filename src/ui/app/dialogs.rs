@@ -23,6 +23,8 @@ pub enum DialogKind {
     Manifest,
     /// A predictions file for the open dataset.
     Predictions,
+    /// An annotations file (several judgements per sample) for the open dataset.
+    Annotations,
 }
 
 /// The dialog that is open, if any, and whether dialogs work here at all.
@@ -59,6 +61,11 @@ impl FileDialogs {
                     DialogKind::Manifest => block_on(
                         dialog
                             .add_filter("Dataset file", &["csv", "jsonl", "parquet", "arrow"])
+                            .pick_file(),
+                    ),
+                    DialogKind::Annotations => block_on(
+                        dialog
+                            .add_filter("Annotations", &["csv", "jsonl", "parquet"])
                             .pick_file(),
                     ),
                     DialogKind::Predictions => block_on(

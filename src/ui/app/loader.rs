@@ -9,7 +9,7 @@ use std::time::Instant;
 use eframe::egui;
 
 use crate::core::analysis::report::{DEFAULT_BINS, StatsReport};
-use crate::core::data::load::LoadControl;
+use crate::core::data::load::{LoadControl, load_annotations};
 use crate::core::data::warnings::Warnings;
 
 use super::super::loaded::Loaded;
@@ -59,6 +59,7 @@ impl Loading {
     pub fn start(
         path: PathBuf,
         predictions: Option<PathBuf>,
+        annotations: Option<PathBuf>,
         state_dir: Option<PathBuf>,
         ctx: egui::Context,
     ) -> Result<Self, String> {
@@ -78,14 +79,29 @@ impl Loading {
                     &mut warnings,
                     state_dir.as_deref(),
                 );
-                let (base, parsed, edited) = match result {
-                    Ok((d, p, e)) => (Arc::new(d), p.map(Arc::new), e),
-                    Err(e) => {
-                        tx.send(LoadMessage::Loaded(Err(e.to_string()))).ok();
-                        ctx.request_repaint();
-                        return;
-                    }
+                let fail = |message: String| {
+                    tx.send(LoadMessage::Loaded(Err(message))).ok();
+                    ctx.request_repaint();
                 };
+                let (mut base, mut parsed, edited) = match result {
+                    Ok(r) => r,
+                    Err(e) => return fail(e.to_string()),
+                };
+                // Judgements may name classes the dataset lacks: they become classes (the
+                // predictions, joined before, follow the renumbering).
+                let judged = match annotations.as_deref().map(|path| {
+                    load_annotations(&mut base, path, Some(&worker_control), &mut warnings)
+                }) {
+                    None => None,
+                    Some(Ok((a, remap))) => {
+                        if let (Some(table), Some(p)) = (remap, parsed.as_mut()) {
+                            p.remap_classes(&table, base.classes().len());
+                        }
+                        Some(Arc::new(a))
+                    }
+                    Some(Err(e)) => return fail(e.to_string()),
+                };
+                let (base, parsed) = (Arc::new(base), parsed.map(Arc::new));
                 crate::core::data::load::timing("dataset and its journal read", began);
                 // Every class a pending edit names is in `base` already: no predictions remap.
                 let mut edited_dataset = (*base).clone();
@@ -98,6 +114,9 @@ impl Loading {
                     predictions: parsed.clone(),
                     base,
                     base_predictions: parsed.clone(),
+                    annotations_path: annotations,
+                    annotations: judged.clone(),
+                    base_annotations: judged,
                     edited: Some(edited),
                     warnings,
                     report: None,

@@ -108,6 +108,7 @@ impl App {
             }
             browse.edits = Some(session);
         }
+        browse.start_crowd(ctx);
         browse.opened_at = Some(started);
         self.screen = Screen::Browsing(Box::new(browse));
         load::timing("grid ready (since open)", started);

@@ -146,6 +146,17 @@ impl App {
     /// Starts loading `path` (and `predictions`) on a worker thread. The open dataset's label
     /// journal finishes its commits on its own thread (the close waits for it).
     pub fn open(&mut self, path: PathBuf, predictions: Option<PathBuf>, ctx: egui::Context) {
+        self.open_with(path, predictions, None, ctx);
+    }
+
+    /// [`App::open`] with an annotations file (several judgements per sample) too.
+    pub fn open_with(
+        &mut self,
+        path: PathBuf,
+        predictions: Option<PathBuf>,
+        annotations: Option<PathBuf>,
+        ctx: egui::Context,
+    ) {
         if let Screen::Browsing(browse) = &mut self.screen
             && let Some(session) = browse.edits.take()
         {
@@ -159,7 +170,13 @@ impl App {
             predictions: predictions.as_ref().map(absolute),
         });
         self.report = None;
-        self.screen = match Loading::start(path.clone(), predictions, self.state_dir.clone(), ctx) {
+        self.screen = match Loading::start(
+            path.clone(),
+            predictions,
+            annotations,
+            self.state_dir.clone(),
+            ctx,
+        ) {
             Ok(loading) => Screen::Loading(loading),
             Err(message) => Screen::Failed { path, message },
         };
@@ -281,6 +298,7 @@ impl App {
                         predictions: None,
                     },
                     PathPurpose::Predictions => AppCommand::OpenPredictions(path),
+                    PathPurpose::Annotations => AppCommand::OpenAnnotations(path),
                 });
                 open = false;
             }
@@ -300,13 +318,23 @@ impl App {
                     self.open(path, predictions, ctx.clone());
                 }
                 AppCommand::OpenPredictions(file) => {
-                    if let Some(path) = self.browse().map(|b| b.loaded.path.clone()) {
-                        self.open(path, Some(file), ctx.clone());
+                    if let Some(b) = self.browse() {
+                        let (path, annotations) =
+                            (b.loaded.path.clone(), b.loaded.annotations_path.clone());
+                        self.open_with(path, Some(file), annotations, ctx.clone());
+                    }
+                }
+                AppCommand::OpenAnnotations(file) => {
+                    if let Some(b) = self.browse() {
+                        let (path, predictions) =
+                            (b.loaded.path.clone(), b.loaded.predictions_path.clone());
+                        self.open_with(path, predictions, Some(file), ctx.clone());
                     }
                 }
                 AppCommand::Pick(kind) if self.dialogs.unavailable.is_some() => {
                     let purpose = match kind {
                         DialogKind::Predictions => PathPurpose::Predictions,
+                        DialogKind::Annotations => PathPurpose::Annotations,
                         DialogKind::Folder | DialogKind::Manifest => PathPurpose::Dataset,
                     };
                     self.apply(vec![AppCommand::TypePath(purpose)], ctx);
@@ -325,6 +353,7 @@ impl App {
 fn picked_command(kind: DialogKind, path: PathBuf) -> AppCommand {
     match kind {
         DialogKind::Predictions => AppCommand::OpenPredictions(path),
+        DialogKind::Annotations => AppCommand::OpenAnnotations(path),
         DialogKind::Folder | DialogKind::Manifest => AppCommand::Open {
             path,
             predictions: None,

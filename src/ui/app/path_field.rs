@@ -16,6 +16,8 @@ pub enum PathPurpose {
     Dataset,
     /// A predictions file for the open dataset.
     Predictions,
+    /// An annotations file for the open dataset.
+    Annotations,
 }
 
 /// The result of completing a partly typed path.
@@ -129,6 +131,7 @@ impl PathField {
             let label = ui.label(match self.purpose {
                 PathPurpose::Dataset => "Open a path…",
                 PathPurpose::Predictions => "Predictions path",
+                PathPurpose::Annotations => "Annotations path",
             });
             // Tab completes instead of moving the focus (the field keeps it: lock_focus).
             if ui.memory(|m| m.has_focus(id))

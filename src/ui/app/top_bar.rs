@@ -36,6 +36,13 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
             {
                 commands.push(AppCommand::Pick(DialogKind::Predictions));
             }
+            if ui
+                .button("Open annotations…")
+                .on_hover_text("Reload this dataset with several annotators' judgements (file_name, annotator, label)")
+                .clicked()
+            {
+                commands.push(AppCommand::Pick(DialogKind::Annotations));
+            }
             ui.separator();
             ui.selectable_value(&mut browse.tab, Tab::Samples, "Samples");
             ui.selectable_value(&mut browse.tab, Tab::Summary, "Summary");
@@ -45,6 +52,11 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
             ui.toggle_value(&mut browse.health_open, "Health").on_hover_text(
                 "Problems, EXIF orientation, duplicates and near-duplicates across splits, image quality",
             );
+            if browse.crowd.is_some() {
+                ui.toggle_value(&mut browse.crowd_open, "Annotators").on_hover_text(
+                    "Agreement, consensus, each annotator's accuracy and the disagreement queue",
+                );
+            }
             let edits_title = match browse.edits.as_ref().map(|e| e.state().pending.len()) {
                 Some(n) if n > 0 => format!("Edits ({n})"),
                 _ => "Edits".to_string(),

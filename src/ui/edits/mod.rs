@@ -92,14 +92,18 @@ impl Browse {
         // Shown now; the journal's reply rebuilds the same labels from the state on disk.
         let mut dataset = (*self.loaded.dataset).clone();
         let pairs: Vec<(usize, Option<&str>)> = samples.iter().map(|&i| (i, Some(label))).collect();
-        if let Some(table) = dataset.relabel(&pairs)
+        let remap = dataset.relabel(&pairs);
+        if let Some(table) = &remap
             && let Some(p) = &self.loaded.predictions
         {
             let mut p = (**p).clone();
-            p.remap_classes(&table, dataset.classes().len());
+            p.remap_classes(table, dataset.classes().len());
             self.loaded.predictions = Some(Arc::new(p));
         }
         self.loaded.dataset = Arc::new(dataset);
+        if let Some(table) = remap {
+            self.remap_annotations(&table);
+        }
         self.labels_changed();
     }
 
@@ -138,15 +142,25 @@ impl Browse {
         let state = session.state();
         let mut dataset = (*self.loaded.base).clone();
         let remap = dataset.relabel(&state.labels());
-        self.loaded.predictions = match (remap, &self.loaded.base_predictions) {
+        self.loaded.predictions = match (&remap, &self.loaded.base_predictions) {
             (Some(table), Some(p)) => {
                 let mut p = (**p).clone();
-                p.remap_classes(&table, dataset.classes().len());
+                p.remap_classes(table, dataset.classes().len());
                 Some(Arc::new(p))
             }
             (_, p) => p.clone(),
         };
+        let classes_before = self.loaded.dataset.classes().len();
         self.loaded.dataset = Arc::new(dataset);
+        // The judgements follow the same renumbering, from the on-disk classes.
+        self.loaded.annotations = self.loaded.base_annotations.clone();
+        match remap {
+            Some(table) => self.remap_annotations(&table),
+            None if classes_before != self.loaded.dataset.classes().len() => {
+                self.recompute_crowd();
+            }
+            None => {}
+        }
         self.labels_changed();
     }
 
@@ -224,6 +238,8 @@ impl Browse {
         }
         if (accept || keep) && self.queue.is_some() {
             self.queue_decide(&targets, accept);
+        } else if (accept || keep) && self.crowd_queue {
+            self.crowd_decide(&targets, accept);
         }
     }
 

@@ -35,10 +35,20 @@ impl Default for Options {
 /// Samples per parallel task.
 const CHUNK: usize = 16 * 1024;
 
-/// Class priors and per-annotator confusion matrices (`[annotator][true][given]`, row-major).
+/// Class priors and per-annotator confusion matrices, laid out `[annotator][given][true]` so one
+/// judgement touches one contiguous row in both steps (the probabilities of a true class, row
+/// `[annotator][true]` of the textbook matrix, are a column here).
 struct Model {
     priors: Vec<f64>,
+    /// P(given | true) at `(a * k + given) * k + true`.
     confusion: Vec<f64>,
+}
+
+impl Model {
+    /// P(annotator `a` says `given` | the truth is `truth`).
+    fn entry(&self, k: usize, a: usize, truth: usize, given: usize) -> f64 {
+        self.confusion[(a * k + given) * k + truth]
+    }
 }
 
 /// Runs Dawid–Skene on `samples` (dataset indices, dataset order).
@@ -81,7 +91,7 @@ pub fn dawid_skene(
     let accuracy = (0..annotators)
         .map(|w| {
             (0..classes)
-                .map(|k| model.priors[k] * model.confusion[(w * classes + k) * classes + k])
+                .map(|k| model.priors[k] * model.entry(classes, w, k, k))
                 .sum()
         })
         .collect();
@@ -120,10 +130,9 @@ fn m_step(annotations: &Annotations, samples: &[u32], k: usize, posterior: &[f64
                         *p += q;
                     }
                     for j in annotations.range(s as usize) {
-                        let (a, l) = (who[j] as usize, what[j] as usize);
-                        let base = a * k * k + l;
-                        for (t, &q) in row.iter().enumerate() {
-                            counts[base + t * k] += q;
+                        let base = (who[j] as usize * k + what[j] as usize) * k;
+                        for (c, &q) in counts[base..base + k].iter_mut().zip(row) {
+                            *c += q;
                         }
                     }
                 }
@@ -140,12 +149,21 @@ fn m_step(annotations: &Annotations, samples: &[u32], k: usize, posterior: &[f64
     let (priors, counts) = sums.split_at(k);
     let n = samples.len() as f64;
     let priors: Vec<f64> = priors.iter().map(|p| p / n).collect();
+    // Normalise each (annotator, true class) over the labels given; no mass leaves it all zero.
     let mut confusion = counts.to_vec();
-    for row in confusion.chunks_exact_mut(k) {
-        let total: f64 = row.iter().sum();
-        if total > 0.0 {
-            for x in row.iter_mut() {
-                *x /= total;
+    let mut totals = vec![0.0f64; k];
+    for matrix in confusion.chunks_exact_mut(k * k) {
+        totals.iter_mut().for_each(|t| *t = 0.0);
+        for row in matrix.chunks_exact(k) {
+            for (t, &x) in totals.iter_mut().zip(row) {
+                *t += x;
+            }
+        }
+        for row in matrix.chunks_exact_mut(k) {
+            for (x, &t) in row.iter_mut().zip(&totals) {
+                if t > 0.0 {
+                    *x /= t;
+                }
             }
         }
     }
@@ -163,16 +181,8 @@ fn e_step(
 ) -> f64 {
     let (who, what) = (annotations.annotator_ids(), annotations.label_ids());
     let log_priors: Vec<f64> = model.priors.iter().map(|p| p.ln()).collect();
-    // ln confusion laid out [annotator][given][true], so one judgement adds a contiguous row.
-    let w = annotations.annotators().len();
-    let mut log_conf = vec![0.0f64; w * k * k];
-    for a in 0..w {
-        for t in 0..k {
-            for l in 0..k {
-                log_conf[(a * k + l) * k + t] = model.confusion[(a * k + t) * k + l].ln();
-            }
-        }
-    }
+    // ln confusion in the model's [annotator][given][true] layout: a judgement adds one row.
+    let log_conf: Vec<f64> = model.confusion.iter().map(|c| c.ln()).collect();
     samples
         .par_chunks(CHUNK)
         .zip(posterior.par_chunks(CHUNK * k))

@@ -4,6 +4,7 @@
 //! the CLI, the app and the tests compute the same numbers.
 
 pub mod agreement;
+pub mod analysis;
 pub mod dawid_skene;
 pub mod report;
 pub mod soft_labels;
@@ -12,6 +13,7 @@ use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Annotations;
 
 pub use agreement::{AgreementScores, agreement};
+pub use analysis::{CrowdAnalysis, vote_summary};
 pub use report::AgreementReport;
 
 /// How the crowd's judgements become one label per sample.
