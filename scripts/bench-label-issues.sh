@@ -2,7 +2,8 @@
 # Benchmarks `spotcheck label-issues --json` against the pandas + cleanlab peer
 # (scripts/label_issues_cleanlab.py: read both CSVs, join, find_label_issues ranked by self-confidence)
 # on the same 1,000,000-row manifest + predictions: RUNS alternating runs of each (default 5), medians
-# of wall time and peak RSS, and the ratio. Both print the same JSON; the script compares what they flag.
+# of wall time and peak RSS, and the ratio. spotcheck prints every candidate ranked (flagged ones marked),
+# cleanlab its flagged samples; the script compares spotcheck's flagged rows with cleanlab's list.
 #
 #   scripts/bench-label-issues.sh             # data is made once into bench-data/ (about 1 minute)
 #   RUNS=5 BENCH_DATA=../main/bench-data scripts/bench-label-issues.sh
@@ -41,7 +42,8 @@ python3 - "$TMP/ours.json" "$TMP/peer.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 assert a["num_candidates"] == b["num_candidates"], (a["num_candidates"], b["num_candidates"])
-fa, fb = [i["file"] for i in a["issues"]], [i["file"] for i in b["issues"]]
+fa, fb = [i["file"] for i in a["issues"] if i["flagged"]], [i["file"] for i in b["issues"]]
+assert a["num_flagged"] == len(fa), (a["num_flagged"], len(fa))
 both = len(set(fa) & set(fb))
 top = min(1000, len(fa), len(fb))
 print(f"candidates {a['num_candidates']}; flagged: spotcheck {len(fa)}, cleanlab {len(fb)}, by both {both} "

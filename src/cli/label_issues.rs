@@ -1,5 +1,6 @@
-//! `spotcheck label-issues`: samples whose label the (out-of-sample) predictions doubt, most suspicious
-//! first, as the contract's JSON or a table a person can read.
+//! `spotcheck label-issues`: every labelled sample with probabilities, ranked by how much the
+//! (out-of-sample) predictions doubt its label, the ones confident learning flags marked, as the
+//! contract's JSON or a table a person can read.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -13,6 +14,7 @@ use crate::core::analysis::report::resolve_split;
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{self, Predictions};
 use crate::core::data::warnings::Warnings;
+use crate::core::util::thousands;
 
 /// Arguments of `spotcheck label-issues`.
 #[derive(Debug, Args)]
@@ -25,7 +27,7 @@ pub struct LabelIssuesArgs {
     /// Look at this split's samples only.
     #[arg(long, value_name = "NAME")]
     split: Option<String>,
-    /// Print at most this many issues (default: all).
+    /// Print at most this many of the ranked candidates, most suspicious first (default: all).
     #[arg(long, value_name = "K")]
     top: Option<usize>,
     /// Print the contract's JSON document instead of a table.
@@ -54,15 +56,7 @@ pub fn run(args: LabelIssuesArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        out.write_all(
-            render_text(
-                &predictions,
-                args.split.as_deref(),
-                &report,
-                result.issues.len(),
-            )
-            .as_bytes(),
-        )?;
+        out.write_all(render_text(&predictions, args.split.as_deref(), &report).as_bytes())?;
     }
     out.flush()?;
     load::timing("output", started);
@@ -93,11 +87,12 @@ fn load(args: &LabelIssuesArgs) -> anyhow::Result<(Dataset, Predictions)> {
     Ok((dataset, predictions))
 }
 
+/// The table: the estimate of how many labels are wrong, then the ranked candidates (at most
+/// `--top`), the flagged ones marked so a reader sees where confident learning's count stops.
 fn render_text(
     predictions: &Predictions,
     split: Option<&str>,
     report: &LabelIssuesReport<'_>,
-    flagged: usize,
 ) -> String {
     let mut s = String::new();
     writeln!(
@@ -105,17 +100,23 @@ fn render_text(
         "Label issues  confident learning (Northcutt et al. 2021), ranked by self-confidence"
     )
     .ok();
+    let listed = report.issues.len() as u64;
     writeln!(
         s,
-        "              {} of {} labelled samples with probabilities{} look mislabelled{}",
-        flagged,
-        report.num_candidates,
+        "              about {} likely label errors (confident learning); {} candidates{} ranked{}",
+        thousands(report.num_flagged),
+        thousands(report.num_candidates),
         split.map(|x| format!(" in split {x}")).unwrap_or_default(),
-        if report.issues.len() < flagged {
-            format!("; the top {} are listed", report.issues.len())
+        if listed < report.num_candidates {
+            format!("; the top {} are listed", thousands(listed))
         } else {
             String::new()
         }
+    )
+    .ok();
+    writeln!(
+        s,
+        "              flagged: counted as a label error by confident learning; the ranking goes on past\n              them, so a review can stop at its estimate or go further down the list."
     )
     .ok();
     writeln!(
@@ -137,16 +138,17 @@ fn render_text(
     let rank_w = report.issues.len().to_string().len().max(4);
     writeln!(
         s,
-        "\n  {:>rank_w$} {:>6}  {:<file_w$}  label -> suggested",
-        "rank", "score", "file"
+        "\n  {:>rank_w$} {:>6}  {:<7}  {:<file_w$}  label -> suggested",
+        "rank", "score", "flagged", "file"
     )
     .ok();
     for (rank, issue) in report.issues.iter().enumerate() {
         writeln!(
             s,
-            "  {:>rank_w$} {:>6.4}  {:<file_w$}  {} -> {}",
+            "  {:>rank_w$} {:>6.4}  {:<7}  {:<file_w$}  {} -> {}",
             rank + 1,
             issue.score,
+            if issue.flagged { "yes" } else { "" },
             issue.file,
             issue.label,
             issue.suggested

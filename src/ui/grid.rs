@@ -34,6 +34,8 @@ struct TileMarks<'a> {
     /// The label on disk, when an edit is pending.
     edited_from: Option<Option<&'a str>>,
     reviewed: bool,
+    /// Flagged by confident learning in the likely-errors queue (which ranks every candidate).
+    flagged: bool,
     in_selection: bool,
     /// The sample's split, when the caption should name it (a Health group side by side).
     split: Option<&'a str>,
@@ -79,6 +81,7 @@ pub fn grid_ui(
     let loaded = &browse.loaded;
     let shown = &browse.shown;
     let edits = browse.edits.as_ref();
+    let queue = browse.queue.as_ref();
     let selection = &browse.selection;
     // A set the Health view pinned (a near-duplicate group) is about which split each copy is in.
     let show_splits = browse.pinned.is_some();
@@ -153,6 +156,9 @@ pub fn grid_ui(
                     let marks = TileMarks {
                         edited_from: edits.and_then(|e| e.pending(i)).map(|p| p.from.as_deref()),
                         reviewed: edits.is_some_and(|e| e.is_reviewed(i)),
+                        flagged: queue
+                            .and_then(|q| q.issue(sample))
+                            .is_some_and(|issue| issue.flagged),
                         in_selection: selection.get(i).copied().unwrap_or(false),
                         split: show_splits
                             .then(|| {
@@ -341,6 +347,19 @@ fn tile_ui(
         let centre = picture.right_top() + egui::vec2(-10.0, 10.0);
         painter.circle_filled(centre, 6.0, egui::Color32::from_rgb(70, 170, 90));
         painter.circle_stroke(centre, 6.0, egui::Stroke::new(1.0, egui::Color32::WHITE));
+    }
+
+    if marks.flagged {
+        // A "!" badge in the other corner: confident learning counts this one as a label error.
+        let centre = picture.left_top() + egui::vec2(10.0, 10.0);
+        painter.circle_filled(centre, 7.0, visuals.warn_fg_color);
+        painter.text(
+            centre,
+            egui::Align2::CENTER_CENTER,
+            "!",
+            egui::FontId::proportional(11.0),
+            egui::Color32::BLACK,
+        );
     }
 
     let class_name = |c: usize| dataset.classes().get(c).map_or("?", String::as_str);

@@ -184,7 +184,8 @@ struct Labelling {
     reviewed: bool,
     saving: bool,
     error: Option<String>,
-    suggestion: Option<(String, f64)>,
+    /// The queue's entry: suggested class, score, flagged by confident learning.
+    suggestion: Option<(String, f64, bool)>,
 }
 
 impl Labelling {
@@ -205,7 +206,7 @@ impl Labelling {
                 .queue
                 .as_ref()
                 .and_then(|q| q.issue(i as u32))
-                .map(|issue| (issue.suggested.clone(), issue.score)),
+                .map(|issue| (issue.suggested.to_string(), issue.score, issue.flagged)),
         })
     }
 
@@ -226,15 +227,25 @@ impl Labelling {
         } else if self.edited_from.is_some() {
             ui.weak("Saved (pending: Apply to dataset writes it into the files)");
         }
-        if let Some((suggested, score)) = &self.suggestion {
-            ui.label(format!(
-                "Likely error (score {score:.2}): the predictions favour {suggested}"
-            ));
+        if let Some((suggested, score, flagged)) = &self.suggestion {
+            let agrees = self.label.as_deref() == Some(suggested.as_str());
+            ui.label(match (flagged, agrees) {
+                (true, _) => format!(
+                    "Likely error (score {score:.2}, flagged): the predictions favour {suggested}"
+                ),
+                (false, false) => format!(
+                    "Ranked, not flagged (score {score:.2}): the predictions favour {suggested}"
+                ),
+                (false, true) => format!(
+                    "Ranked, not flagged (score {score:.2}): the predictions agree with the label"
+                ),
+            });
             ui.horizontal(|ui| {
-                if ui
-                    .button(format!("Accept {suggested}"))
-                    .on_hover_text("A")
-                    .clicked()
+                if !agrees
+                    && ui
+                        .button(format!("Accept {suggested}"))
+                        .on_hover_text("A")
+                        .clicked()
                 {
                     action = Some(LabelAction::Accept);
                 }

@@ -410,16 +410,19 @@ fn label_issues_and_check_read_the_edited_labels() {
         0
     );
     let after = json(&["label-issues", r, "--predictions", p, "--json"]);
-    let files = |doc: &Value| -> Vec<String> {
+    // Every candidate is ranked; the corrected one is no longer flagged.
+    let flagged = |doc: &Value| -> Vec<String> {
         doc["issues"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|i| i["flagged"] == true)
             .map(|i| i["file"].as_str().unwrap().to_string())
             .collect()
     };
+    assert_eq!(first["flagged"], true);
     assert!(
-        !files(&after).contains(&file.to_string()),
+        !flagged(&after).contains(&file.to_string()),
         "the corrected label is no longer an issue"
     );
     let disk = json(&[

@@ -152,19 +152,37 @@ fn a_suggestion_from_the_likely_errors_queue_is_accepted() {
     h.run_steps(2);
     h.get_by_label("Find likely label errors").click();
     wait_for(&mut h, "Likely label errors:");
-    let queue: Vec<(u32, String)> = {
+    let (queue, num_flagged, num_candidates) = {
         let b = h.state().browse().unwrap();
         let q = b.queue.as_ref().unwrap();
-        q.issues
+        let queue: Vec<(u32, String, bool)> = q
+            .issues
             .iter()
-            .map(|i| (i.sample, i.suggested.clone()))
-            .collect()
+            .map(|i| (i.sample, i.suggested.to_string(), i.flagged))
+            .collect();
+        (queue, q.num_flagged, q.num_candidates)
     };
     assert!(
-        !queue.is_empty(),
+        num_flagged > 0,
         "the naive demo model disagrees with some labels"
     );
-    let (sample, suggested) = queue[0].clone();
+    // Every candidate is queued, most suspicious first; the flagged ones are confident learning's
+    // estimate, which the header states.
+    assert_eq!(queue.len() as u64, num_candidates);
+    assert_eq!(
+        queue.iter().filter(|(_, _, f)| *f).count() as u64,
+        num_flagged
+    );
+    assert!(
+        num_flagged < num_candidates,
+        "{num_flagged} of {num_candidates}"
+    );
+    assert!(queue[0].2, "the most suspicious sample is flagged");
+    h.get_by_label_contains(&format!(
+        "Likely label errors: about {num_flagged} likely errors; all {num_candidates} candidates ranked"
+    ));
+    h.get_by_label_contains(&format!("about {num_flagged} likely errors among"));
+    let (sample, suggested, _) = queue[0].clone();
     let file = h
         .state()
         .browse()
@@ -176,6 +194,21 @@ fn a_suggestion_from_the_likely_errors_queue_is_accepted() {
     let name = file.rsplit('/').next().unwrap().to_string();
     h.get_by_label(&name).click();
     h.run_steps(2);
+    h.get_by_label_contains("Likely error (score");
+    assert_eq!(h.state().browse().unwrap().selected, Some(0));
+    // A sample past the estimate is in the queue too, shown as not flagged: step to it and back.
+    let past = queue.iter().position(|(_, _, f)| !*f).unwrap();
+    for _ in 0..past {
+        h.key_press(Key::ArrowRight);
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().browse().unwrap().selected, Some(past));
+    h.get_by_label_contains("Ranked, not flagged (score");
+    for _ in 0..past {
+        h.key_press(Key::ArrowLeft);
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().browse().unwrap().selected, Some(0));
     h.get_by_label_contains("Likely error (score");
     h.get_by_label(&format!("Accept {suggested}")).click();
     h.run_steps(2);

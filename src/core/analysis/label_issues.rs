@@ -9,7 +9,13 @@
 //!    sums to the number of samples labelled `i` and the whole to `n`;
 //! 3. prune by noise rate: for each off-diagonal `(i, j)`, the `C[i][j]` samples labelled `i` with the
 //!    largest margin `p_j - p_i` are flagged; a flagged sample whose argmax is its own label is let go;
-//! 4. the flagged samples are ranked by self-confidence `p_label`, lowest first.
+//! 4. every candidate is ranked by self-confidence `p_label`, lowest first, the flagged ones marked.
+//!
+//! The flagged set is cleanlab's (its size is the estimate of how many labels are wrong), and in the
+//! ranked list the flagged samples come in cleanlab's order. The list itself holds every candidate, so
+//! that its first K are the K most suspicious whatever the estimate: cutting at a K larger than the
+//! flagged set still reaches the errors confident learning under-counted, as plain self-confidence
+//! ranking does.
 //!
 //! Everything is four O(n·k) passes over the probability matrix in file order (in parallel), the
 //! pruning keeping a bounded top list per off-diagonal cell; no per-sample allocation. On the
@@ -47,11 +53,11 @@ const CHUNK: usize = 8192;
 /// How suspicious labels are found and ordered: the `method` of the `label-issues` document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RankBy {
-    /// Confident learning (prune by noise rate), flagged samples ranked by self-confidence: the
-    /// command's method, which reports only the samples it estimates are mislabelled.
+    /// Confident learning (prune by noise rate) marks the samples it estimates are mislabelled; every
+    /// candidate is ranked by self-confidence: the command's method.
     ConfidentLearning,
-    /// Every candidate ranked by self-confidence alone, nothing filtered: for a view that sorts the
-    /// whole dataset by how much the model doubts each label.
+    /// Every candidate ranked by self-confidence alone, nothing flagged: for a view that sorts the
+    /// whole dataset by how much the model doubts each label without estimating how many are wrong.
     SelfConfidence,
 }
 
@@ -65,7 +71,7 @@ impl RankBy {
     }
 }
 
-/// One sample whose label the predictions doubt.
+/// One candidate, with how much the predictions doubt its label.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LabelIssue {
     /// Sample index in the dataset.
@@ -76,16 +82,23 @@ pub struct LabelIssue {
     pub suggested: u32,
     /// `1 - p(label)`, in [0, 1]: higher is more suspicious.
     pub score: f64,
+    /// Whether the method flags it as a label error (confident learning's estimate; never for
+    /// [`RankBy::SelfConfidence`]): the ranking orders, the flag says where the estimate stops.
+    pub flagged: bool,
 }
 
-/// The result of [`find_label_issues`]: what was looked at and what was flagged, most suspicious first.
+/// The result of [`find_label_issues`]: every candidate, most suspicious first, and which are flagged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelIssues {
     /// How the issues were found and ranked.
     pub method: RankBy,
     /// Labelled samples with probability predictions (in the split, when one was asked for).
     pub num_candidates: u64,
-    /// Every flagged sample, most suspicious first (ties: lower sample index first). Callers truncate.
+    /// How many candidates the method flags as label errors (`issues` with `flagged` set): the
+    /// estimate of how many labels are wrong.
+    pub num_flagged: u64,
+    /// Every candidate, most suspicious first (ties: lower sample index first), flagged or not, so a
+    /// cut at any K is the K most suspicious. Callers truncate.
     pub issues: Vec<LabelIssue>,
     /// Per-class confidence thresholds `t_j` (2 for a class with no candidate), in class order.
     pub thresholds: Vec<f64>,
@@ -178,31 +191,32 @@ where
     let row_of = |s: &Scored| log_probs(s.row as usize);
     let (thresholds, label_counts) = thresholds(candidates, k, &row_of);
     timing("  label issues: thresholds");
-    let (flagged, confident_joint): (Vec<&Scored>, Vec<u64>) = match method {
-        RankBy::SelfConfidence => (candidates.iter().collect(), Vec::new()),
+    // Per candidate (in `candidates` order): whether the method flags it. Empty: nothing flagged.
+    let (flags, confident_joint): (Vec<bool>, Vec<u64>) = match method {
+        RankBy::SelfConfidence => (Vec::new(), Vec::new()),
         RankBy::ConfidentLearning => {
             let joint = confident_joint(candidates, k, &thresholds, &row_of);
             timing("  label issues: confident joint");
             let calibrated = calibrate(&joint, &label_counts, k);
             let prune = prune_counts(&calibrated, k);
-            let flags = prune_by_noise_rate(candidates, k, &label_counts, &prune, &row_of);
+            let mut flags = prune_by_noise_rate(candidates, k, &label_counts, &prune, &row_of);
             timing("  label issues: pruned");
-            let flagged = candidates
-                .par_iter()
-                .zip(flags.par_iter())
-                .filter(|(s, flag)| **flag && !agrees_with_label(row_of(s), s.label as usize))
-                .map(|(s, _)| s)
-                .collect();
+            flags
+                .par_iter_mut()
+                .zip(candidates.par_iter())
+                .filter(|(flag, _)| **flag)
+                .for_each(|(flag, s)| *flag = !agrees_with_label(row_of(s), s.label as usize));
             let joint = calibrated
                 .iter()
                 .map(|&c| u64::try_from(c).unwrap_or(0))
                 .collect();
-            (flagged, joint)
+            (flags, joint)
         }
     };
-    let mut issues: Vec<(f64, LabelIssue)> = flagged
+    let mut issues: Vec<(f64, LabelIssue)> = candidates
         .par_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(pos, s)| {
             let z = row_of(s);
             let z_label = z
                 .get(s.label as usize)
@@ -213,17 +227,21 @@ where
                 label: s.label,
                 suggested: argmax(z) as u32,
                 score: (1.0 - prob(z_label)).clamp(0.0, 1.0),
+                flagged: flags.get(pos).copied().unwrap_or(false),
             };
             (z_label, issue)
         })
         .collect();
-    timing("  label issues: flagged");
-    // Lowest self-confidence first; the log keeps apart probabilities that `1 - p` would merge.
+    let num_flagged = issues.par_iter().filter(|(_, i)| i.flagged).count() as u64;
+    timing("  label issues: scored");
+    // Lowest self-confidence first; the log keeps apart probabilities that `1 - p` would merge. The
+    // flagged samples keep among themselves the order cleanlab ranks them in (the same key).
     issues.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.sample.cmp(&b.1.sample)));
     timing("  label issues: ranked");
     LabelIssues {
         method,
         num_candidates: candidates.len() as u64,
+        num_flagged,
         issues: issues.into_iter().map(|(_, issue)| issue).collect(),
         thresholds,
         confident_joint,
@@ -629,6 +647,8 @@ pub struct IssueRow<'a> {
     pub suggested: &'a str,
     /// `1 - p(label)`: higher is more suspicious.
     pub score: f64,
+    /// Whether the method flags it as a label error: rows are ranked by score, flagged or not.
+    pub flagged: bool,
 }
 
 /// The `label-issues --json` document, exactly as the contract specifies it; built in the core so the
@@ -639,12 +659,15 @@ pub struct LabelIssuesReport<'a> {
     pub method: &'static str,
     /// Labelled samples with probability predictions (after the split filter).
     pub num_candidates: u64,
-    /// The most suspicious issues, at most `top` of them.
+    /// How many candidates the method flags as label errors (also past the `top` cut): the estimate
+    /// of how many labels are wrong, which a reader needs to know where to stop.
+    pub num_flagged: u64,
+    /// The candidates, most suspicious first, at most `top` of them.
     pub issues: Vec<IssueRow<'a>>,
 }
 
 impl<'a> LabelIssuesReport<'a> {
-    /// The document for `result`, keeping its first `top` issues (all without a limit); names come from
+    /// The document for `result`, keeping its first `top` ranked candidates (all without a limit); names come from
     /// `dataset` (a label id with no class name prints as an empty string).
     pub fn build(dataset: &'a Dataset, result: &LabelIssues, top: Option<usize>) -> Self {
         let name = |id: u32| {
@@ -657,6 +680,7 @@ impl<'a> LabelIssuesReport<'a> {
         Self {
             method: result.method.name(),
             num_candidates: result.num_candidates,
+            num_flagged: result.num_flagged,
             issues: result
                 .issues
                 .iter()
@@ -666,6 +690,7 @@ impl<'a> LabelIssuesReport<'a> {
                     label: name(i.label),
                     suggested: name(i.suggested),
                     score: i.score,
+                    flagged: i.flagged,
                 })
                 .collect(),
         }
@@ -709,6 +734,18 @@ mod tests {
         r.issues.iter().map(|i| i.sample).collect()
     }
 
+    /// The flagged samples in ranked order (what cleanlab returns), checked against `num_flagged`.
+    fn flagged(r: &LabelIssues) -> Vec<u32> {
+        let f: Vec<u32> = r
+            .issues
+            .iter()
+            .filter(|i| i.flagged)
+            .map(|i| i.sample)
+            .collect();
+        assert_eq!(f.len() as u64, r.num_flagged);
+        f
+    }
+
     /// Hand-checked (and what cleanlab 2.9 returns, `[2]`): 3 classes, 3 samples each.
     /// Thresholds: t0 = (.9 + .8 + .1)/3 = .6, t1 = (.8 + .9 + .7)/3 = .8, t2 = (.8 + .9 + .7)/3 = .8.
     /// Confident counts: s0, s1 -> (0,0); s2 (labelled 0, p1 = .8 >= t1) -> (0,1); s3, s4 -> (1,1);
@@ -736,10 +773,25 @@ mod tests {
             assert!((t - want).abs() < 1e-12, "{t} != {want}");
         }
         assert_eq!(r.confident_joint, [2, 1, 0, 0, 3, 0, 0, 0, 3]);
-        assert_eq!(r.issues.len(), 1);
+        assert_eq!(flagged(&r), [2]);
+        // Every candidate is ranked, the flagged one first here (lowest p(label)), the rest after it.
+        assert_eq!(r.issues.len(), 9);
+        let mut all = samples(&r);
+        all.sort_unstable();
+        assert_eq!(all, (0..9).collect::<Vec<u32>>());
+        assert!(r.issues.windows(2).all(|w| w[0].score >= w[1].score));
         let issue = r.issues[0];
         assert_eq!((issue.sample, issue.label, issue.suggested), (2, 0, 1));
+        assert!(issue.flagged);
         assert!((issue.score - 0.9).abs() < 1e-12, "{}", issue.score);
+        // s5 and s8 (p(label) = .7, as rounded) are doubted next but not flagged: their argmax is
+        // their label.
+        let mut next: Vec<(u32, bool)> = r.issues[1..3]
+            .iter()
+            .map(|i| (i.sample, i.flagged))
+            .collect();
+        next.sort_unstable();
+        assert_eq!(next, [(5, false), (8, false)]);
         assert_eq!(r.method.name(), "confident_learning");
     }
 
@@ -757,6 +809,7 @@ mod tests {
         let r = run(&labels, &probs, RankBy::SelfConfidence);
         assert_eq!(r.num_candidates, 4);
         assert_eq!(samples(&r), [1, 0, 3, 4]);
+        assert!(flagged(&r).is_empty(), "self-confidence estimates nothing");
         assert!((r.issues[0].score - 0.9).abs() < 1e-12);
         assert_eq!(r.issues[0].suggested, 0);
         assert_eq!(r.issues[1].suggested, 0, "a tie goes to the lowest class");
@@ -778,7 +831,8 @@ mod tests {
         ];
         let r = run(&labels, &probs, RankBy::ConfidentLearning);
         assert_eq!(r.num_candidates, 6);
-        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert!(flagged(&r).is_empty(), "{:?}", r.issues);
+        assert_eq!(r.issues.len(), 6, "still ranked");
         assert_eq!(r.confident_joint, [2, 0, 0, 0, 2, 0, 0, 0, 2]);
     }
 
@@ -788,7 +842,7 @@ mod tests {
         let probs: [&[f64]; 3] = [&[1.0], &[1.0], &[1.0]];
         let r = run(&labels, &probs, RankBy::ConfidentLearning);
         assert_eq!(r.num_candidates, 3);
-        assert!(r.issues.is_empty());
+        assert!(flagged(&r).is_empty());
         assert_eq!(r.confident_joint, [3]);
     }
 
@@ -827,7 +881,8 @@ mod tests {
         assert_eq!(r.thresholds[2], 2.0);
         assert_eq!(r.confident_joint, [2, 1, 0, 1, 2, 0, 0, 0, 0]);
         // s2 has p(label) = .2, s3 has .1: s3 is the more suspicious.
-        assert_eq!(samples(&r), [3, 2]);
+        assert_eq!(flagged(&r), [3, 2]);
+        assert_eq!(samples(&r)[..2], [3, 2]);
         assert_eq!(r.issues[0].suggested, 0);
         assert_eq!(r.issues[1].suggested, 1);
     }
@@ -838,7 +893,7 @@ mod tests {
         let labels = [0, 0, 0, 1];
         let probs: [&[f64]; 4] = [&[0.9, 0.1], &[0.9, 0.1], &[0.8, 0.2], &[0.9, 0.1]];
         let r = run(&labels, &probs, RankBy::ConfidentLearning);
-        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert!(flagged(&r).is_empty(), "{:?}", r.issues);
     }
 
     /// Equal margins: the lower sample index is flagged, whatever the selection's internal order.
@@ -897,7 +952,8 @@ mod tests {
         let probs: Vec<&[f64]> = rows.iter().map(|r| &r[..]).collect();
         let a = run(&labels, &probs, RankBy::ConfidentLearning);
         let b = run(&labels, &probs, RankBy::ConfidentLearning);
-        assert!(!a.issues.is_empty());
+        assert!(!flagged(&a).is_empty());
+        assert_eq!(a.issues.len(), n as usize);
         assert_eq!(a, b);
     }
 

@@ -117,16 +117,20 @@ pub fn browse_ui(
         }
         let total = browse.loaded.dataset.len();
         if let Some(q) = &browse.queue {
-            let (computing, flagged, candidates) =
-                (q.computing(), q.issues.len(), q.num_candidates);
+            let (computing, flagged, candidates) = (
+                q.computing(),
+                crate::core::util::thousands(q.num_flagged),
+                crate::core::util::thousands(q.num_candidates),
+            );
             ui.horizontal(|ui| {
                 if computing {
                     ui.spinner();
                     ui.strong("Ranking labels by how likely they are wrong…");
                 } else {
                     ui.strong(format!(
-                        "Likely label errors: {flagged} of {candidates} candidates, most suspicious first"
-                    ));
+                        "Likely label errors: about {flagged} likely errors; all {candidates} candidates ranked, most suspicious first"
+                    ))
+                    .on_hover_text("Confident learning flags about that many (marked ! on the tiles); the ranking goes on past them, for the errors it under-counts");
                     ui.label("A accepts the suggestion, K keeps the label");
                 }
                 if ui.button("Leave the queue").clicked() {

@@ -1,6 +1,8 @@
-//! The likely-label-errors queue's data: samples flagged by confident learning (computed in the core
-//! on a worker thread, from the current labels), most suspicious first. The browse state holds it;
-//! `queue.rs` drives it from the grid.
+//! The likely-label-errors queue's data: every labelled sample with probabilities, most suspicious
+//! first, the ones confident learning flags marked (computed in the core on a worker thread, from the
+//! current labels). All candidates are queued, not only the flagged ones, so a review can go past
+//! confident learning's estimate when it under-counts. The browse state holds it; `queue.rs` drives
+//! it from the grid.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,28 +14,34 @@ use crate::core::analysis::label_issues::{RankBy, find_label_issues};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Predictions;
 
-/// One flagged sample, with names fixed at compute time (class ids move when classes are added).
+/// One ranked sample, with names fixed at compute time (class ids move when classes are added); the
+/// names are shared per class, so a queue of a million candidates is not two million strings.
 #[derive(Debug, Clone)]
 pub struct QueuedIssue {
     /// The sample.
     pub sample: u32,
     /// Its label when the queue was computed.
-    pub given: String,
-    /// The class the predictions favour.
-    pub suggested: String,
+    pub given: Arc<str>,
+    /// The class the predictions favour (may be the given label, for a sample low in the ranking).
+    pub suggested: Arc<str>,
     /// 1 - p(given label).
     pub score: f64,
+    /// Whether confident learning counts it as a label error.
+    pub flagged: bool,
 }
 
-type Computed = Result<(Vec<QueuedIssue>, u64), String>;
+/// What the worker sends back: the ranked queue, the candidate count and the flagged count.
+type Computed = Result<(Vec<QueuedIssue>, u64, u64), String>;
 
 /// The queue and its computation.
 pub struct IssueQueue {
-    /// Flagged samples, most suspicious first.
+    /// Every candidate, most suspicious first; `flagged` marks confident learning's estimate.
     pub issues: Vec<QueuedIssue>,
     index: HashMap<u32, usize>,
-    /// Labelled samples with probabilities that were looked at.
+    /// Labelled samples with probabilities that were looked at (all of them are in `issues`).
     pub num_candidates: u64,
+    /// How many of them confident learning flags: the "about N likely errors" the app shows.
+    pub num_flagged: u64,
     job: Option<Receiver<Computed>>,
     /// Labels were edited since the queue was computed.
     pub stale: bool,
@@ -62,12 +70,16 @@ impl IssueQueue {
                     RankBy::ConfidentLearning,
                 )
                 .map(|found| {
+                    let names: Vec<Arc<str>> = dataset
+                        .classes()
+                        .iter()
+                        .map(|c| Arc::from(c.as_str()))
+                        .collect();
                     let name = |c: u32| {
-                        dataset
-                            .classes()
+                        names
                             .get(c as usize)
                             .cloned()
-                            .unwrap_or_default()
+                            .unwrap_or_else(|| Arc::from(""))
                     };
                     let issues = found
                         .issues
@@ -77,9 +89,10 @@ impl IssueQueue {
                             given: name(i.label),
                             suggested: name(i.suggested),
                             score: i.score,
+                            flagged: i.flagged,
                         })
                         .collect();
-                    (issues, found.num_candidates)
+                    (issues, found.num_candidates, found.num_flagged)
                 })
                 .map_err(|e| e.to_string());
                 tx.send(result).ok();
@@ -90,6 +103,7 @@ impl IssueQueue {
             issues: Vec::new(),
             index: HashMap::new(),
             num_candidates: 0,
+            num_flagged: 0,
             job: Some(rx),
             stale: false,
             error,
@@ -107,7 +121,7 @@ impl IssueQueue {
             return false;
         };
         match rx.try_recv() {
-            Ok(Ok((issues, candidates))) => {
+            Ok(Ok((issues, candidates, flagged))) => {
                 self.index = issues
                     .iter()
                     .enumerate()
@@ -115,6 +129,7 @@ impl IssueQueue {
                     .collect();
                 self.issues = issues;
                 self.num_candidates = candidates;
+                self.num_flagged = flagged;
                 self.job = None;
                 true
             }

@@ -5,6 +5,7 @@
 use eframe::egui;
 
 use crate::core::labels::write_back::PlannedWrite;
+use crate::core::util::thousands;
 
 use super::super::browse::Browse;
 use super::apply_preview::ApplyPreview;
@@ -160,10 +161,13 @@ impl Browse {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 } else {
                     ui.label(format!(
-                        "{} likely errors among {} labelled samples with probabilities, most suspicious first",
-                        q.issues.len(),
-                        q.num_candidates
+                        "about {} likely errors among {} labelled samples with probabilities",
+                        thousands(q.num_flagged),
+                        thousands(q.num_candidates)
                     ));
+                    ui.weak(
+                        "All of them are ranked, most suspicious first; the flagged ones (marked !) are confident learning's estimate, the ones after them its near misses.",
+                    );
                     ui.weak(
                         "A accepts the suggested class, K keeps the label (both mark it reviewed).",
                     );

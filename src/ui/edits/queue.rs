@@ -9,7 +9,7 @@ use super::super::browse::Browse;
 use super::issue_queue::IssueQueue;
 
 impl Browse {
-    /// Opens the queue: computes it, then shows its samples in the grid, most suspicious first.
+    /// Opens the queue: computes it, then shows every candidate in the grid, most suspicious first.
     pub fn open_queue(&mut self, ctx: &egui::Context) {
         let Some(p) = self.loaded.predictions.clone() else {
             return;
@@ -56,10 +56,14 @@ impl Browse {
                 continue;
             };
             looked_at.push(t);
-            if accept {
-                match by_label.iter_mut().find(|(l, _)| *l == issue.suggested) {
+            // Low in the ranking the predictions may favour the given label: nothing to accept.
+            if accept && issue.suggested != issue.given {
+                match by_label
+                    .iter_mut()
+                    .find(|(l, _)| l.as_str() == &*issue.suggested)
+                {
                     Some((_, v)) => v.push(t),
-                    None => by_label.push((issue.suggested.clone(), vec![t])),
+                    None => by_label.push((issue.suggested.to_string(), vec![t])),
                 }
             }
         }
