@@ -385,12 +385,13 @@ fn tile_ui(
         font.clone(),
         label_colour,
     );
-    if let Some(text) = &votes_text {
-        let differs = marks.votes.as_ref().is_some_and(|(_, d)| *d);
+    if let Some((votes, differs)) = &marks.votes {
+        let differs = *differs;
+        // The caption is short (the tile is narrow); amber and the corner mark say "not the label".
         painter.text(
             line1 + egui::vec2(0.0, 32.0),
             egui::Align2::LEFT_TOP,
-            text,
+            format!("votes {votes}"),
             font.clone(),
             if differs {
                 visuals.warn_fg_color
@@ -430,7 +431,10 @@ fn tile_ui(
             visuals.weak_text_color(),
         );
     }
-    response.on_hover_text(file)
+    match &votes_text {
+        Some(v) => response.on_hover_text(format!("{file}\n{v}")),
+        None => response.on_hover_text(file),
+    }
 }
 
 /// A text sample's tile: its first lines, wrapped to the tile and cut at its edge.
