@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use crate::core::data::load::Annotations;
+use crate::core::util::fast_math::exp_nonpositive;
 
 use super::{Consensus, ConsensusMethod, CrowdError, argmax_first, vote};
 
@@ -77,17 +78,30 @@ pub fn dawid_skene(
     }
     let mut posterior = std::mem::take(&mut result.posterior);
     let mut next = vec![0.0; posterior.len()];
+    // Each judgement's row in the [annotator][given] tables, computed once for every step.
+    let codes: Vec<u32> = annotations
+        .annotator_ids()
+        .iter()
+        .zip(annotations.label_ids())
+        .map(|(&a, &l)| a * classes as u32 + l)
+        .collect();
+    let data = Judgements {
+        annotations,
+        codes: &codes,
+        samples,
+        k: classes,
+    };
     let mut iterations = 0;
     while iterations < options.max_iterations {
         iterations += 1;
-        let model = m_step(annotations, samples, classes, &posterior);
-        let moved = e_step(annotations, samples, classes, &model, &posterior, &mut next);
+        let model = m_step(&data, &posterior);
+        let moved = e_step(&data, &model, &posterior, &mut next);
         std::mem::swap(&mut posterior, &mut next);
         if moved <= options.tolerance {
             break;
         }
     }
-    let model = m_step(annotations, samples, classes, &posterior);
+    let model = m_step(&data, &posterior);
     let accuracy = (0..annotators)
         .map(|w| {
             (0..classes)
@@ -105,10 +119,36 @@ pub fn dawid_skene(
     Ok(result)
 }
 
+/// What both steps read: the judgements grouped by sample, each judgement's table row, the samples
+/// analysed and the number of classes.
+struct Judgements<'a> {
+    annotations: &'a Annotations,
+    codes: &'a [u32],
+    samples: &'a [u32],
+    k: usize,
+}
+
+/// Calls `$f::<K>` with the class count as a constant for 2..=8 classes (the loops over a row then
+/// unroll and vectorise: most crowds label a handful of classes), `$f::<0>` (run-time count) above.
+macro_rules! by_classes {
+    ($k:expr, $f:ident ( $($arg:expr),* )) => {
+        match $k {
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            _ => $f::<0>($($arg),*),
+        }
+    };
+}
+
 /// Priors and confusion matrices from the posteriors.
-fn m_step(annotations: &Annotations, samples: &[u32], k: usize, posterior: &[f64]) -> Model {
-    let w = annotations.annotators().len();
-    let (who, what) = (annotations.annotator_ids(), annotations.label_ids());
+fn m_step(d: &Judgements<'_>, posterior: &[f64]) -> Model {
+    let k = d.k;
+    let w = d.annotations.annotators().len();
     // One accumulator per task: k priors then w × k × k counts. Large matrices get fewer tasks, so
     // the accumulators stay a small multiple of one.
     let size = k + w * k * k;
@@ -117,25 +157,15 @@ fn m_step(annotations: &Annotations, samples: &[u32], k: usize, posterior: &[f64
     } else {
         4 * rayon::current_num_threads()
     };
-    let chunk = samples.len().div_ceil(tasks.max(1)).max(CHUNK);
-    let sums = samples
+    let chunk = d.samples.len().div_ceil(tasks.max(1)).max(CHUNK);
+    let sums = d
+        .samples
         .par_chunks(chunk)
         .zip(posterior.par_chunks(chunk * k))
         .fold(
             || vec![0.0f64; size],
-            |mut acc, (chunk, post)| {
-                let (priors, counts) = acc.split_at_mut(k);
-                for (&s, row) in chunk.iter().zip(post.chunks_exact(k)) {
-                    for (p, &q) in priors.iter_mut().zip(row) {
-                        *p += q;
-                    }
-                    for j in annotations.range(s as usize) {
-                        let base = (who[j] as usize * k + what[j] as usize) * k;
-                        for (c, &q) in counts[base..base + k].iter_mut().zip(row) {
-                            *c += q;
-                        }
-                    }
-                }
+            |mut acc, (samples, post)| {
+                by_classes!(k, m_chunk(d, samples, post, &mut acc));
                 acc
             },
         )
@@ -147,7 +177,7 @@ fn m_step(annotations: &Annotations, samples: &[u32], k: usize, posterior: &[f64
         })
         .unwrap_or_else(|| vec![0.0; size]);
     let (priors, counts) = sums.split_at(k);
-    let n = samples.len() as f64;
+    let n = d.samples.len() as f64;
     let priors: Vec<f64> = priors.iter().map(|p| p / n).collect();
     // Normalise each (annotator, true class) over the labels given; no mass leaves it all zero.
     let mut confusion = counts.to_vec();
@@ -170,55 +200,97 @@ fn m_step(annotations: &Annotations, samples: &[u32], k: usize, posterior: &[f64
     Model { priors, confusion }
 }
 
+/// The M step's sums over one run of samples: priors then counts, into `acc`.
+#[inline(always)]
+fn m_chunk<const K: usize>(d: &Judgements<'_>, samples: &[u32], post: &[f64], acc: &mut [f64]) {
+    let k = if K == 0 { d.k } else { K };
+    let (priors, counts) = acc.split_at_mut(k);
+    let priors = &mut priors[..k];
+    for (&s, row) in samples.iter().zip(post.chunks_exact(k)) {
+        let row = &row[..k];
+        for t in 0..k {
+            priors[t] += row[t];
+        }
+        for &code in &d.codes[d.annotations.range(s as usize)] {
+            let base = code as usize * k;
+            let Some(c) = counts.get_mut(base..base + k) else {
+                continue;
+            };
+            for t in 0..k {
+                c[t] += row[t];
+            }
+        }
+    }
+}
+
 /// New posteriors into `next`; returns the largest change of any posterior.
-fn e_step(
-    annotations: &Annotations,
-    samples: &[u32],
-    k: usize,
-    model: &Model,
-    posterior: &[f64],
-    next: &mut [f64],
-) -> f64 {
-    let (who, what) = (annotations.annotator_ids(), annotations.label_ids());
+fn e_step(d: &Judgements<'_>, model: &Model, posterior: &[f64], next: &mut [f64]) -> f64 {
+    let k = d.k;
     let log_priors: Vec<f64> = model.priors.iter().map(|p| p.ln()).collect();
     // ln confusion in the model's [annotator][given][true] layout: a judgement adds one row.
     let log_conf: Vec<f64> = model.confusion.iter().map(|c| c.ln()).collect();
-    samples
+    let tables = (&log_priors[..], &log_conf[..]);
+    d.samples
         .par_chunks(CHUNK)
         .zip(posterior.par_chunks(CHUNK * k))
         .zip(next.par_chunks_mut(CHUNK * k))
-        .map(|((chunk, old), new)| {
-            let mut moved = 0.0f64;
-            for ((&s, old_row), row) in chunk
-                .iter()
-                .zip(old.chunks_exact(k))
-                .zip(new.chunks_exact_mut(k))
-            {
-                row.copy_from_slice(&log_priors);
-                for j in annotations.range(s as usize) {
-                    let base = (who[j] as usize * k + what[j] as usize) * k;
-                    for (x, &c) in row.iter_mut().zip(&log_conf[base..base + k]) {
-                        *x += c;
-                    }
-                }
-                let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                if max == f64::NEG_INFINITY || max.is_nan() {
-                    // No class is possible under the model (every product is zero): the sample
-                    // keeps its previous posterior rather than becoming undefined.
-                    row.copy_from_slice(old_row);
-                    continue;
-                }
-                let mut total = 0.0;
-                for x in row.iter_mut() {
-                    *x = (*x - max).exp();
-                    total += *x;
-                }
-                for (x, &o) in row.iter_mut().zip(old_row) {
-                    *x /= total;
-                    moved = moved.max((*x - o).abs());
-                }
-            }
-            moved
-        })
+        .map(|((samples, old), new)| by_classes!(k, e_chunk(d, tables, samples, old, new)))
         .reduce(|| 0.0, f64::max)
+}
+
+/// The E step over one run of samples; returns the largest change of any posterior in it.
+#[inline(always)]
+fn e_chunk<const K: usize>(
+    d: &Judgements<'_>,
+    (log_priors, log_conf): (&[f64], &[f64]),
+    samples: &[u32],
+    old: &[f64],
+    new: &mut [f64],
+) -> f64 {
+    let k = if K == 0 { d.k } else { K };
+    let log_priors = &log_priors[..k];
+    let mut moved = 0.0f64;
+    for ((&s, old_row), row) in samples
+        .iter()
+        .zip(old.chunks_exact(k))
+        .zip(new.chunks_exact_mut(k))
+    {
+        let (old_row, row) = (&old_row[..k], &mut row[..k]);
+        row.copy_from_slice(log_priors);
+        for &code in &d.codes[d.annotations.range(s as usize)] {
+            let base = code as usize * k;
+            let Some(c) = log_conf.get(base..base + k) else {
+                continue;
+            };
+            for t in 0..k {
+                row[t] += c[t];
+            }
+        }
+        let mut max = f64::NEG_INFINITY;
+        for &x in row.iter() {
+            max = max.max(x);
+        }
+        if max == f64::NEG_INFINITY || max.is_nan() {
+            // No class is possible under the model (every product is zero): the sample keeps its
+            // previous posterior rather than becoming undefined.
+            row.copy_from_slice(old_row);
+            continue;
+        }
+        let mut total = 0.0;
+        for x in row.iter_mut() {
+            let d = *x - max;
+            // exp(-inf) is exactly 0 (a class the model rules out stays at 0, no smoothing).
+            *x = if d == f64::NEG_INFINITY {
+                0.0
+            } else {
+                exp_nonpositive(d)
+            };
+            total += *x;
+        }
+        for t in 0..k {
+            row[t] /= total;
+            moved = moved.max((row[t] - old_row[t]).abs());
+        }
+    }
+    moved
 }

@@ -7,9 +7,10 @@ use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
-use crate::core::data::columns::Interner;
+use crate::core::data::columns::{ColumnFull, Interner, NONE, StrColumn};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::error::LoadError;
+use crate::core::data::sample_files::path_hash;
 use crate::core::data::warnings::Warnings;
 
 use super::super::control::{LoadControl, file_len};
@@ -24,18 +25,19 @@ use super::super::predictions::{CHUNK_BYTES, chunk_ranges};
 use super::ANNOTATOR_COLUMNS;
 use crate::core::data::hf_source::ShardFormat;
 
-/// Judgement rows as read: sample index, interned annotator and label, source line.
+/// Judgement rows as read: the sample's normalised path and its hash (looked up all at once after
+/// reading, in hash-table order, which a million shuffled rows need), interned annotator and label,
+/// source line. [`RawRows::resolve`] turns the paths into sample indices.
 #[derive(Debug, Default)]
 pub(super) struct RawRows {
+    files: StrColumn,
+    hashes: Vec<u64>,
     pub sample: Vec<u32>,
     pub annotator: Vec<u32>,
     pub label: Vec<u32>,
     pub line: Vec<u32>,
     pub annotators: Interner,
     pub labels: Interner,
-    /// Rows naming a file that is not a sample: how many, and the first (line, name).
-    unknown: u64,
-    first_unknown: Option<(u64, String)>,
 }
 
 /// Where the three columns are.
@@ -72,9 +74,8 @@ impl Columns {
     }
 }
 
-/// What rows are matched against: the dataset's files under its absolute root.
+/// How rows are read: paths normalised against the dataset's absolute root, errors naming the file.
 struct Matcher<'a> {
-    dataset: &'a Dataset,
     root: std::path::PathBuf,
     path: &'a Path,
 }
@@ -108,22 +109,19 @@ impl RawRows {
             }
         }
         let normalized = normalize_sample_path(file, &m.root);
-        let Some(sample) = m.dataset.find(&normalized) else {
-            self.unknown += 1;
-            if self.first_unknown.is_none() {
-                self.first_unknown = Some((line, file.to_string()));
-            }
-            return Ok(());
-        };
-        self.sample.push(sample as u32);
+        self.hashes.push(path_hash(&normalized));
+        self.files
+            .push(&normalized)
+            .map_err(|_| LoadError::parse(m.path, line, "the file is too large"))?;
         self.annotator.push(self.annotators.intern(annotator));
         self.label.push(self.labels.intern(label));
         self.line.push(u32::try_from(line).unwrap_or(u32::MAX));
         Ok(())
     }
 
-    /// Appends `other` (a later chunk whose lines start after `lines_before`).
-    fn append(&mut self, other: RawRows, lines_before: u64) {
+    /// Appends `other` (a later chunk whose lines start after `lines_before`); fails when the paths
+    /// would pass the column's 4 GiB limit.
+    fn append(&mut self, other: RawRows, lines_before: u64) -> Result<(), ColumnFull> {
         let annotators: Vec<u32> = other
             .annotators
             .names()
@@ -134,7 +132,8 @@ impl RawRows {
             .names()
             .map(|n| self.labels.intern(n))
             .collect();
-        self.sample.extend_from_slice(&other.sample);
+        self.files.append(&other.files)?;
+        self.hashes.extend_from_slice(&other.hashes);
         self.annotator
             .extend(other.annotator.iter().map(|&a| annotators[a as usize]));
         self.label
@@ -142,31 +141,34 @@ impl RawRows {
         let shift = u32::try_from(lines_before).unwrap_or(u32::MAX);
         self.line
             .extend(other.line.iter().map(|&l| l.saturating_add(shift)));
-        if self.first_unknown.is_none()
-            && let Some((line, name)) = other.first_unknown
-        {
-            self.first_unknown = Some((line + lines_before, name));
-        }
-        self.unknown += other.unknown;
+        Ok(())
     }
 
-    /// The contract makes a row naming a file that is not a sample bad input.
-    fn check_unknown(&self, path: &Path) -> Result<(), LoadError> {
-        match &self.first_unknown {
-            None => Ok(()),
-            Some((line, name)) => Err(LoadError::parse(
+    /// Finds every row's sample (in parallel, in hash-table order). The contract makes a row naming
+    /// a file that is not a sample bad input: the first such row (in file order) is the error.
+    fn resolve(&mut self, dataset: &Dataset, path: &Path) -> Result<(), LoadError> {
+        let files = std::mem::take(&mut self.files);
+        let hashes = std::mem::take(&mut self.hashes);
+        let sample = dataset.files().find_all(&files, &hashes);
+        let unknown = sample.iter().filter(|&&s| s == NONE).count();
+        if let Some(first) = sample.iter().position(|&s| s == NONE) {
+            let line = self.line.get(first).copied().unwrap_or(0);
+            return Err(LoadError::parse(
                 path,
-                *line,
+                u64::from(line),
                 format!(
-                    "{name:?} is not a sample of the dataset{}",
-                    if self.unknown > 1 {
-                        format!(" ({} rows name files that are not samples)", self.unknown)
+                    "{:?} is not a sample of the dataset{}",
+                    files.get(first).unwrap_or_default(),
+                    if unknown > 1 {
+                        format!(" ({unknown} rows name files that are not samples)")
                     } else {
                         String::new()
                     }
                 ),
-            )),
+            ));
         }
+        self.sample = sample;
+        Ok(())
     }
 }
 
@@ -181,11 +183,10 @@ pub(super) fn read_rows(
         c.total.fetch_add(file_len(path), Ordering::Relaxed);
     }
     let m = Matcher {
-        dataset,
         root: absolute_root(dataset.root()),
         path,
     };
-    let rows = match path
+    let mut rows = match path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
@@ -195,7 +196,7 @@ pub(super) fn read_rows(
         Some("parquet") => read_parquet(&m, control)?,
         _ => read_csv(&m, control, warnings)?,
     };
-    rows.check_unknown(path)?;
+    rows.resolve(dataset, path)?;
     Ok(rows)
 }
 
@@ -228,7 +229,9 @@ fn read_csv(
             let mut lines_before = header_lines;
             for part in parts {
                 let (rows, lines) = part?;
-                out.append(rows, lines_before);
+                out.append(rows, lines_before).map_err(|_| {
+                    LoadError::parse_file(m.path, "the file names add up to more than 4 GiB")
+                })?;
                 lines_before += lines;
             }
             return Ok(out);
@@ -272,7 +275,27 @@ fn read_records<R: std::io::Read>(
         match reader.next_line(rec)? {
             Next::End => break,
             Next::Record => {}
-            Next::Line(bytes, line) => rec.set_from_line(bytes, line),
+            Next::Line(bytes, line) => {
+                // The usual row (three unquoted fields) straight from the line's bytes.
+                if width == 3
+                    && let Some(fields) = three_fields(bytes)
+                {
+                    n += 1;
+                    if n.is_multiple_of(65536) {
+                        LoadControl::check(control)?;
+                    }
+                    out.push(
+                        m,
+                        cols,
+                        fields[cols.file],
+                        fields[cols.annotator],
+                        fields[cols.label],
+                        line,
+                    )?;
+                    continue;
+                }
+                rec.set_from_line(bytes, line);
+            }
         }
         n += 1;
         if n.is_multiple_of(65536) {
@@ -295,6 +318,24 @@ fn read_records<R: std::io::Read>(
         out.push(m, cols, file, annotator, label, line)?;
     }
     Ok(())
+}
+
+/// The three comma-separated UTF-8 fields of an unquoted line, or `None` (any other shape goes the
+/// general way, which reports it).
+fn three_fields(bytes: &[u8]) -> Option<[&str; 3]> {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let a = memchr::memchr(b',', bytes)?;
+    let rest = bytes.get(a + 1..)?;
+    let b = memchr::memchr(b',', rest)?;
+    let last = rest.get(b + 1..)?;
+    if memchr::memchr(b',', last).is_some() {
+        return None;
+    }
+    Some([
+        std::str::from_utf8(bytes.get(..a)?).ok()?,
+        std::str::from_utf8(rest.get(..b)?).ok()?,
+        std::str::from_utf8(last).ok()?,
+    ])
 }
 
 fn read_jsonl(m: &Matcher<'_>, control: Option<&LoadControl>) -> Result<RawRows, LoadError> {
