@@ -85,11 +85,12 @@ fn load(input: &CrowdInput) -> anyhow::Result<(Dataset, Annotations)> {
     Ok((dataset, annotations))
 }
 
+/// Hand soft labels by sample: one probability per dataset class, sorted by sample.
+type HandSoftLabels = Vec<(usize, Vec<f64>)>;
+
 /// Like [`load`], with the journal's hand soft labels, each as one probability per dataset class
 /// (their classes are created first, so the crowd's columns and theirs are the same), by sample.
-fn load_with_soft(
-    input: &CrowdInput,
-) -> anyhow::Result<(Dataset, Annotations, Vec<(usize, Vec<f64>)>)> {
+fn load_with_soft(input: &CrowdInput) -> anyhow::Result<(Dataset, Annotations, HandSoftLabels)> {
     let mut warnings = Warnings::default();
     let (mut dataset, _, edited) = crate::core::labels::open_edited(
         &input.dataset,
