@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use crate::core::analysis::crowd::report::DEFAULT_TOP;
-use crate::core::analysis::crowd::soft_labels::write_soft_labels;
+use crate::core::analysis::crowd::soft_labels::write_soft_labels_with;
 use crate::core::analysis::crowd::{
     AgreementReport, ConsensusMethod, annotated_samples, consensus,
 };
@@ -81,18 +81,42 @@ pub struct SoftLabelsArgs {
 
 /// Loads the dataset (with pending edits unless `--no-edits`) and its annotations.
 fn load(input: &CrowdInput) -> anyhow::Result<(Dataset, Annotations)> {
+    let (dataset, annotations, _) = load_with_soft(input)?;
+    Ok((dataset, annotations))
+}
+
+/// Hand soft labels by sample: one probability per dataset class, sorted by sample.
+type HandSoftLabels = Vec<(usize, Vec<f64>)>;
+
+/// Like [`load`], with the journal's hand soft labels, each as one probability per dataset class
+/// (their classes are created first, so the crowd's columns and theirs are the same), by sample.
+fn load_with_soft(input: &CrowdInput) -> anyhow::Result<(Dataset, Annotations, HandSoftLabels)> {
     let mut warnings = Warnings::default();
-    let (mut dataset, _, _) = crate::core::labels::open_edited(
+    let (mut dataset, _, edited) = crate::core::labels::open_edited(
         &input.dataset,
         None,
         None,
         &mut warnings,
         &input.edits.mode(),
     )?;
+    let soft = edited.map(|e| e.state.soft).unwrap_or_default();
+    // Before the annotations: their class ids are then numbered over the final class list.
+    let _ = dataset.ensure_classes(soft.iter().flat_map(|s| s.label.classes()));
     let (annotations, _) =
         load::load_annotations(&mut dataset, &input.annotations, None, &mut warnings)?;
     super::print_warnings(&warnings);
-    Ok((dataset, annotations))
+    let hand = soft
+        .iter()
+        .map(|s| {
+            let row = dataset
+                .classes()
+                .iter()
+                .map(|c| s.label.probability(c))
+                .collect();
+            (s.sample, row)
+        })
+        .collect();
+    Ok((dataset, annotations, hand))
 }
 
 /// Runs `agreement`.
@@ -129,18 +153,31 @@ pub fn run_soft_labels(args: SoftLabelsArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
     }
-    let (dataset, annotations) = load(&args.input)?;
+    let (dataset, annotations, hand) = load_with_soft(&args.input)?;
     let samples = annotated_samples(&dataset, &annotations, None);
     let k = dataset.classes().len();
     let consensus = consensus(&annotations, &samples, k, args.input.method.into())?;
-    write_soft_labels(&dataset, &consensus, &args.out)
+    write_soft_labels_with(&dataset, &consensus, &hand, &args.out)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.out.display()))?;
+    let overridden = hand
+        .iter()
+        .filter(|(s, _)| samples.binary_search(&(*s as u32)).is_ok())
+        .count();
     eprintln!(
-        "wrote soft labels of {} annotated samples ({} classes, {}) to {}",
+        "wrote soft labels of {} annotated samples ({} classes, {}) to {}{}",
         samples.len(),
         k,
         consensus.method.json_name(),
-        args.out.display()
+        args.out.display(),
+        if hand.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} set by hand ({overridden} in place of the crowd's, {} not judged by anyone)",
+                hand.len(),
+                hand.len() - overridden
+            )
+        }
     );
     super::release_in_background((dataset, annotations, consensus));
     Ok(ExitCode::SUCCESS)

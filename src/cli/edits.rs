@@ -14,7 +14,8 @@ use crate::core::data::load;
 use crate::core::data::warnings::Warnings;
 use crate::core::labels::write_back::{PlannedWrite, plan};
 use crate::core::labels::{
-    self, EditMode, EditState, JournalLocation, LabelChange, LabelJournal, Origin, validate_label,
+    self, EditMode, EditState, JournalLocation, LabelChange, LabelJournal, Origin, SoftChange,
+    SoftLabel, validate_label,
 };
 
 /// `--no-edits` and `--state-dir`, shared by every command that reads labels.
@@ -52,6 +53,28 @@ pub struct RelabelArgs {
     file: String,
     /// Its new label (a class that does not exist yet is created).
     label: String,
+    #[command(flatten)]
+    state: StateDirFlag,
+}
+
+/// Arguments of `spotcheck soften`.
+#[derive(Debug, Args)]
+pub struct SoftenArgs {
+    /// The dataset (class folders, a manifest, a Parquet/Arrow dataset).
+    dataset: PathBuf,
+    /// The sample: its path relative to the dataset root, as `stats` and the manifest name it.
+    file: String,
+    /// Its soft label, one CLASS=PROBABILITY per class (`cat=0.6 dog=0.4`), summing to 1; classes
+    /// not named get 0, and a class that does not exist yet is allowed.
+    #[arg(
+        value_name = "CLASS=P",
+        required_unless_present = "clear",
+        conflicts_with = "clear"
+    )]
+    probabilities: Vec<String>,
+    /// Remove the sample's soft label (the crowd's, if any, is used again).
+    #[arg(long)]
+    clear: bool,
     #[command(flatten)]
     state: StateDirFlag,
 }
@@ -186,6 +209,59 @@ pub fn relabel(args: RelabelArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs `soften`: records (or clears) a sample's hand soft label in the journal, exactly like
+/// `relabel` records a label (exit 0 once it is on disk).
+pub fn soften(args: SoftenArgs) -> anyhow::Result<ExitCode> {
+    let (dataset, location, state) = load_disk(&args.dataset, args.state.state_dir.as_deref())?;
+    let Some(i) = find_sample(&dataset, &args.file) else {
+        anyhow::bail!(
+            "{}: {:?} is not a sample of this dataset (name it by its path relative to {}, as `spotcheck stats` lists it)",
+            args.dataset.display(),
+            args.file,
+            dataset.root().display()
+        );
+    };
+    let to = if args.clear {
+        None
+    } else {
+        let soft = SoftLabel::parse_args(&args.probabilities)?;
+        for class in soft.classes() {
+            validate_label(&dataset, class)?;
+        }
+        Some(soft)
+    };
+    let file = dataset.file(i).to_string();
+    let before = state.soft_of(i).cloned();
+    let mut journal = LabelJournal::open(&location)?;
+    if let Some(note) = journal.note() {
+        eprintln!("note: {note}");
+    }
+    let batch = journal.record_soft(
+        &[SoftChange {
+            file: file.clone(),
+            to: to.clone(),
+        }],
+        Origin::Cli,
+    )?;
+    let mut out = std::io::stdout().lock();
+    let shown_soft = |s: Option<&SoftLabel>| s.map_or("(none)".to_string(), SoftLabel::summary);
+    match batch {
+        None => writeln!(
+            out,
+            "{file}: soft label already {} (nothing recorded)",
+            shown_soft(to.as_ref())
+        )?,
+        Some(_) => writeln!(
+            out,
+            "{file}: soft label {} -> {} (recorded in {}; `spotcheck soft-labels` writes it, `apply` does not)",
+            shown_soft(before.as_ref()),
+            shown_soft(to.as_ref()),
+            location.db_path.display()
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[derive(Serialize)]
 struct PendingJson<'a> {
     file: &'a str,
@@ -194,9 +270,19 @@ struct PendingJson<'a> {
 }
 
 #[derive(Serialize)]
+struct SoftJson<'a> {
+    file: &'a str,
+    probabilities: std::collections::BTreeMap<&'a str, f64>,
+}
+
+#[derive(Serialize)]
 struct EditsJson<'a> {
     pending: Vec<PendingJson<'a>>,
     applied: u64,
+    /// spotcheck's addition to the contract: hand soft labels, left out when there are none so a
+    /// journal without them prints exactly the contract's document.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    soft_labels: Vec<SoftJson<'a>>,
 }
 
 /// Runs `edits`.
@@ -215,6 +301,19 @@ pub fn edits(args: EditsArgs) -> anyhow::Result<ExitCode> {
                 })
                 .collect(),
             applied: state.applied,
+            soft_labels: state
+                .soft
+                .iter()
+                .map(|s| SoftJson {
+                    file: &s.file,
+                    probabilities: s
+                        .label
+                        .probabilities()
+                        .iter()
+                        .map(|(c, p)| (c.as_str(), *p))
+                        .collect(),
+                })
+                .collect(),
         };
         serde_json::to_writer(&mut out, &doc)?;
         writeln!(out)?;
@@ -234,6 +333,16 @@ pub fn edits(args: EditsArgs) -> anyhow::Result<ExitCode> {
                 shown(p.from.as_deref()),
                 shown(p.to.as_deref())
             )?;
+        }
+        if !state.soft.is_empty() {
+            writeln!(
+                out,
+                "{} soft label(s) set by hand (`soft-labels` writes them; `apply` does not)",
+                state.soft.len()
+            )?;
+            for s in &state.soft {
+                writeln!(out, "  {}: {}", s.file, s.label.summary())?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -56,6 +56,9 @@ enum Command {
     Thumbs(thumbs::ThumbsArgs),
     /// Record a label edit in the dataset's journal (written into the dataset by `apply`).
     Relabel(edits::RelabelArgs),
+    /// Record a soft label set by hand (`cat=0.6 dog=0.4`) for an ambiguous sample, or `--clear` it:
+    /// `soft-labels` writes it instead of the crowd's; `apply` leaves the dataset's hard labels alone.
+    Soften(edits::SoftenArgs),
     /// The pending label edits (the last edit of each file) and how many were applied.
     Edits(edits::EditsArgs),
     /// Write the pending label edits into the dataset: move files between class folders, or
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Thumbs(args)) => thumbs::run(args),
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::Relabel(args)) => edits::relabel(args),
+        Some(Command::Soften(args)) => edits::soften(args),
         Some(Command::Edits(args)) => edits::edits(args),
         Some(Command::Apply(args)) => edits::apply(args),
         Some(Command::LabelIssues(args)) => label_issues::run(args),

@@ -10,6 +10,7 @@ use crate::ui::workers::decode_pool::{DecodePool, Picture};
 use super::browse::Browse;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
 use crate::core::analysis::crowd::vote_summary;
+use crate::core::labels::short_probability;
 
 /// Space under a tile's picture for its two lines of text.
 const CAPTION_HEIGHT: f32 = 36.0;
@@ -43,6 +44,8 @@ struct TileMarks<'a> {
     as_stored: Option<TextureKey>,
     /// The crowd's votes ("cat 4/5"), and whether its consensus differs from the label.
     votes: Option<(String, bool)>,
+    /// The hand soft label's line ("soft cat 0.6"), and where it goes under the picture.
+    soft: Option<(String, f32)>,
     /// Height of the caption under the picture.
     caption: f32,
 }
@@ -69,11 +72,16 @@ pub fn grid_ui(
     // With annotations, a third caption line carries the votes.
     let annotations = browse.loaded.annotations.as_deref();
     let crowd = browse.crowd.as_ref().and_then(|c| c.analysis.as_deref());
-    let caption = if annotations.is_some() {
+    let mut caption = if annotations.is_some() {
         CAPTION_HEIGHT + 16.0
     } else {
         CAPTION_HEIGHT
     };
+    // With hand soft labels, another line carries them (under the votes).
+    let soft_line = caption - 4.0;
+    if browse.edits.as_ref().is_some_and(|e| e.any_soft()) {
+        caption += 16.0;
+    }
     let size = decode_size(tile, ui.ctx().pixels_per_point());
     let mut clicked = None;
     let mut hovered = None;
@@ -181,6 +189,10 @@ pub fn grid_ui(
                                 .is_some_and(|c| loaded.dataset.label(i).is_some_and(|l| l != c));
                             Some((summary, differs))
                         }),
+                        soft: edits.and_then(|e| e.soft(i)).map(|soft| {
+                            let (class, p) = soft.top();
+                            (format!("soft {class} {}", short_probability(p)), soft_line)
+                        }),
                         caption,
                     };
                     let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
@@ -224,9 +236,13 @@ fn tile_ui(
             format!("votes {v}")
         }
     });
+    let soft_text = marks.soft.as_ref().map(|(t, _)| t.as_str());
     response.widget_info(|| {
         let mut info = egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, name);
-        info.current_text_value = votes_text.clone();
+        info.current_text_value = match (&votes_text, soft_text) {
+            (Some(v), Some(s)) => Some(format!("{v}; {s}")),
+            (v, s) => v.clone().or_else(|| s.map(String::from)),
+        };
         info
     });
     if !ui.is_rect_visible(rect) {
@@ -405,6 +421,16 @@ fn tile_ui(
             painter.circle_filled(centre, 6.0, visuals.warn_fg_color);
             painter.circle_stroke(centre, 6.0, egui::Stroke::new(1.0, egui::Color32::WHITE));
         }
+    }
+    if let Some((text, offset)) = &marks.soft {
+        // A hand soft label: the sample is ambiguous, says a person.
+        painter.text(
+            line1 + egui::vec2(0.0, *offset),
+            egui::Align2::LEFT_TOP,
+            text,
+            font.clone(),
+            visuals.hyperlink_color,
+        );
     }
     if let (Some(p), Some(conf)) = (
         predicted,

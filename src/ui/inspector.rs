@@ -8,8 +8,9 @@ use crate::core::data::columns::NONE;
 use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
-use super::inspector_state::InspectorState;
+use super::inspector_state::{InspectorState, SoftEditor};
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo, paint_texture};
+use crate::core::labels::SoftLabel;
 
 /// Longest side the inspector decodes at (zooming past it magnifies pixels).
 const INSPECT_SIZE: u32 = 2048;
@@ -92,7 +93,7 @@ pub fn inspector_ui(
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
                 if let Some(l) = &labelling {
-                    edit = l.ui(ui);
+                    edit = l.ui(ui, i, &mut state.soft_editor);
                     ui.separator();
                 }
                 details_ui(ui, loaded, i, file, info.as_ref(), state);
@@ -160,6 +161,7 @@ fn finish(
             browse.picker = Some(super::edits::picker::ClassPicker::new(vec![i]));
         }
         Some(LabelAction::ToggleReviewed) => browse.toggle_reviewed(&[i]),
+        Some(LabelAction::Soften(label)) => browse.soften(&[i], label),
         Some(LabelAction::Accept) => browse.queue_decide(&[i], true),
         Some(LabelAction::Keep) => browse.queue_decide(&[i], false),
         None => {}
@@ -172,6 +174,8 @@ enum LabelAction {
     Relabel(String),
     Pick,
     ToggleReviewed,
+    /// Set (or, `None`, clear) the sample's hand soft label.
+    Soften(Option<SoftLabel>),
     Accept,
     Keep,
 }
@@ -182,6 +186,8 @@ struct Labelling {
     label: Option<String>,
     edited_from: Option<Option<String>>,
     reviewed: bool,
+    /// The hand soft label.
+    soft: Option<SoftLabel>,
     saving: bool,
     error: Option<String>,
     /// The queue's entry: suggested class, score, flagged by confident learning.
@@ -200,6 +206,7 @@ impl Labelling {
                 .cloned(),
             edited_from: session.pending(i).map(|p| p.from.clone()),
             reviewed: session.is_reviewed(i),
+            soft: session.soft(i).cloned(),
             saving: session.saving(),
             error: session.error.clone(),
             suggestion: browse
@@ -210,7 +217,12 @@ impl Labelling {
         })
     }
 
-    fn ui(&self, ui: &mut egui::Ui) -> Option<LabelAction> {
+    fn ui(
+        &self,
+        ui: &mut egui::Ui,
+        sample: usize,
+        editor: &mut Option<SoftEditor>,
+    ) -> Option<LabelAction> {
         let mut action = None;
         let current = self.label.as_deref().unwrap_or("unlabelled");
         match &self.edited_from {
@@ -284,7 +296,140 @@ impl Labelling {
         {
             action = Some(LabelAction::ToggleReviewed);
         }
+        if let Some(soft) = self.soft_ui(ui, sample, editor) {
+            action = Some(soft);
+        }
         action
+    }
+
+    /// The hand soft label as bars, "Soft label…" (opens the editor) and "Clear soft label".
+    fn soft_ui(
+        &self,
+        ui: &mut egui::Ui,
+        sample: usize,
+        editor: &mut Option<SoftEditor>,
+    ) -> Option<LabelAction> {
+        let mut action = None;
+        if editor.as_ref().is_some_and(|e| e.sample != sample) {
+            *editor = None;
+        }
+        if let Some(soft) = &self.soft {
+            ui.label("Soft label (set by hand):");
+            soft_bars(ui, soft);
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .button("Soft label…")
+                .on_hover_text(
+                    "Mark the sample ambiguous: a probability per class instead of one label",
+                )
+                .clicked()
+            {
+                *editor = match editor {
+                    Some(_) => None,
+                    None => Some(self.new_editor(sample)),
+                };
+            }
+            if self.soft.is_some() && ui.button("Clear soft label").clicked() {
+                action = Some(LabelAction::Soften(None));
+                *editor = None;
+            }
+        });
+        let Some(open) = editor.as_mut() else {
+            return action;
+        };
+        ui.small("A weight per class; they are scaled to sum to 1 when saved.");
+        let shown: Vec<usize> = if open.weights.len() <= MAX_SLIDERS {
+            (0..open.weights.len()).collect()
+        } else {
+            (0..open.weights.len())
+                .filter(|&k| open.weights[k].1 > 0.0)
+                .collect()
+        };
+        for &k in &shown {
+            if let Some((class, w)) = open.weights.get_mut(k) {
+                ui.add(egui::Slider::new(w, 0.0..=1.0).text(class.as_str()));
+            }
+        }
+        if shown.len() < open.weights.len() {
+            egui::ComboBox::from_label("Add a class")
+                .selected_text("…")
+                .show_ui(ui, |ui| {
+                    for (class, w) in open.weights.iter_mut().filter(|(_, w)| *w <= 0.0) {
+                        if ui.selectable_label(false, class.as_str()).clicked() {
+                            *w = 0.5;
+                        }
+                    }
+                });
+        }
+        let result = open.label();
+        match &result {
+            Some(Ok(soft)) => ui.label(format!("Saves: {}", soft.summary())),
+            Some(Err(e)) => ui.colored_label(ui.visuals().error_fg_color, e.to_string()),
+            None => ui.weak("Give at least one class a weight"),
+        };
+        ui.horizontal(|ui| {
+            let ready = matches!(result, Some(Ok(_)));
+            if ui
+                .add_enabled(ready, egui::Button::new("Save soft label"))
+                .clicked()
+                && let Some(Ok(soft)) = result
+            {
+                action = Some(LabelAction::Soften(Some(soft)));
+                *editor = None;
+            } else if ui.button("Cancel").clicked() {
+                *editor = None;
+            }
+        });
+        action
+    }
+
+    /// An editor holding the current soft label, or else the label at full weight: the user then
+    /// raises the classes the sample might also be.
+    fn new_editor(&self, sample: usize) -> SoftEditor {
+        let mut weights: Vec<(String, f64)> = self
+            .classes
+            .iter()
+            .map(|c| {
+                let w = match &self.soft {
+                    Some(soft) => soft.probability(c),
+                    None if self.label.as_deref() == Some(c.as_str()) => 1.0,
+                    None => 0.0,
+                };
+                (c.clone(), w)
+            })
+            .collect();
+        // A class only the soft label names (set on the command line) keeps its weight.
+        for (c, p) in self.soft.iter().flat_map(|s| s.probabilities()) {
+            if !weights.iter().any(|(w, _)| w == c) {
+                weights.push((c.clone(), *p));
+            }
+        }
+        SoftEditor { sample, weights }
+    }
+}
+
+/// With more classes than this, the editor shows sliders for the weighted ones and a list to add
+/// another (ten sliders still fit the panel).
+const MAX_SLIDERS: usize = 10;
+
+/// A soft label as one bar per class it gives a probability, most likely first.
+pub fn soft_bars(ui: &mut egui::Ui, soft: &SoftLabel) {
+    let mut rows: Vec<&(String, f64)> = soft.probabilities().iter().collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (class, p) in rows {
+        ui.horizontal(|ui| {
+            ui.allocate_ui_with_layout(
+                egui::vec2(110.0, 18.0),
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| ui.add(egui::Label::new(class.as_str()).truncate()),
+            );
+            ui.add(
+                egui::ProgressBar::new(*p as f32)
+                    .text(format!("{class} {p:.2}"))
+                    .desired_width(160.0),
+            );
+        });
     }
 }
 

@@ -14,5 +14,6 @@ mod label_issues;
 mod metrics_reference;
 mod peer_reference;
 mod scan;
+mod soft_labels;
 mod stats;
 mod text;

@@ -294,6 +294,48 @@ fn an_edit_made_with_a_name_from_before_a_move_lands_on_the_moved_file() {
 }
 
 #[test]
+fn a_soft_label_follows_its_file_when_apply_moves_it_and_is_never_written_back() {
+    use labels::{SoftChange, SoftLabel};
+    let dir = tempfile::tempdir().unwrap();
+    let root = class_folders(dir.path(), 2);
+    let stale = load(&root);
+    let mut j = journal_of(&stale);
+    let soft = SoftLabel::new([("cat".to_string(), 0.3), ("dog".to_string(), 0.7)]).unwrap();
+    j.record_soft(
+        &[SoftChange {
+            file: "train/cat/0.jpg".into(),
+            to: Some(soft.clone()),
+        }],
+        Origin::Gui,
+    )
+    .unwrap()
+    .unwrap();
+    relabel(&mut j, &stale, "train/cat/0.jpg", "dog");
+    // apply moves the file for its hard label; the soft label is not an edit it writes.
+    assert_eq!(apply_all(&root).applied.len(), 1);
+    let dataset = load(&root);
+    let state = state_of(&dataset);
+    assert!(state.pending.is_empty() && state.orphaned_soft.is_empty());
+    let soft_files: Vec<&str> = state.soft.iter().map(|s| s.file.as_str()).collect();
+    assert_eq!(soft_files, ["train/dog/0.jpg"]);
+    assert_eq!(
+        state.soft_of(dataset.find("train/dog/0.jpg").unwrap()),
+        Some(&soft)
+    );
+    // Named by its old name (a stale GUI), clearing it still reaches the moved file.
+    j.record_soft(
+        &[SoftChange {
+            file: "train/cat/0.jpg".into(),
+            to: None,
+        }],
+        Origin::Gui,
+    )
+    .unwrap()
+    .unwrap();
+    assert!(state_of(&load(&root)).soft.is_empty());
+}
+
+#[test]
 fn an_edit_recorded_while_an_apply_moves_the_file_is_not_lost() {
     let dir = tempfile::tempdir().unwrap();
     let root = class_folders(dir.path(), 2);

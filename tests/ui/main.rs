@@ -15,3 +15,4 @@ mod evaluation;
 mod frame_budget;
 mod health;
 mod hf;
+mod soft_labels;

@@ -15,12 +15,14 @@ mod replace;
 mod replay;
 mod rewrite;
 mod shards;
+mod soft;
 mod store;
 pub mod write_back;
 
 pub use apply::{apply, apply_plan, recover_interrupted_moves};
 pub use lock::ApplyLock;
 pub use replay::{EditState, Pending, Replay};
+pub use soft::{SUM_TOLERANCE, SoftChange, SoftEntry, SoftLabel, short as short_probability};
 pub use store::{AppliedEdit, BatchId, LabelChange, LabelJournal, MoveIntent, Origin, Reverted};
 
 use std::path::{Path, PathBuf};
@@ -230,8 +232,26 @@ pub fn read_edits(
     Ok(Edited { location, state })
 }
 
-/// Adds a warning when pending edits name files that are no longer samples.
+/// Adds a warning when pending edits (or hand soft labels) name files that are no longer samples.
 pub fn report_orphans(location: &JournalLocation, state: &EditState, warnings: &mut Warnings) {
+    if !state.orphaned_soft.is_empty() {
+        let n = state.orphaned_soft.len();
+        warnings.push(Warning {
+            kind: WarningKind::OrphanedEdit,
+            file: Some(location.db_path.clone()),
+            line: None,
+            message: format!(
+                "{n} soft label(s) set by hand name files that are not samples of this dataset any more (moved or deleted?); they are kept in the journal and not used"
+            ),
+            count: n as u64,
+            examples: state
+                .orphaned_soft
+                .iter()
+                .take(MAX_EXAMPLES)
+                .cloned()
+                .collect(),
+        });
+    }
     if state.orphaned.is_empty() {
         return;
     }

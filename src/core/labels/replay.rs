@@ -8,6 +8,7 @@ use crate::core::data::dataset::Dataset;
 
 use super::BatchId;
 use super::identity::{Identities, SampleId};
+use super::soft::{SoftEntry, SoftLabel};
 
 /// One row of the events table joined with its batch (what [`Replay::from_rows`] reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,16 @@ pub struct Change {
     pub to: Option<String>,
 }
 
+/// One file's soft-label change inside an action (the journal's JSON text; `None`: no soft label),
+/// kept so the action can be undone or redone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoftTextChange {
+    /// Its soft label before the action.
+    pub from: Option<String>,
+    /// Its soft label after.
+    pub to: Option<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 struct FileState {
     /// Event seq and label of the newest label event.
@@ -42,15 +53,23 @@ struct FileState {
     /// The newest label event has been written back to the files.
     closed: bool,
     reviewed: bool,
+    /// Event seq and JSON text of the newest soft-label event (`None` text: cleared).
+    last_soft: Option<(i64, Option<String>)>,
 }
 
 impl FileState {
-    /// Folds the state of the same file recorded under another name: the newest label event wins.
+    /// Folds the state of the same file recorded under another name: the newest label event wins,
+    /// and so does the newest soft-label event.
     fn merge(&mut self, other: FileState) {
         let seq = |s: &FileState| s.last_label.as_ref().map(|(q, _)| *q);
+        let soft_seq = |s: &FileState| s.last_soft.as_ref().map(|(q, _)| *q);
+        let newer_soft = soft_seq(&other) > soft_seq(self);
         if seq(&other) > seq(self) {
             self.last_label = other.last_label;
             self.closed = other.closed;
+        }
+        if newer_soft {
+            self.last_soft = other.last_soft;
         }
         self.reviewed |= other.reviewed;
     }
@@ -62,6 +81,7 @@ pub struct Replay {
     ids: Identities,
     files: BTreeMap<SampleId, FileState>,
     batches: BTreeMap<BatchId, Vec<(SampleId, Change)>>,
+    soft_batches: BTreeMap<BatchId, Vec<(SampleId, SoftTextChange)>>,
     undo: Vec<BatchId>,
     redo: Vec<BatchId>,
     applied: u64,
@@ -88,7 +108,7 @@ impl Replay {
             if current_batch != Some(row.batch) {
                 current_batch = Some(row.batch);
                 match (row.op.as_str(), row.batch_target) {
-                    ("edit", _) if row.kind == "label" => {
+                    ("edit", _) if row.kind == "label" || row.kind == "soft" => {
                         r.undo.push(row.batch);
                         r.redo.clear();
                     }
@@ -141,6 +161,19 @@ impl Replay {
                     let id = r.ids.id(&row.file);
                     r.files.entry(id).or_default().reviewed = row.to.as_deref() == Some("1");
                 }
+                "soft" => {
+                    let id = r.ids.id(&row.file);
+                    r.files.entry(id).or_default().last_soft = Some((row.seq, row.to.clone()));
+                    if row.op == "edit" {
+                        r.soft_batches.entry(row.batch).or_default().push((
+                            id,
+                            SoftTextChange {
+                                from: row.from,
+                                to: row.to,
+                            },
+                        ));
+                    }
+                }
                 _ => {}
             }
         }
@@ -167,6 +200,19 @@ impl Replay {
         })
     }
 
+    /// The soft-label changes of an edit action (the journal's JSON text), each with the name its
+    /// file has now.
+    pub fn soft_batch_changes(&self, batch: BatchId) -> Vec<(&str, &SoftTextChange)> {
+        self.soft_batches
+            .get(&batch)
+            .map_or_else(Vec::new, |changes| {
+                changes
+                    .iter()
+                    .map(|(id, c)| (self.ids.name(*id), c))
+                    .collect()
+            })
+    }
+
     /// The name a file has now, following the write-back moves the journal recorded (exactly: each
     /// name maps to one identity, no chain is walked).
     pub fn resolve<'a>(&'a self, file: &'a str) -> &'a str {
@@ -181,6 +227,18 @@ impl Replay {
     pub fn current(&self, file: &str) -> Option<Option<String>> {
         self.state_of(file)
             .and_then(|s| s.last_label.as_ref().map(|(_, to)| to.clone()))
+    }
+
+    /// The journal's JSON text of `file`'s soft label (`None`: none, or cleared).
+    pub fn current_soft_text(&self, file: &str) -> Option<&str> {
+        self.state_of(file)
+            .and_then(|s| s.last_soft.as_ref())
+            .and_then(|(_, text)| text.as_deref())
+    }
+
+    /// `file`'s hand soft label (`None`: none, cleared, or unreadable JSON in a hand-edited journal).
+    pub fn current_soft(&self, file: &str) -> Option<SoftLabel> {
+        self.current_soft_text(file).and_then(SoftLabel::from_json)
     }
 
     /// The newest label event of `file` while it is not yet written back: (seq, label).
@@ -237,8 +295,22 @@ impl Replay {
             {
                 state.reviewed.push(i);
             }
+            if let Some((_, Some(text))) = &fs.last_soft
+                && let Some(label) = SoftLabel::from_json(text)
+            {
+                match sample {
+                    Some(i) => state.soft.push(SoftEntry {
+                        sample: i,
+                        file: file.to_string(),
+                        label,
+                    }),
+                    None => state.orphaned_soft.push(file.to_string()),
+                }
+            }
         }
         state.pending.sort_by_key(|p| p.sample);
+        state.soft.sort_by_key(|s| s.sample);
+        state.orphaned_soft.sort_unstable();
         state.reviewed.sort_unstable();
         state.orphaned.sort_unstable();
         state
@@ -274,6 +346,11 @@ pub struct EditState {
     /// Files with pending edits that are not samples of the dataset any more (moved or deleted by
     /// hand): kept in the journal, reported, not applied.
     pub orphaned: Vec<String>,
+    /// Hand soft labels, by sample index. Never written into the dataset by `apply` (hard labels
+    /// only); `soft-labels` writes them instead of the crowd's.
+    pub soft: Vec<SoftEntry>,
+    /// Files with a soft label that are not samples of the dataset any more: kept, reported.
+    pub orphaned_soft: Vec<String>,
     /// Actions that can be undone.
     pub undo_depth: usize,
     /// Actions that can be redone.
@@ -289,6 +366,15 @@ impl EditState {
             .iter()
             .map(|p| (p.sample, p.to.as_deref()))
             .collect()
+    }
+
+    /// The hand soft label of `sample`, if it has one.
+    pub fn soft_of(&self, sample: usize) -> Option<&SoftLabel> {
+        self.soft
+            .binary_search_by_key(&sample, |s| s.sample)
+            .ok()
+            .and_then(|k| self.soft.get(k))
+            .map(|s| &s.label)
     }
 }
 

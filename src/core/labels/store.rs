@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
 
 use super::mounts::{JournalMode, MODE_VARIABLE, choose_mode, mount_of_path};
 use super::replay::{EventRow, Replay};
+use super::soft::{SoftChange, SoftLabel};
 use super::{JournalError, JournalLocation};
 
 /// Identifies one user action (a relabel of one or many samples, an undo, a review mark, an apply).
@@ -457,6 +458,35 @@ impl LabelJournal {
         })
     }
 
+    /// Records hand soft labels (or clears them, `to: None`) as one undoable action, like
+    /// [`LabelJournal::record`]: one transaction, on disk before it returns; samples whose soft label
+    /// would not change are left out, and `None` means nothing changed. The distribution is stored
+    /// as compact JSON in `to_label` (the previous one in `from_label`, for undo), kind `soft`.
+    pub fn record_soft(
+        &mut self,
+        changes: &[SoftChange],
+        origin: Origin,
+    ) -> Result<Option<BatchId>, JournalError> {
+        self.write(|tx, key| {
+            let replay = read_replay(tx, key)?;
+            let mut rows = Vec::with_capacity(changes.len());
+            for c in changes {
+                let file = replay.resolve(&c.file);
+                let from = replay.current_soft_text(file).map(str::to_string);
+                let to = c.to.as_ref().map(SoftLabel::to_json);
+                if from != to {
+                    rows.push((file, from, to));
+                }
+            }
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let batch = insert_batch(tx, key, "edit", None, origin)?;
+            insert_events(tx, key, batch, "soft", &rows)?;
+            Ok(Some(batch))
+        })
+    }
+
     /// Undoes the newest action not yet undone (of any process) by recording the opposite edit.
     /// Returns the labels it set, or `None` when there is nothing to undo.
     pub fn undo(&mut self, origin: Origin) -> Result<Option<Reverted>, JournalError> {
@@ -490,6 +520,18 @@ impl LabelJournal {
                 };
                 rows.push((file, current, to));
             }
+            // A soft-label action is reverted the same way: the opposite event, from the soft label
+            // the file has now.
+            let mut soft_rows = Vec::new();
+            for (file, change) in replay.soft_batch_changes(target) {
+                let current = replay.current_soft_text(file).map(str::to_string);
+                let to = if undo {
+                    change.from.clone()
+                } else {
+                    change.to.clone()
+                };
+                soft_rows.push((file.to_string(), current, to));
+            }
             let op = if undo { "undo" } else { "redo" };
             let batch = insert_batch(tx, key, op, Some(target), origin)?;
             let borrowed: Vec<(&str, Option<String>, Option<String>)> = rows
@@ -497,10 +539,19 @@ impl LabelJournal {
                 .map(|(f, a, b)| (f.as_str(), a.clone(), b.clone()))
                 .collect();
             insert_label_events(tx, key, batch, &borrowed)?;
+            let soft_borrowed: Vec<(&str, Option<String>, Option<String>)> = soft_rows
+                .iter()
+                .map(|(f, a, b)| (f.as_str(), a.clone(), b.clone()))
+                .collect();
+            insert_events(tx, key, batch, "soft", &soft_borrowed)?;
             Ok(Some(Reverted {
                 batch,
                 target,
                 labels: rows.into_iter().map(|(f, _, to)| (f, to)).collect(),
+                soft: soft_rows
+                    .into_iter()
+                    .map(|(f, _, to)| (f, to.as_deref().and_then(SoftLabel::from_json)))
+                    .collect(),
             }))
         })
     }
@@ -693,6 +744,8 @@ pub struct Reverted {
     pub target: BatchId,
     /// Each file and the label it has now.
     pub labels: Vec<(String, Option<String>)>,
+    /// Each file whose soft label it changed, and the soft label it has now (`None`: none).
+    pub soft: Vec<(String, Option<SoftLabel>)>,
 }
 
 fn read_replay(conn: &Connection, key: &str) -> rusqlite::Result<Replay> {
@@ -745,11 +798,144 @@ fn insert_label_events(
     batch: BatchId,
     rows: &[(&str, Option<String>, Option<String>)],
 ) -> rusqlite::Result<()> {
+    insert_events(conn, key, batch, "label", rows)
+}
+
+/// Inserts (file, from, to) events of `kind` ("label": class names; "soft": a soft label's JSON).
+fn insert_events(
+    conn: &Connection,
+    key: &str,
+    batch: BatchId,
+    kind: &str,
+    rows: &[(&str, Option<String>, Option<String>)],
+) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO events (batch, dataset, kind, file, from_label, to_label) VALUES (?1, ?2, 'label', ?3, ?4, ?5)",
+        "INSERT INTO events (batch, dataset, kind, file, from_label, to_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for (file, from, to) in rows {
-        stmt.execute(params![batch, key, file, from, to])?;
+        stmt.execute(params![batch, key, kind, file, from, to])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(dir: &Path) -> LabelJournal {
+        LabelJournal::open(&JournalLocation {
+            db_path: dir.join("labels.sqlite3"),
+            dataset_key: ".".into(),
+        })
+        .unwrap()
+    }
+
+    fn soft(pairs: &[(&str, f64)]) -> SoftLabel {
+        SoftLabel::new(pairs.iter().map(|(c, p)| (c.to_string(), *p))).unwrap()
+    }
+
+    fn set(file: &str, to: Option<SoftLabel>) -> Vec<SoftChange> {
+        vec![SoftChange {
+            file: file.into(),
+            to,
+        }]
+    }
+
+    #[test]
+    fn soft_labels_record_replay_undo_and_redo_like_relabels() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = journal(dir.path());
+        let first = soft(&[("cat", 0.6), ("dog", 0.4)]);
+        let second = soft(&[("cat", 0.2), ("owl", 0.8)]);
+        assert!(
+            j.record_soft(&set("a", Some(first.clone())), Origin::Cli)
+                .unwrap()
+                .is_some()
+        );
+        // The same distribution again changes nothing and records nothing.
+        assert_eq!(
+            j.record_soft(&set("a", Some(first.clone())), Origin::Cli)
+                .unwrap(),
+            None
+        );
+        let soft_batch = j
+            .record_soft(&set("a", Some(second.clone())), Origin::Cli)
+            .unwrap();
+        let label_batch = j
+            .record(
+                &[LabelChange {
+                    file: "b".into(),
+                    disk: Some("cat".into()),
+                    to: Some("dog".into()),
+                }],
+                Origin::Cli,
+            )
+            .unwrap();
+        assert_eq!(j.replay().unwrap().current_soft("a"), Some(second.clone()));
+        // The newest action (the relabel) is undone first, then the soft label.
+        let undone = j.undo(Origin::Cli).unwrap().unwrap();
+        assert_eq!(
+            (undone.target, undone.soft.len()),
+            (label_batch.unwrap(), 0)
+        );
+        let undone = j.undo(Origin::Cli).unwrap().unwrap();
+        assert_eq!(undone.target, soft_batch.unwrap());
+        assert_eq!(undone.soft, vec![("a".to_string(), Some(first.clone()))]);
+        assert_eq!(j.replay().unwrap().current_soft("a"), Some(first.clone()));
+        j.redo(Origin::Cli).unwrap().unwrap();
+        assert_eq!(j.replay().unwrap().current_soft("a"), Some(second.clone()));
+        // Clearing is an event with no distribution; undoing it brings the label back.
+        assert!(
+            j.record_soft(&set("a", None), Origin::Cli)
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(j.replay().unwrap().current_soft("a"), None);
+        assert_eq!(j.record_soft(&set("a", None), Origin::Cli).unwrap(), None);
+        j.undo(Origin::Cli).unwrap().unwrap();
+        assert_eq!(j.replay().unwrap().current_soft("a"), Some(second.clone()));
+        // Reopened (a restart), the history reads the same; nothing was rewritten.
+        drop(j);
+        let j = journal(dir.path());
+        let replay = j.replay().unwrap();
+        assert_eq!(replay.current_soft("a"), Some(second));
+        let stored: Vec<(Option<String>, Option<String>)> = j
+            .conn
+            .prepare("SELECT from_label, to_label FROM events WHERE kind = 'soft' ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(stored.len(), 6, "{stored:?}");
+        assert_eq!(stored[0], (None, Some(r#"{"cat":0.6,"dog":0.4}"#.into())));
+    }
+
+    #[test]
+    fn a_journal_written_before_soft_labels_opens_and_takes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = journal(dir.path());
+        j.record(
+            &[LabelChange {
+                file: "a".into(),
+                disk: Some("cat".into()),
+                to: Some("dog".into()),
+            }],
+            Origin::Cli,
+        )
+        .unwrap();
+        drop(j);
+        let mut j = journal(dir.path());
+        j.record_soft(&set("a", Some(soft(&[("dog", 1.0)]))), Origin::Gui)
+            .unwrap()
+            .unwrap();
+        let replay = j.replay().unwrap();
+        assert_eq!(replay.current("a"), Some(Some("dog".into())));
+        assert_eq!(replay.current_soft("a"), Some(soft(&[("dog", 1.0)])));
+        assert_eq!(
+            j.recorded_labels().unwrap(),
+            ["dog"],
+            "soft events are not labels"
+        );
+    }
 }

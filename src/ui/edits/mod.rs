@@ -16,7 +16,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use crate::core::analysis::report::{DEFAULT_BINS, StatsReport};
-use crate::core::labels::{LabelChange, validate_label};
+use crate::core::labels::{LabelChange, SoftChange, SoftLabel, validate_label};
 use crate::ui::workers::latest::LatestWorker;
 
 use super::browse::{Browse, ReportJob};
@@ -105,6 +105,32 @@ impl Browse {
             self.remap_annotations(&table);
         }
         self.labels_changed();
+    }
+
+    /// Gives `samples` a hand soft label (`None` clears it), recorded by the journal's thread as one
+    /// undoable action like a relabel; the hard label stays as it is. Shown once it is saved.
+    pub fn soften(&mut self, samples: &[usize], label: Option<SoftLabel>) {
+        let Some(session) = self.edits.as_mut() else {
+            return;
+        };
+        if samples.is_empty() {
+            return;
+        }
+        let base = &self.loaded.base;
+        for class in label.iter().flat_map(SoftLabel::classes) {
+            if let Err(e) = validate_label(base, class) {
+                session.error = Some(e.to_string());
+                return;
+            }
+        }
+        let changes = samples
+            .iter()
+            .map(|&i| SoftChange {
+                file: base.file(i).to_string(),
+                to: label.clone(),
+            })
+            .collect();
+        session.send(JournalCommand::Soften(changes));
     }
 
     /// Undoes the newest action (of any process sharing the journal).

@@ -11,6 +11,7 @@ use crate::core::data::dataset::Dataset;
 use crate::core::labels::write_back::{PlannedWrite, WriteReport};
 use crate::core::labels::{
     self, EditState, Edited, JournalLocation, LabelChange, LabelJournal, Origin, Pending,
+    SoftChange, SoftLabel,
 };
 
 /// How often the journal is checked for other processes' edits.
@@ -23,6 +24,8 @@ pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
 pub enum JournalCommand {
     /// Record new labels as one undoable action.
     Record(Vec<LabelChange>),
+    /// Record (or clear) hand soft labels as one undoable action.
+    Soften(Vec<SoftChange>),
     /// Undo the newest action.
     Undo,
     /// Redo the newest undone action.
@@ -147,6 +150,16 @@ impl EditSession {
             .binary_search_by_key(&sample, |p| p.sample)
             .ok()
             .and_then(|k| self.state.pending.get(k))
+    }
+
+    /// The hand soft label of `sample`, if it has one (for its tile and the inspector).
+    pub fn soft(&self, sample: usize) -> Option<&SoftLabel> {
+        self.state.soft_of(sample)
+    }
+
+    /// Whether any sample has a hand soft label (the grid then gives tiles a line for it).
+    pub fn any_soft(&self) -> bool {
+        !self.state.soft.is_empty()
     }
 
     /// Whether `sample` carries a review mark.
@@ -397,6 +410,10 @@ fn run(
     let outcome = match command {
         JournalCommand::Record(changes) => {
             j.record(&changes, Origin::Gui)?;
+            Outcome::Recorded
+        }
+        JournalCommand::Soften(changes) => {
+            j.record_soft(&changes, Origin::Gui)?;
             Outcome::Recorded
         }
         JournalCommand::Undo => Outcome::Reverted(j.undo(Origin::Gui)?.is_some()),

@@ -16,19 +16,38 @@ pub fn write_soft_labels(
     consensus: &Consensus,
     out: &Path,
 ) -> std::io::Result<()> {
+    write_soft_labels_with(dataset, consensus, &[], out)
+}
+
+/// Like [`write_soft_labels`], with soft labels set by hand: `hand` holds (sample, one probability
+/// per dataset class), sorted by sample. A hand soft label replaces the crowd's for its sample, and a
+/// sample no annotator judged gets a row too: a person's judgement that a sample is ambiguous is
+/// what the training pipeline should read. Rows stay in dataset order.
+pub fn write_soft_labels_with(
+    dataset: &Dataset,
+    consensus: &Consensus,
+    hand: &[(usize, Vec<f64>)],
+    out: &Path,
+) -> std::io::Result<()> {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "soft-labels.csv".into());
     let tmp = out.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let written = write_rows(dataset, consensus, &tmp).and_then(|()| std::fs::rename(&tmp, out));
+    let written =
+        write_rows(dataset, consensus, hand, &tmp).and_then(|()| std::fs::rename(&tmp, out));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     written
 }
 
-fn write_rows(dataset: &Dataset, consensus: &Consensus, path: &Path) -> std::io::Result<()> {
+fn write_rows(
+    dataset: &Dataset,
+    consensus: &Consensus,
+    hand: &[(usize, Vec<f64>)],
+    path: &Path,
+) -> std::io::Result<()> {
     let file = std::fs::File::create(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
     write!(w, "file_name")?;
@@ -36,9 +55,32 @@ fn write_rows(dataset: &Dataset, consensus: &Consensus, path: &Path) -> std::io:
         write!(w, ",{}", quote_field(&format!("prob_{class}"), false))?;
     }
     writeln!(w)?;
-    for (r, &s) in consensus.samples.iter().enumerate() {
-        write!(w, "{}", quote_field(dataset.file(s as usize), false))?;
-        for p in consensus.soft(r) {
+    // Both lists are in dataset order: merge them, the hand soft label winning on a tie.
+    let mut crowd = consensus.samples.iter().enumerate().peekable();
+    let mut by_hand = hand.iter().peekable();
+    loop {
+        let next_crowd = crowd.peek().map(|(_, s)| **s as usize);
+        let next_hand = by_hand.peek().map(|(s, _)| *s);
+        let take_hand = match (next_crowd, next_hand) {
+            (None, None) => break,
+            (Some(c), Some(h)) => h <= c,
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+        };
+        let (sample, row): (usize, &[f64]) = if take_hand {
+            let Some((h, probs)) = by_hand.next() else {
+                break;
+            };
+            if next_crowd == Some(*h) {
+                crowd.next();
+            }
+            (*h, probs)
+        } else {
+            let Some((r, &c)) = crowd.next() else { break };
+            (c as usize, consensus.soft(r))
+        };
+        write!(w, "{}", quote_field(dataset.file(sample), false))?;
+        for p in row {
             write!(w, ",{p}")?;
         }
         writeln!(w)?;
