@@ -98,7 +98,7 @@ pub struct Browse {
     /// The audio tile under the pointer and since when (for the hover preview).
     pub hover_since: Option<(u32, std::time::Instant)>,
     /// The crowd analysis, when annotations were opened with the dataset.
-    pub crowd: Option<super::crowd::CrowdState>,
+    pub crowd: Option<super::crowd::state::CrowdState>,
     /// Whether the Annotators view is open beside the grid.
     pub crowd_open: bool,
     /// The Annotators view's sort and selection.
@@ -106,7 +106,7 @@ pub struct Browse {
     /// Whether the grid shows the disagreement queue (A takes the consensus, K keeps the label).
     pub crowd_queue: bool,
     /// The crowd filter ("annotators disagree", "consensus ≠ label").
-    pub filter_crowd: super::crowd::CrowdFilter,
+    pub filter_crowd: super::crowd::state::CrowdFilter,
     /// The summary's numbers, computed again after each edit (newest labels win).
     pub report_worker: Option<LatestWorker<ReportJob, StatsReport>>,
     /// The filter of a large dataset, computed off the UI thread (newest filter wins).
@@ -442,9 +442,9 @@ impl Browse {
                     .selected_text(self.filter_crowd.title())
                     .show_ui(ui, |ui| {
                         for f in [
-                            super::crowd::CrowdFilter::Any,
-                            super::crowd::CrowdFilter::Disagree,
-                            super::crowd::CrowdFilter::ConsensusDiffers,
+                            super::crowd::state::CrowdFilter::Any,
+                            super::crowd::state::CrowdFilter::Disagree,
+                            super::crowd::state::CrowdFilter::ConsensusDiffers,
                         ] {
                             ui.selectable_value(&mut self.filter_crowd, f, f.title());
                         }
@@ -464,11 +464,11 @@ impl Browse {
                 .changed();
             if (self.filter.is_active()
                 || self.confidence_on
-                || self.filter_crowd != super::crowd::CrowdFilter::Any)
+                || self.filter_crowd != super::crowd::state::CrowdFilter::Any)
                 && ui.button("Clear filters").clicked()
             {
                 self.filter = SampleFilter::default();
-                self.filter_crowd = super::crowd::CrowdFilter::Any;
+                self.filter_crowd = super::crowd::state::CrowdFilter::Any;
                 self.confidence_on = false;
                 changed = true;
             }

@@ -66,6 +66,7 @@ pub fn inspector_ui(
 
     let mut edit = None;
     let crowd_analysis = browse.crowd.as_ref().and_then(|c| c.analysis.clone());
+    let hand_soft = browse.edits.as_ref().is_some_and(|e| e.soft(i).is_some());
     let loaded = &browse.loaded;
     let dataset = &loaded.dataset;
     let file = dataset.file(i);
@@ -105,6 +106,7 @@ pub fn inspector_ui(
                         i,
                         dataset.label(i),
                         dataset.classes(),
+                        hand_soft,
                     );
                 }
             });

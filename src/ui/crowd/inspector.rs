@@ -13,6 +13,7 @@ pub fn crowd_details_ui(
     i: usize,
     label: Option<usize>,
     classes: &[String],
+    hand_soft: bool,
 ) {
     ui.separator();
     let n = annotations.count(i);
@@ -51,7 +52,13 @@ pub fn crowd_details_ui(
     } else {
         ui.label(format!("Consensus: {name}"));
     }
-    ui.small("Soft label");
+    if hand_soft {
+        ui.small(
+            "The crowd's soft label (the hand soft label above is the one soft-labels writes)",
+        );
+    } else {
+        ui.small("The crowd's soft label (what soft-labels writes)");
+    }
     for (k, p) in soft.iter().enumerate() {
         if *p <= 0.0 && k != top {
             continue;

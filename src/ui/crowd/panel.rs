@@ -7,7 +7,7 @@ use eframe::egui;
 use crate::core::analysis::crowd::{ConsensusMethod, CrowdAnalysis};
 use crate::core::data::load::Annotations;
 
-use super::CrowdState;
+use super::state::CrowdState;
 
 /// A column the annotator table sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
