@@ -8,6 +8,7 @@ mod common;
 
 mod class_limit;
 mod crowd;
+mod crowdlab;
 mod edits;
 mod hf_datasets;
 mod label_issues;

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod analysis;
+pub mod crowdlab;
 pub mod dawid_skene;
 pub mod report;
 pub mod soft_labels;
