@@ -19,7 +19,8 @@ use crate::core::scan::scan_file::{read_scan_files, scan_files};
 /// Arguments of `spotcheck check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A class-folder tree, a .csv/.jsonl manifest, or a folder holding metadata.csv/metadata.jsonl.
+    /// A class-folder tree, a .csv/.jsonl manifest, a Hugging Face dataset (.parquet file, folder of
+    /// Parquet shards, save_to_disk folder) or scan files, or a folder holding metadata.csv/.jsonl.
     dataset: PathBuf,
     /// Print the contract's JSON document instead of a report.
     #[arg(long)]

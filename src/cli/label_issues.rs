@@ -24,7 +24,8 @@ use crate::core::util::thousands;
 /// Arguments of `spotcheck label-issues`.
 #[derive(Debug, Args)]
 pub struct LabelIssuesArgs {
-    /// A class-folder tree, a .csv/.jsonl manifest, or a folder holding metadata.csv/metadata.jsonl.
+    /// A class-folder tree, a .csv/.jsonl manifest, a Hugging Face dataset (.parquet file, folder of
+    /// Parquet shards, save_to_disk folder) or scan files, or a folder holding metadata.csv/.jsonl.
     dataset: PathBuf,
     /// Out-of-sample (held-out or cross-validated) predictions: prob_<class> or logit_<class> columns.
     #[arg(long, value_name = "FILE")]

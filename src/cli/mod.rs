@@ -24,7 +24,8 @@ use crate::core::data::warnings::Warnings;
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Dataset to open in the app: a class-folder tree, a .csv/.jsonl manifest, or a folder holding
+    /// Dataset to open in the app: a class-folder tree, a .csv/.jsonl manifest, a Hugging Face
+    /// dataset (.parquet file, folder of Parquet shards, save_to_disk folder), or a folder holding
     /// metadata.csv/metadata.jsonl.
     dataset: Option<PathBuf>,
     /// Predictions to open with it (prob_<class>, logit_<class> or prediction columns).

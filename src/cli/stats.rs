@@ -15,7 +15,8 @@ use crate::core::data::warnings::Warnings;
 /// Arguments of `spotcheck stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// A class-folder tree, a .csv/.jsonl manifest, or a folder holding metadata.csv/metadata.jsonl.
+    /// A class-folder tree, a .csv/.jsonl manifest, a Hugging Face dataset (.parquet file, folder of
+    /// Parquet shards, save_to_disk folder) or scan files, or a folder holding metadata.csv/.jsonl.
     dataset: PathBuf,
     /// Predictions to score (prob_<class>, logit_<class> or prediction columns; CSV or JSONL).
     #[arg(long, value_name = "FILE")]

@@ -13,7 +13,8 @@ use crate::core::scan::thumbs::{ThumbsOptions, write_thumbnails};
 /// Arguments of `spotcheck thumbs`.
 #[derive(Debug, Args)]
 pub struct ThumbsArgs {
-    /// A class-folder tree, a .csv/.jsonl manifest, or a folder holding metadata.csv/metadata.jsonl.
+    /// A class-folder tree, a .csv/.jsonl manifest, a Hugging Face dataset (.parquet file, folder of
+    /// Parquet shards, save_to_disk folder) or scan files, or a folder holding metadata.csv/.jsonl.
     dataset: PathBuf,
     /// Folder to write OUT/<sample path>.png into (created if needed).
     #[arg(long, value_name = "DIR")]
