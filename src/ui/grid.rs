@@ -405,7 +405,8 @@ fn tile_ui(
         let differs = *differs;
         // The caption is short (the tile is narrow); amber and the corner mark say "not the label".
         painter.text(
-            line1 + egui::vec2(0.0, 32.0),
+            // Under the prediction line when there is one, else right under the label.
+            line1 + egui::vec2(0.0, if predicted.is_some() { 32.0 } else { 16.0 }),
             egui::Align2::LEFT_TOP,
             format!("votes {votes}"),
             font.clone(),

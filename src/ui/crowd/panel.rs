@@ -6,6 +6,7 @@ use eframe::egui;
 
 use crate::core::analysis::crowd::{ConsensusMethod, CrowdAnalysis};
 use crate::core::data::load::Annotations;
+use crate::core::util::thousands;
 
 use super::state::CrowdState;
 
@@ -97,9 +98,12 @@ impl AnnotatorsView {
         };
         let c = &analysis.consensus;
         ui.label(format!(
-            "{} annotated, {} annotators",
+            "{} annotated, {}",
             plural(c.samples.len(), "sample"),
-            analysis.tally.judgements.iter().filter(|&&n| n > 0).count()
+            plural(
+                analysis.tally.judgements.iter().filter(|&&n| n > 0).count(),
+                "annotator"
+            )
         ));
         egui::Grid::new("crowd_agreement")
             .num_columns(2)
@@ -130,8 +134,9 @@ impl AnnotatorsView {
                 ui.label("Consensus = label");
                 ui.label(if labelled > 0 {
                     format!(
-                        "{:.1}% of {labelled}",
-                        100.0 * same as f64 / labelled as f64
+                        "{:.1}% of {}",
+                        100.0 * same as f64 / labelled as f64,
+                        thousands(labelled as u64)
                     )
                 } else {
                     "n/a (no labels)".into()
@@ -230,7 +235,7 @@ impl AnnotatorsView {
                             if ui.selectable_label(selected, &names[a]).clicked() {
                                 self.selected = Some(a as u32);
                             }
-                            ui.label(tally.judgements[a].to_string());
+                            ui.label(thousands(tally.judgements[a] as u64));
                             ui.label(format!("{:.1}%", 100.0 * tally.agreement(a)));
                             ui.label(
                                 accuracy
@@ -320,11 +325,11 @@ impl AnnotatorsView {
     }
 }
 
-/// "1 sample", "3 samples".
+/// "1 sample", "3 samples", "1,000,000 samples".
 fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {
-        format!("{n} {what}s")
+        format!("{} {what}s", thousands(n as u64))
     }
 }
