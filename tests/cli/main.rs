@@ -11,6 +11,7 @@ mod crowd;
 mod edits;
 mod hf_datasets;
 mod label_issues;
+mod label_next;
 mod metrics_reference;
 mod peer_reference;
 mod scan;

@@ -131,7 +131,9 @@ pub fn label_next(
             if z.len() != k || k == 0 {
                 return None;
             }
-            let (predicted, score) = score_row(z, options.strategy);
+            let (top, score) = score_row(z, options.strategy);
+            // The loader's argmax (on the probabilities themselves), as everywhere else.
+            let predicted = predictions.row_top(row).unwrap_or(top);
             Some(Candidate {
                 sample,
                 predicted: predicted as u32,
