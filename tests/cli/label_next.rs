@@ -207,7 +207,7 @@ fn resampling_is_seeded_byte_for_byte_and_balanced() {
         resample(&dataset, how, "7", &b, &[]);
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         let differs = (8..16).any(|seed| {
-            let c = tmp.path().join(format!("out/{how}-{seed}.csv"));
+            let c = tmp.path().join(format!("out/deep/{how}-{seed}.csv"));
             resample(&dataset, how, &seed.to_string(), &c, &[]);
             std::fs::read(&c).unwrap() != std::fs::read(&a).unwrap()
         });
