@@ -99,7 +99,7 @@ pub fn run(args: LabelNextArgs) -> anyhow::Result<ExitCode> {
     load::timing("load", started);
     let split = resolve_split(&dataset, args.split.as_deref())
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.dataset.display()))?;
-    let mut result = label_next(
+    let result = label_next(
         &dataset,
         dataset.labels(),
         &predictions,
@@ -108,11 +108,9 @@ pub fn run(args: LabelNextArgs) -> anyhow::Result<ExitCode> {
             split,
             include_labelled: args.include_labelled,
             per_class: args.per_class,
+            top: args.top,
         },
     )?;
-    if let Some(k) = args.top {
-        result.samples.truncate(k);
-    }
     load::timing("label next", started);
     if let Some(out) = &args.out {
         write_csv(&dataset, &result.samples, out)

@@ -56,6 +56,9 @@ pub struct LabelNextOptions {
     pub include_labelled: bool,
     /// Round robin over predicted classes instead of one ranking.
     pub per_class: bool,
+    /// Keep only the first K of the ranking (`None`: all). Only the K best (of each class, with
+    /// `per_class`) are then sorted, which is most of the time on a million candidates.
+    pub top: Option<usize>,
 }
 
 /// One sample to label, with its score.
@@ -76,7 +79,7 @@ pub struct LabelNext {
     pub strategy: Strategy,
     /// Samples that were candidates (before any `--top` cut).
     pub num_candidates: u64,
-    /// Every candidate, in labelling order.
+    /// The candidates in labelling order (the first `top` of them when a top was asked for).
     pub samples: Vec<Candidate>,
 }
 
@@ -111,7 +114,7 @@ pub fn label_next(
     }
     let k = dataset.classes().len();
     let splits = dataset.split_ids();
-    let mut scored: Vec<Candidate> = predictions
+    let scored: Vec<Candidate> = predictions
         .sample_of_rows()
         .par_iter()
         .enumerate()
@@ -141,19 +144,59 @@ pub fn label_next(
             })
         })
         .collect();
-    // Highest score first; ties in dataset order.
-    scored.par_sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.sample.cmp(&b.sample)));
-    let num_candidates = scored.len() as u64;
-    let samples = if options.per_class {
-        round_robin(scored, k)
-    } else {
-        scored
-    };
     Ok(LabelNext {
         strategy: options.strategy,
-        num_candidates,
-        samples,
+        num_candidates: scored.len() as u64,
+        samples: rank(scored, k, options.per_class, options.top),
     })
+}
+
+/// Labelling order: highest score first, ties in dataset order (sample index); with `per_class`,
+/// interleaved by predicted class; the first `top`.
+fn rank(
+    mut scored: Vec<Candidate>,
+    k: usize,
+    per_class: bool,
+    top: Option<usize>,
+) -> Vec<Candidate> {
+    if !per_class {
+        best_first(&mut scored, top);
+        return scored;
+    }
+    let mut queues: Vec<Vec<Candidate>> = vec![Vec::new(); k];
+    for c in scored {
+        if let Some(q) = queues.get_mut(c.predicted as usize) {
+            q.push(c);
+        }
+    }
+    // No class gives more than `top` to the first `top` of the round robin.
+    for q in &mut queues {
+        best_first(q, top);
+    }
+    let mut out = round_robin(queues);
+    if let Some(top) = top {
+        out.truncate(top);
+    }
+    out
+}
+
+/// Sorts `v` best first (score descending, then sample index: a total order, so the result does
+/// not depend on the algorithm), keeping only the first `top`: a linear-time selection first, so
+/// `--top 1000` of a million sorts a thousand.
+fn best_first(v: &mut Vec<Candidate>, top: Option<usize>) {
+    let order =
+        |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.sample.cmp(&b.sample));
+    if let Some(top) = top
+        && top < v.len()
+    {
+        if top == 0 {
+            v.clear();
+            return;
+        }
+        v.select_nth_unstable_by(top - 1, order);
+        v.truncate(top);
+    }
+    v.par_sort_unstable_by(order);
 }
 
 /// The predicted class (argmax, lowest index on ties) and the score of one row of natural-log
@@ -207,18 +250,13 @@ fn prob(z: f64) -> f64 {
     }
 }
 
-/// Interleaves `ranked` (already in score order) by predicted class: each round, every class (in
-/// class order, which is byte order) that still has candidates gives its next one.
-fn round_robin(ranked: Vec<Candidate>, k: usize) -> Vec<Candidate> {
-    let mut queues: Vec<Vec<Candidate>> = vec![Vec::new(); k];
-    for c in &ranked {
-        if let Some(q) = queues.get_mut(c.predicted as usize) {
-            q.push(*c);
-        }
-    }
-    let mut out = Vec::with_capacity(ranked.len());
-    let mut next = vec![0usize; k];
-    while out.len() < ranked.len() {
+/// Interleaves per-class queues (each in labelling order): each round, every class (in class order,
+/// which is byte order) that still has candidates gives its next one.
+fn round_robin(queues: Vec<Vec<Candidate>>) -> Vec<Candidate> {
+    let total: usize = queues.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut next = vec![0usize; queues.len()];
+    while out.len() < total {
         let before = out.len();
         for (q, pos) in queues.iter().zip(next.iter_mut()) {
             if let Some(c) = q.get(*pos) {
@@ -295,16 +333,45 @@ mod tests {
             predicted,
             score,
         };
-        // Ranked: class 1 holds the three best.
-        let ranked = vec![
-            c(4, 1, 0.9),
-            c(2, 1, 0.8),
+        // Class 1 holds the three best.
+        let scored = vec![
             c(7, 1, 0.7),
             c(1, 0, 0.6),
-            c(3, 2, 0.5),
+            c(4, 1, 0.9),
             c(5, 0, 0.4),
+            c(2, 1, 0.8),
+            c(3, 2, 0.5),
         ];
-        let order: Vec<u32> = round_robin(ranked, 3).iter().map(|c| c.sample).collect();
-        assert_eq!(order, [1, 4, 3, 5, 2, 7]);
+        let order = |per_class, top| -> Vec<u32> {
+            rank(scored.clone(), 3, per_class, top)
+                .iter()
+                .map(|c| c.sample)
+                .collect()
+        };
+        assert_eq!(order(true, None), [1, 4, 3, 5, 2, 7]);
+        assert_eq!(order(true, Some(4)), [1, 4, 3, 5]);
+        assert_eq!(order(false, None), [4, 2, 7, 1, 3, 5]);
+        assert_eq!(order(false, Some(2)), [4, 2]);
+        assert_eq!(order(false, Some(0)), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_top_cut_is_the_first_k_of_the_full_ranking() {
+        // Scores with many exact ties, so the tie-break by sample index decides.
+        let mut rng = crate::core::analysis::view::SplitMix64::new(5);
+        let scored: Vec<Candidate> = (0..5000)
+            .map(|i| Candidate {
+                sample: i,
+                predicted: rng.below(4) as u32,
+                score: rng.below(50) as f64 / 50.0,
+            })
+            .collect();
+        for per_class in [false, true] {
+            let full = rank(scored.clone(), 4, per_class, None);
+            for top in [1, 7, 100, 4999, 5000, 9000] {
+                let cut = rank(scored.clone(), 4, per_class, Some(top));
+                assert_eq!(cut, full[..top.min(full.len())], "{per_class} {top}");
+            }
+        }
     }
 }
