@@ -1,10 +1,12 @@
 //! Command-line interface: argument parsing and the headless commands. Errors become a message on
 //! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
 
+mod balance;
 mod check;
 mod crowd;
 mod edits;
 mod label_issues;
+mod label_next;
 mod progress;
 mod scan;
 mod stats;
@@ -67,6 +69,11 @@ enum Command {
     Apply(edits::ApplyArgs),
     /// Samples whose label the (out-of-sample) predictions doubt, most suspicious first (confident learning).
     LabelIssues(label_issues::LabelIssuesArgs),
+    /// The samples to label next, most uncertain first (least confidence, margin or entropy).
+    LabelNext(label_next::LabelNextArgs),
+    /// Labelled samples per class, class weights (balanced, effective number), and a balanced
+    /// manifest by seeded under- or oversampling.
+    Balance(balance::BalanceArgs),
     /// How much several annotators agree (observed, Krippendorff's alpha, Fleiss' kappa), their
     /// consensus (vote or Dawid–Skene), each annotator's accuracy, and the samples they disagree on.
     Agreement(crowd::AgreementArgs),
@@ -151,6 +158,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Edits(args)) => edits::edits(args),
         Some(Command::Apply(args)) => edits::apply(args),
         Some(Command::LabelIssues(args)) => label_issues::run(args),
+        Some(Command::LabelNext(args)) => label_next::run(args),
+        Some(Command::Balance(args)) => balance::run(args),
         Some(Command::Agreement(args)) => crowd::run_agreement(args),
         Some(Command::SoftLabels(args)) => crowd::run_soft_labels(args),
         None => open_app(cli.dataset, cli.predictions, cli.annotations, cli.state_dir),

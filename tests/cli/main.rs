@@ -12,6 +12,7 @@ mod crowdlab;
 mod edits;
 mod hf_datasets;
 mod label_issues;
+mod label_next;
 mod metrics_reference;
 mod peer_reference;
 mod scan;

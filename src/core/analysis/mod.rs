@@ -1,9 +1,11 @@
 //! Numbers over a loaded dataset: metrics, the evaluation views, the `stats` report, likely label
 //! errors, and which samples a filter shows. Reads `data`, never writes files.
 
+pub mod balance;
 pub mod crowd;
 pub mod evaluation;
 pub mod label_issues;
+pub mod label_next;
 pub mod metrics;
 pub mod report;
 pub mod view;
