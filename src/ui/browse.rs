@@ -107,6 +107,8 @@ pub struct Browse {
     pub crowd_queue: bool,
     /// The crowd filter ("annotators disagree", "consensus ≠ label").
     pub filter_crowd: super::crowd::state::CrowdFilter,
+    /// The Label next batch, while the grid shows it.
+    pub label_next: Option<super::label_next::state::LabelNextState>,
     /// The summary's numbers, computed again after each edit (newest labels win).
     pub report_worker: Option<LatestWorker<ReportJob, StatsReport>>,
     /// The filter of a large dataset, computed off the UI thread (newest filter wins).
@@ -166,6 +168,7 @@ impl Browse {
             report_worker: None,
             filter_worker: None,
             crowd: None,
+            label_next: None,
             crowd_open: false,
             crowd_view: Default::default(),
             crowd_queue: false,
@@ -227,6 +230,7 @@ impl Browse {
         self.pinned = Some(action.title);
         self.pinned_as_stored = action.as_stored_beside;
         self.crowd_queue = false;
+        self.label_next = None;
         self.shown = action.samples;
         self.selected = None;
         self.inspecting = false;
@@ -239,6 +243,7 @@ impl Browse {
         self.pinned = None;
         self.pinned_as_stored = false;
         self.crowd_queue = false;
+        self.label_next = None;
         self.filter.confidence = self.confidence_on.then_some(self.confidence_range);
         let loaded = &self.loaded;
         match &mut self.filter_worker {

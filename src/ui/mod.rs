@@ -11,6 +11,7 @@ mod grid;
 pub mod health;
 mod inspector;
 mod inspector_state;
+pub mod label_next;
 mod loaded;
 mod scroll_bench;
 mod summary;

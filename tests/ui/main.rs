@@ -15,4 +15,5 @@ mod evaluation;
 mod frame_budget;
 mod health;
 mod hf;
+mod label_next;
 mod soft_labels;

@@ -49,6 +49,12 @@ pub fn browse_ui(
             ctx.request_repaint_after(Duration::from_millis(100));
         }
     }
+    if browse.poll_label_next() {
+        pool.next_epoch();
+        cache.forget_pending();
+    } else if browse.label_next.as_ref().is_some_and(|s| s.computing()) {
+        ctx.request_repaint_after(Duration::from_millis(50));
+    }
     if browse.poll_crowd() {
         browse.refresh();
         pool.next_epoch();
@@ -139,6 +145,13 @@ pub fn browse_ui(
                     cache.forget_pending();
                 }
             });
+            return;
+        }
+        if browse.label_next.is_some() {
+            if browse.label_next_bar_ui(ui) {
+                pool.next_epoch();
+                cache.forget_pending();
+            }
             return;
         }
         selection_bar_ui(ui, browse);

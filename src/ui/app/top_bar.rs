@@ -57,6 +57,15 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
                     "Agreement, consensus, each annotator's accuracy and the disagreement queue",
                 );
             }
+            if browse.can_label_next()
+                && ui
+                    .button("Label next")
+                    .on_hover_text("The unlabelled samples the model is least sure about, to label first")
+                    .clicked()
+            {
+                let ctx = ui.ctx().clone();
+                browse.open_label_next(&ctx);
+            }
             let edits_title = match browse.edits.as_ref().map(|e| e.state().pending.len()) {
                 Some(n) if n > 0 => format!("Edits ({n})"),
                 _ => "Edits".to_string(),

@@ -83,6 +83,7 @@ impl Browse {
             .and_then(|c| c.analysis.as_ref())
             .map(|a| a.queue.clone());
         self.queue = None;
+        self.label_next = None;
         self.pinned = Some("annotator disagreements, least certain consensus first".into());
         self.pinned_as_stored = false;
         self.shown = queue.unwrap_or_default();

@@ -19,12 +19,24 @@ pub enum BalanceSort {
 }
 
 /// The view's settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BalanceState {
     /// Sort order.
     pub sort: BalanceSort,
     /// Splits side by side instead of stacked.
     pub grouped: bool,
+    /// The effective-number weights' beta.
+    pub beta: f64,
+}
+
+impl Default for BalanceState {
+    fn default() -> Self {
+        Self {
+            sort: BalanceSort::default(),
+            grouped: false,
+            beta: crate::core::analysis::balance::DEFAULT_BETA,
+        }
+    }
 }
 
 const ROW: f32 = 22.0;
@@ -229,6 +241,7 @@ impl BalanceState {
                 ui.visuals().weak_text_color(),
             );
         }
+        super::weights::weights_ui(ui, classes, &totals, &mut self.beta);
         (filter, Some(chart))
     }
 }

@@ -12,6 +12,7 @@ mod balance;
 mod confusion;
 mod export;
 mod reliability;
+pub mod weights;
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};

@@ -1,0 +1,126 @@
+//! Label next in the app: the unlabelled samples the model is least sure about fill the grid, three
+//! are labelled with a key (journaled edits), progress counts them, undo takes one back; and the
+//! class-weights table under the class balance.
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use spotcheck::ui::App;
+
+use crate::common;
+
+use common::ui::{demo_copy, harness_with, wait_for};
+
+/// A manifest over the demo photos with the seven landscape photos of `val` unlabelled.
+fn manifest_with_an_unlabelled_pool(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::from("file_name,label\n");
+    let mut files: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jpg"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    files.sort();
+    for f in files {
+        let class = f.split('/').nth(1).unwrap();
+        let label = if f.starts_with("val/landscape/") {
+            ""
+        } else {
+            class
+        };
+        text.push_str(&format!("{f},{label}\n"));
+    }
+    common::write(dir, "manifest.csv", text)
+}
+
+fn until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    check: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    while !check(h) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what} never happened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.run_steps(1);
+    }
+}
+
+#[test]
+fn labelling_three_samples_from_the_batch_then_undo_and_the_class_weights() {
+    let data = demo_copy();
+    let manifest = manifest_with_an_unlabelled_pool(data.path());
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .open(manifest, Some(data.path().join("predictions.csv")), ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h.get_by_label("Label next").click();
+    wait_for(
+        &mut h,
+        "Label next: labelled 0 of the next 7 (7 unlabelled candidates)",
+    );
+    // The batch is the unlabelled pool, least confident first.
+    let batch: Vec<String> = h
+        .state()
+        .browse()
+        .unwrap()
+        .shown_files()
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    assert_eq!(batch.len(), 7);
+    assert!(
+        batch.iter().all(|f| f.starts_with("val/landscape/")),
+        "{batch:?}"
+    );
+    let scores: Vec<f64> = {
+        let b = h.state().browse().unwrap();
+        let r = b.label_next.as_ref().unwrap().ranking.as_ref().unwrap();
+        r.samples.iter().map(|c| c.score).collect()
+    };
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // Three labels with the key for the first class (landscape), each on the tile under the pointer.
+    for f in &batch[..3] {
+        let name = f.rsplit('/').next().unwrap();
+        h.get_by_label(name).hover();
+        h.run_steps(2);
+        h.key_press(Key::Num1);
+        h.run_steps(2);
+    }
+    wait_for(&mut h, "Label next: labelled 3 of the next 7");
+    // Undo takes the last one back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    wait_for(&mut h, "Label next: labelled 2 of the next 7");
+    until(&mut h, "the edits saved", |h| {
+        h.state()
+            .browse()
+            .and_then(|b| b.edits.as_ref())
+            .is_some_and(|e| !e.saving() && e.state().pending.len() == 2)
+    });
+    h.get_by_label("Leave").click();
+    wait_for(&mut h, "42 of 42 shown");
+
+    // Class weights: 16 landscape (14 + the 2 labelled here) and 21 portrait: balanced weights
+    // 37 / (2 * 16) and 37 / (2 * 21).
+    h.get_by_label("Evaluation").click();
+    wait_for(&mut h, "Class weights");
+    wait_for(&mut h, &format!("{:.4}", 37.0 / 32.0));
+    wait_for(&mut h, &format!("{:.4}", 37.0 / 42.0));
+    h.get_by_label("Copy as Python dict");
+    h.get_by_label("Copy as JSON");
+}
