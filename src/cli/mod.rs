@@ -2,6 +2,7 @@
 //! stderr naming the file and line, and exit status 2; a closed pipe (`| head`) exits 0.
 
 mod check;
+mod compare;
 mod crowd;
 mod edits;
 mod label_issues;
@@ -64,6 +65,9 @@ enum Command {
     /// Write the pending label edits into the dataset: move files between class folders, or
     /// rewrite the manifest (the original kept as NAME.bak).
     Apply(edits::ApplyArgs),
+    /// Several models on the same samples: accuracy, macro F1, ECE and NLL with 95% bootstrap
+    /// intervals, and for each pair who is right where with McNemar's exact test.
+    Compare(compare::CompareArgs),
     /// Samples whose label the (out-of-sample) predictions doubt, most suspicious first (confident learning).
     LabelIssues(label_issues::LabelIssuesArgs),
     /// How much several annotators agree (observed, Krippendorff's alpha, Fleiss' kappa), their
@@ -150,6 +154,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Edits(args)) => edits::edits(args),
         Some(Command::Apply(args)) => edits::apply(args),
         Some(Command::LabelIssues(args)) => label_issues::run(args),
+        Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Agreement(args)) => crowd::run_agreement(args),
         Some(Command::SoftLabels(args)) => crowd::run_soft_labels(args),
         None => open_app(cli.dataset, cli.predictions, cli.annotations, cli.state_dir),
