@@ -21,7 +21,7 @@ use super::metrics::{
     ClassificationReport, Scored, TooManyClasses, bin_index, check_class_count, confusion_matrix,
     plain_calibration,
 };
-use super::precision_recall::average_precision;
+use super::precision_recall::{average_precision_of, pr_curve_from_keys, score_key};
 use super::view::SplitMix64;
 use crate::core::data::columns::NONE;
 use crate::core::data::dataset::Dataset;
@@ -264,6 +264,7 @@ pub fn compare(
         .iter()
         .map(|p| ModelColumns::new(p, &common, options.num_bins))
         .collect();
+    crate::core::data::load::timing("  model columns", started);
     let label_of: Vec<u32> = common.iter().map(|&i| labels[i as usize]).collect();
 
     // Point estimates, exactly as `stats` computes them (rows in file order).
@@ -301,6 +302,7 @@ pub fn compare(
 
     // The bootstrap.
     let boot = Bootstrap::new(&label_of, &per_model, k, options.num_bins);
+    crate::core::data::load::timing("  bootstrap groups", started);
     let draws = boot.run(options.resamples, options.seed);
     crate::core::data::load::timing("  bootstrap", started);
     let column = |m: usize, f: fn(&ResampleMetrics) -> f64| -> Vec<f64> {
@@ -366,25 +368,8 @@ fn point_estimates(
     let calibration = p
         .has_probabilities()
         .then(|| plain_calibration(p, &scored, options.num_bins));
-    let average_precision = (p.has_probabilities() && options.average_precision).then(|| {
-        (0..k)
-            .into_par_iter()
-            .map(|c| {
-                let scores: Vec<f64> = scored
-                    .iter()
-                    .map(|s| {
-                        p.row_log_probabilities(s.row as usize)
-                            .get(c)
-                            .copied()
-                            .unwrap_or(f64::NEG_INFINITY)
-                    })
-                    .collect();
-                let positive: Vec<bool> = scored.iter().map(|s| s.label as usize == c).collect();
-                // Log-probabilities rank the samples as the probabilities do.
-                average_precision(&scores, &positive)
-            })
-            .collect::<Vec<_>>()
-    });
+    let average_precision = (p.has_probabilities() && options.average_precision)
+        .then(|| per_class_average_precision(p, &scored, k));
     ModelSummary {
         name: name.to_string(),
         accuracy: report.accuracy,
@@ -397,6 +382,29 @@ fn point_estimates(
         average_precision: average_precision
             .map(|v| PerClassAp(classes.iter().cloned().zip(v).collect())),
     }
+}
+
+/// Average precision of every class, one against the rest, over `scored`: one pass over the rows
+/// sorts each row's log-probabilities (they rank the samples as the probabilities do) into per-class
+/// positive and negative keys; the classes' curves are then computed in parallel.
+fn per_class_average_precision(p: &Predictions, scored: &[Scored], k: usize) -> Vec<Option<f64>> {
+    let mut pos: Vec<Vec<u64>> = vec![Vec::new(); k];
+    let mut neg: Vec<Vec<u64>> = (0..k).map(|_| Vec::with_capacity(scored.len())).collect();
+    for s in scored {
+        let row = p.row_log_probabilities(s.row as usize);
+        for (c, (pc, nc)) in pos.iter_mut().zip(neg.iter_mut()).enumerate() {
+            let key = score_key(row.get(c).copied().unwrap_or(f64::NEG_INFINITY));
+            if s.label as usize == c {
+                pc.push(key);
+            } else {
+                nc.push(key);
+            }
+        }
+    }
+    pos.into_par_iter()
+        .zip(neg)
+        .map(|(pc, nc)| average_precision_of(&pr_curve_from_keys(pc, nc)))
+        .collect()
 }
 
 /// One model's columns over the common samples (in `common` order).
@@ -445,77 +453,170 @@ struct ResampleMetrics {
     ece: f64,
 }
 
-/// The common samples sorted into groups that share every integer a resample's metrics need (label,
-/// and per model the predicted class and the bin), and the confidences in that order.
+/// One model's view of the common samples for the bootstrap: the samples sorted by (label, predicted
+/// class, bin), so every number a resample needs for this model is a sum over a contiguous run.
+struct ModelPass {
+    /// Per group: end (exclusive) in this model's order, label, predicted class, bin.
+    groups: Vec<(usize, u32, u32, u32)>,
+    /// This model's order as positions of the draw order; `None` when it is the draw order itself.
+    perm: Option<Vec<u32>>,
+    /// Confidences in this model's order, rounded to f32 (half the memory traffic per resample; the
+    /// relative error, < 6e-8, is far below what an interval resolves). Empty for hard predictions.
+    conf: Vec<f32>,
+}
+
+/// The common samples prepared for resampling. Draws index positions `0..n` of the first model's
+/// order (any fixed order of the samples would do: a uniform draw does not care).
 struct Bootstrap {
-    /// Samples in group order are 0..n; group g is `starts[g]..starts[g + 1]`.
-    starts: Vec<usize>,
-    /// Per group: label, then per model (pred, bin).
-    keys: Vec<u32>,
-    /// Per sample in group order, per model with probabilities: the confidence (interleaved, stride
-    /// = number of such models).
-    conf: Vec<f64>,
-    /// Which models have probabilities (index into the stride of `conf`).
-    prob_slot: Vec<Option<usize>>,
-    num_models: usize,
+    passes: Vec<ModelPass>,
+    has_probabilities: Vec<bool>,
     num_classes: usize,
     num_bins: usize,
     n: usize,
 }
 
+/// A draw count per sample: `u8` normally (a quarter of the memory traffic), `u32` for the rare
+/// resample where one sample is drawn more than 255 times.
+trait Count: Copy + Default + Send {
+    fn bump(&mut self) -> bool;
+    fn get(self) -> u64;
+}
+
+impl Count for u8 {
+    fn bump(&mut self) -> bool {
+        match self.checked_add(1) {
+            Some(v) => {
+                *self = v;
+                true
+            }
+            None => false,
+        }
+    }
+    fn get(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl Count for u32 {
+    fn bump(&mut self) -> bool {
+        *self = self.saturating_add(1);
+        true
+    }
+    fn get(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+/// Uniform indices in `0..n` from SplitMix64, two per 64-bit output: Lemire's multiply-shift on each
+/// 32-bit half, with his rejection step, so every index is exactly equally likely (n < 2^32).
+struct IndexDraws {
+    rng: SplitMix64,
+    n: u64,
+    threshold: u32,
+    spare: Option<u32>,
+}
+
+impl IndexDraws {
+    fn new(seed: u64, n: usize) -> Self {
+        let n = (n as u64).clamp(1, u64::from(u32::MAX));
+        Self {
+            rng: SplitMix64::new(seed),
+            n,
+            // 2^32 mod n: low products below it are rejected.
+            threshold: ((1u64 << 32) % n) as u32,
+            spare: None,
+        }
+    }
+
+    /// Calls `f` with the next `count` indices: the same sequence as [`Self::next_index`], two per
+    /// generator output without a branch on a spare half.
+    fn take(&mut self, count: usize, mut f: impl FnMut(usize)) {
+        let mut left = count;
+        if left > 0 && self.spare.is_some() {
+            f(self.next_index());
+            left -= 1;
+        }
+        while left > 0 {
+            let r = self.rng.next_u64();
+            for half in [(r >> 32) as u32, r as u32] {
+                if left == 0 {
+                    break;
+                }
+                let m = u64::from(half) * self.n;
+                if (m as u32) >= self.threshold {
+                    f((m >> 32) as usize);
+                    left -= 1;
+                }
+            }
+        }
+    }
+
+    fn half(&mut self) -> u32 {
+        if let Some(x) = self.spare.take() {
+            return x;
+        }
+        let r = self.rng.next_u64();
+        self.spare = Some(r as u32);
+        (r >> 32) as u32
+    }
+
+    fn next_index(&mut self) -> usize {
+        loop {
+            let m = u64::from(self.half()) * self.n;
+            if (m as u32) >= self.threshold {
+                return (m >> 32) as usize;
+            }
+        }
+    }
+}
+
 impl Bootstrap {
     fn new(labels: &[u32], models: &[ModelColumns], k: usize, num_bins: usize) -> Self {
         let n = labels.len();
-        let m = models.len();
-        let stride = 1 + 2 * m;
-        let key_of = |j: usize, out: &mut Vec<u32>| {
-            out.push(labels[j]);
-            for mc in models {
-                out.push(mc.pred[j]);
-                out.push(mc.bin.as_ref().map_or(0, |b| b[j]));
-            }
+        let key = |mc: &ModelColumns, j: usize| -> (u32, u32, u32) {
+            (labels[j], mc.pred[j], mc.bin.as_ref().map_or(0, |b| b[j]))
         };
-        let mut all_keys = Vec::with_capacity(n * stride);
-        for j in 0..n {
-            key_of(j, &mut all_keys);
+        // The draw order: the first model's. A stable sort, so the order depends on the data alone.
+        let mut draw_order: Vec<u32> = (0..n as u32).collect();
+        if let Some(first) = models.first() {
+            draw_order.par_sort_by_key(|&j| key(first, j as usize));
         }
-        let key = |j: usize| &all_keys[j * stride..(j + 1) * stride];
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        // A stable order: ties keep their sample order, so the groups (and the draws' meaning) depend
-        // on the data alone.
-        order.par_sort_by(|&a, &b| key(a as usize).cmp(key(b as usize)));
-        let mut starts = Vec::new();
-        let mut keys = Vec::new();
-        for (pos, &j) in order.iter().enumerate() {
-            let j = j as usize;
-            if pos == 0 || key(order[pos - 1] as usize) != key(j) {
-                starts.push(pos);
-                keys.extend_from_slice(key(j));
-            }
-        }
-        starts.push(n);
-        let mut prob_slot = Vec::with_capacity(m);
-        let mut slots = 0;
-        for mc in models {
-            if mc.bin.is_some() {
-                prob_slot.push(Some(slots));
-                slots += 1;
-            } else {
-                prob_slot.push(None);
-            }
-        }
-        let mut conf = Vec::with_capacity(n * slots);
-        for &j in &order {
-            for mc in models.iter().filter(|mc| mc.bin.is_some()) {
-                conf.push(mc.conf[j as usize]);
-            }
-        }
+        let passes = models
+            .par_iter()
+            .enumerate()
+            .map(|(m, mc)| {
+                // Positions (in the draw order) sorted by this model's key.
+                let order: Vec<u32> = if m == 0 {
+                    (0..n as u32).collect()
+                } else {
+                    let mut o: Vec<u32> = (0..n as u32).collect();
+                    o.par_sort_by_key(|&pos| key(mc, draw_order[pos as usize] as usize));
+                    o
+                };
+                let sample = |t: usize| draw_order[order[t] as usize] as usize;
+                let mut groups: Vec<(usize, u32, u32, u32)> = Vec::new();
+                for t in 0..n {
+                    let (l, p, b) = key(mc, sample(t));
+                    match groups.last_mut() {
+                        Some(g) if (g.1, g.2, g.3) == (l, p, b) => g.0 = t + 1,
+                        _ => groups.push((t + 1, l, p, b)),
+                    }
+                }
+                let conf = if mc.bin.is_some() {
+                    (0..n).map(|t| mc.conf[sample(t)] as f32).collect()
+                } else {
+                    Vec::new()
+                };
+                ModelPass {
+                    groups,
+                    perm: (m > 0).then_some(order),
+                    conf,
+                }
+            })
+            .collect();
         Self {
-            starts,
-            keys,
-            conf,
-            prob_slot,
-            num_models: m,
+            passes,
+            has_probabilities: models.iter().map(|mc| mc.bin.is_some()).collect(),
             num_classes: k,
             num_bins: num_bins.max(1),
             n,
@@ -528,154 +629,132 @@ impl Bootstrap {
         (0..resamples)
             .into_par_iter()
             .map_init(
-                || (vec![0u8; self.n], Vec::new()),
-                |(counts, overflow), r| self.resample(counts, overflow, resample_seed(seed, r)),
+                || vec![0u8; self.n],
+                |counts, r| {
+                    let s = resample_seed(seed, r);
+                    self.resample(counts, s).unwrap_or_else(|| {
+                        // A sample drawn more than 255 times: the same draws, counted in u32.
+                        let mut wide = vec![0u32; self.n];
+                        self.resample(&mut wide, s).unwrap_or_default()
+                    })
+                },
             )
             .collect()
     }
 
-    fn resample(
-        &self,
-        counts: &mut [u8],
-        overflow: &mut Vec<u32>,
-        seed: u64,
-    ) -> Vec<ResampleMetrics> {
-        counts.fill(0);
-        overflow.clear();
-        let n = self.n as u64;
-        let mut rng = SplitMix64::new(seed);
-        for _ in 0..self.n {
-            let j = rng.below(n) as usize;
+    /// One resample: `n` draws counted per position, then one pass per model. `None` when a count
+    /// does not fit `C`.
+    fn resample<C: Count>(&self, counts: &mut [C], seed: u64) -> Option<Vec<ResampleMetrics>> {
+        counts.fill(C::default());
+        let mut draws = IndexDraws::new(seed, self.n);
+        let mut overflow = false;
+        draws.take(self.n, |j| {
             if let Some(c) = counts.get_mut(j) {
-                if *c == u8::MAX {
-                    overflow.push(j as u32);
-                } else {
-                    *c += 1;
-                }
+                overflow |= !c.bump();
             }
+        });
+        if overflow {
+            return None;
         }
-        let slots = self.conf.len().checked_div(self.n).unwrap_or(0);
-        let (m, k, nb) = (self.num_models, self.num_classes, self.num_bins);
-        let stride = 1 + 2 * m;
-        // Per model: true positives, predicted count per class; support per class; per bin: count,
-        // correct, confidence sum.
-        let mut tp = vec![0u64; m * k];
-        let mut predicted = vec![0u64; m * k];
+        let (k, nb) = (self.num_classes, self.num_bins);
         let mut support = vec![0u64; k];
-        let mut bin_count = vec![0u64; m * nb];
-        let mut bin_correct = vec![0u64; m * nb];
-        let mut bin_conf = vec![0.0f64; m * nb];
-        let mut sums = vec![0.0f64; slots];
-        let mut group_of_overflow: Vec<(usize, usize)> = overflow
-            .iter()
-            .map(|&j| {
-                let g = self.starts.partition_point(|&s| s <= j as usize) - 1;
-                (g, j as usize)
-            })
-            .collect();
-        group_of_overflow.sort_unstable();
-        let mut extra = group_of_overflow.iter().peekable();
-        for g in 0..self.starts.len() - 1 {
-            let (s, e) = (self.starts[g], self.starts[g + 1]);
-            let mut c: u64 = 0;
-            sums.iter_mut().for_each(|x| *x = 0.0);
-            match slots {
-                0 => c = counts[s..e].iter().map(|&x| u64::from(x)).sum(),
-                1 => {
-                    let mut s0 = 0.0;
-                    for (&x, &f) in counts[s..e].iter().zip(&self.conf[s..e]) {
-                        c += u64::from(x);
-                        s0 += f64::from(x) * f;
-                    }
-                    sums[0] = s0;
-                }
-                _ => {
-                    for (&x, fs) in counts[s..e]
-                        .iter()
-                        .zip(self.conf[s * slots..e * slots].chunks_exact(slots))
-                    {
-                        c += u64::from(x);
-                        let w = f64::from(x);
-                        for (acc, &f) in sums.iter_mut().zip(fs) {
-                            *acc += w * f;
-                        }
-                    }
-                }
-            }
-            while let Some(&&(og, j)) = extra.peek() {
-                if og != g {
-                    break;
-                }
-                c += 1;
-                for (t, acc) in sums.iter_mut().enumerate() {
-                    *acc += self.conf.get(j * slots + t).copied().unwrap_or(0.0);
-                }
-                extra.next();
-            }
-            if c == 0 {
-                continue;
-            }
-            let key = &self.keys[g * stride..(g + 1) * stride];
-            let label = key[0] as usize;
-            if let Some(x) = support.get_mut(label) {
-                *x += c;
-            }
-            for model in 0..m {
-                let pred = key[1 + 2 * model] as usize;
-                let bin = key[2 + 2 * model] as usize;
-                let right = pred == label;
-                if right && let Some(x) = tp.get_mut(model * k + label) {
+        let mut out = Vec::with_capacity(self.passes.len());
+        for (m, pass) in self.passes.iter().enumerate() {
+            let mut tp = vec![0u64; k];
+            let mut predicted = vec![0u64; k];
+            let mut bin_count = vec![0u64; nb];
+            let mut bin_correct = vec![0u64; nb];
+            let mut bin_conf = vec![0.0f64; nb];
+            let mut start = 0;
+            for &(end, label, pred, bin) in &pass.groups {
+                let (c, s) = group_sums(counts, pass, start, end);
+                start = end;
+                let (label, pred, bin) = (label as usize, pred as usize, bin as usize);
+                if m == 0
+                    && let Some(x) = support.get_mut(label)
+                {
                     *x += c;
                 }
-                if let Some(x) = predicted.get_mut(model * k + pred) {
+                let right = label == pred;
+                if right && let Some(x) = tp.get_mut(label) {
                     *x += c;
                 }
-                if let Some(slot) = self.prob_slot[model] {
-                    let b = model * nb + bin.min(nb - 1);
+                if let Some(x) = predicted.get_mut(pred) {
+                    *x += c;
+                }
+                if !pass.conf.is_empty() {
+                    let b = bin.min(nb - 1);
                     bin_count[b] += c;
                     if right {
                         bin_correct[b] += c;
                     }
-                    bin_conf[b] += sums[slot];
+                    bin_conf[b] += s;
                 }
             }
+            let total = self.n as f64;
+            let correct: u64 = tp.iter().sum();
+            let f1_sum: f64 = (0..k)
+                .map(|c| {
+                    // 2TP / (2TP + FP + FN) = 2TP / (predicted + support).
+                    let den = predicted[c] + support[c];
+                    if den > 0 {
+                        2.0 * tp[c] as f64 / den as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+            let ece = if self.has_probabilities.get(m).copied().unwrap_or(false) {
+                (0..nb)
+                    .map(|b| (bin_correct[b] as f64 - bin_conf[b]).abs())
+                    .sum::<f64>()
+                    / total
+            } else {
+                f64::NAN
+            };
+            out.push(ResampleMetrics {
+                accuracy: correct as f64 / total,
+                macro_f1: if k == 0 { 0.0 } else { f1_sum / k as f64 },
+                ece,
+            });
         }
-        let total = self.n as f64;
-        (0..m)
-            .map(|model| {
-                let tps = &tp[model * k..(model + 1) * k];
-                let preds = &predicted[model * k..(model + 1) * k];
-                let correct: u64 = tps.iter().sum();
-                let f1_sum: f64 = (0..k)
-                    .map(|c| {
-                        // 2TP / (2TP + FP + FN) = 2TP / (predicted + support).
-                        let den = preds[c] + support[c];
-                        if den > 0 {
-                            2.0 * tps[c] as f64 / den as f64
-                        } else {
-                            0.0
-                        }
-                    })
-                    .sum();
-                let ece = if self.prob_slot[model].is_some() {
-                    (0..nb)
-                        .map(|b| {
-                            let i = model * nb + b;
-                            (bin_correct[i] as f64 - bin_conf[i]).abs()
-                        })
-                        .sum::<f64>()
-                        / total
-                } else {
-                    f64::NAN
-                };
-                ResampleMetrics {
-                    accuracy: correct as f64 / total,
-                    macro_f1: if k == 0 { 0.0 } else { f1_sum / k as f64 },
-                    ece,
-                }
-            })
-            .collect()
+        Some(out)
     }
+}
+
+/// The draws of one group (`start..end` in the pass's order) and, with probabilities, the sum of
+/// count × confidence.
+fn group_sums<C: Count>(counts: &[C], pass: &ModelPass, start: usize, end: usize) -> (u64, f64) {
+    let (mut c, mut s) = (0u64, 0.0f64);
+    match (&pass.perm, pass.conf.is_empty()) {
+        (None, true) => {
+            for &x in counts.get(start..end).unwrap_or(&[]) {
+                c += x.get();
+            }
+        }
+        (None, false) => {
+            let conf = pass.conf.get(start..end).unwrap_or(&[]);
+            for (&x, &f) in counts.get(start..end).unwrap_or(&[]).iter().zip(conf) {
+                let x = x.get();
+                c += x;
+                s += x as f64 * f64::from(f);
+            }
+        }
+        (Some(perm), true) => {
+            for &p in perm.get(start..end).unwrap_or(&[]) {
+                c += counts.get(p as usize).map_or(0, |x| x.get());
+            }
+        }
+        (Some(perm), false) => {
+            let conf = pass.conf.get(start..end).unwrap_or(&[]);
+            for (&p, &f) in perm.get(start..end).unwrap_or(&[]).iter().zip(conf) {
+                let x = counts.get(p as usize).map_or(0, |x| x.get());
+                c += x;
+                s += x as f64 * f64::from(f);
+            }
+        }
+    }
+    (c, s)
 }
 
 /// The generator seed of resample `r`: SplitMix64's output for `seed` mixed with `r`, so resamples
@@ -792,6 +871,24 @@ mod tests {
         assert_eq!(percentile_sorted(&v, 0.0), 1.0);
         assert_eq!(percentile_sorted(&v, 100.0), 4.0);
         assert!(percentile_sorted(&[], 50.0).is_nan());
+    }
+
+    /// The batched draws are the one-at-a-time sequence, and cover `0..n` uniformly enough to see.
+    #[test]
+    fn batched_draws_are_the_single_draws() {
+        let mut a = IndexDraws::new(9, 7);
+        let mut one = Vec::new();
+        for _ in 0..1001 {
+            one.push(a.next_index());
+        }
+        let mut batched = Vec::new();
+        IndexDraws::new(9, 7).take(1001, |j| batched.push(j));
+        assert_eq!(one, batched);
+        let mut hist = [0u32; 7];
+        for j in one {
+            hist[j] += 1;
+        }
+        assert!(hist.iter().all(|&h| (100..190).contains(&h)), "{hist:?}");
     }
 
     #[test]
