@@ -51,7 +51,7 @@ def main():
     per = []
     models = []
     for i, cols in enumerate(cols_of):
-        prob = df[cols].to_numpy(dtype=np.float64)
+        prob = df[cols].to_numpy(dtype=np.float64, copy=True)
         prob /= prob.sum(axis=1, keepdims=True)
         pred = prob.argmax(axis=1)
         conf = prob.max(axis=1)

@@ -6,10 +6,10 @@
 //! The bootstrap draws real indices (n draws with replacement from the n common samples, the same
 //! draws for every model, so the comparison is paired) from a generator fixed here, so a seed gives the
 //! same intervals on every machine and in every version. Each resample is folded into per-class
-//! counts and reliability-bin sums without visiting the models' data per draw: the common samples are
-//! sorted once into groups that agree on the label and on every model's predicted class and bin, the
-//! draws are counted per sample, and a resample is then one sequential pass over the counts (and the
-//! confidences, for ECE). That is what makes 1000 resamples of a million samples take seconds.
+//! counts and reliability-bin sums without visiting the models' data per draw: the draws are counted
+//! per sample (a byte each), and each model keeps its samples sorted once by (label, predicted class,
+//! bin), so a resample is one sequential pass per model over runs of counts (and confidences, for
+//! ECE). That is what makes 1000 resamples of a million samples take about two seconds on two cores.
 
 use std::path::{Path, PathBuf};
 

@@ -127,7 +127,7 @@ pub fn radix_sort(keys: &mut Vec<u64>) {
         for &k in keys.iter() {
             counts[((k >> shift) & 0xFF) as usize] += 1;
         }
-        if counts.iter().any(|&c| c == keys.len()) {
+        if counts.contains(&keys.len()) {
             continue;
         }
         let mut offsets = [0usize; 256];
