@@ -3,6 +3,7 @@
 
 mod balance;
 mod check;
+mod compare;
 mod crowd;
 mod edits;
 mod label_issues;
@@ -67,6 +68,9 @@ enum Command {
     /// Write the pending label edits into the dataset: move files between class folders, or
     /// rewrite the manifest (the original kept as NAME.bak).
     Apply(edits::ApplyArgs),
+    /// Several models on the same samples: accuracy, macro F1, ECE and NLL with 95% bootstrap
+    /// intervals, and for each pair who is right where with McNemar's exact test.
+    Compare(compare::CompareArgs),
     /// Samples whose label the (out-of-sample) predictions doubt, most suspicious first (confident learning).
     LabelIssues(label_issues::LabelIssuesArgs),
     /// The samples to label next, most uncertain first (least confidence, margin or entropy).
@@ -160,6 +164,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::LabelIssues(args)) => label_issues::run(args),
         Some(Command::LabelNext(args)) => label_next::run(args),
         Some(Command::Balance(args)) => balance::run(args),
+        Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Agreement(args)) => crowd::run_agreement(args),
         Some(Command::SoftLabels(args)) => crowd::run_soft_labels(args),
         None => open_app(cli.dataset, cli.predictions, cli.annotations, cli.state_dir),

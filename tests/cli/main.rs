@@ -7,6 +7,7 @@
 mod common;
 
 mod class_limit;
+mod compare;
 mod crowd;
 mod crowdlab;
 mod edits;

@@ -2,10 +2,12 @@
 //! errors, and which samples a filter shows. Reads `data`, never writes files.
 
 pub mod balance;
+pub mod compare;
 pub mod crowd;
 pub mod evaluation;
 pub mod label_issues;
 pub mod label_next;
 pub mod metrics;
+pub mod precision_recall;
 pub mod report;
 pub mod view;

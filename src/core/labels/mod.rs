@@ -216,6 +216,27 @@ pub fn open_edited(
     Ok((dataset, predictions, edited))
 }
 
+/// Opens a dataset with its pending label edits (unless `mode` ignores them) and joins several
+/// predictions files to it, in order (`compare`): the first is parsed alongside the dataset, the
+/// others are joined to the loaded dataset one after the other.
+pub fn open_edited_with_models(
+    dataset_path: &Path,
+    predictions: &[PathBuf],
+    warnings: &mut Warnings,
+    mode: &EditMode,
+) -> Result<(Dataset, Vec<Predictions>), OpenError> {
+    let (first, rest) = match predictions.split_first() {
+        Some((f, r)) => (Some(f.as_path()), r),
+        None => (None, &[][..]),
+    };
+    let (mut dataset, loaded, _) = open_edited(dataset_path, first, None, warnings, mode)?;
+    let mut models: Vec<Predictions> = loaded.into_iter().collect();
+    for path in rest {
+        models.push(load::load_predictions(&mut dataset, path, None, warnings)?);
+    }
+    Ok((dataset, models))
+}
+
 /// Reads `dataset`'s journal (nothing is created when it has none) against its labels on disk;
 /// orphaned edits become a warning naming the journal.
 pub fn read_edits(
