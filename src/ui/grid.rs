@@ -51,6 +51,10 @@ struct TileMarks<'a> {
 }
 
 /// Draws `texture` as large as fits in `area`, centred, keeping its aspect ratio.
+// Not inlined: with this and `paint_texture` inlined into the tile code at opt-level 3, release
+// builds drew every picture shifted up and cropped (found 2026-12-03; debug and opt-level 0-2 were
+// right, and so is opt-level 3 with this attribute). The cause is not understood yet.
+#[inline(never)]
 fn paint_fitted(painter: &egui::Painter, texture: &egui::TextureHandle, area: egui::Rect) {
     let [w, h] = texture.size().map(|v| v as f32);
     let scale = ((area.width() - 4.0) / w.max(1.0)).min((area.height() - 4.0) / h.max(1.0));

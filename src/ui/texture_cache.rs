@@ -192,6 +192,8 @@ impl TextureCache {
 }
 
 /// Paints the whole of `texture` into `rect`.
+// Not inlined: see `paint_fitted` in grid.rs (release builds drew pictures shifted when it was).
+#[inline(never)]
 pub fn paint_texture(painter: &egui::Painter, texture: &egui::TextureHandle, rect: egui::Rect) {
     painter.image(
         texture.id(),
