@@ -4,7 +4,7 @@
     python3 scripts/make_near_dup_set.py OUT_DIR
 
 Sources (real photos only; the synthetic bench JPEGs are not used):
-  - the EXIF orientation examples (shared/data/exif-orientation-examples): 18 files but only 2 pictures
+  - the EXIF orientation examples (tests/data/exif-orientation-examples): 18 files but only 2 pictures
     (landscape, portrait) stored 9 ways each, so only the Orientation-1 file of each is used;
   - scikit-learn's sample images china.jpg and flower.jpg;
   - matplotlib's grace_hopper.jpg when matplotlib is installed.
@@ -34,9 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 def find_exif_examples():
     for cand in (
         os.environ.get("EXIF_EXAMPLES"),
-        REPO / "../shared/data/exif-orientation-examples",
-        "/work/shared/data/exif-orientation-examples",
-        REPO / "assets/exif-orientation-examples",
+        REPO / "tests/data/exif-orientation-examples",
     ):
         if cand and (Path(cand) / "Landscape_1.jpg").is_file():
             return Path(cand).resolve()
