@@ -8,3 +8,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt 2>/dev/null \
   || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages -r scripts/requirements.txt
 cargo test --release "$@"
+# The Python package (PyO3 + maturin: `pip install ./python` builds the wheel once) and its tests,
+# the Beam pipelines on the DirectRunner among them, against the release binary built above.
+python3 -m pip install --quiet --disable-pip-version-check ./python pytest 2>/dev/null \
+  || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages ./python pytest
+SPOTCHECK_BIN="$PWD/target/release/spotcheck" python3 -m pytest -q -p no:cacheprovider python/tests

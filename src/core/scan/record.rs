@@ -63,6 +63,33 @@ pub struct ScanRecord {
 }
 
 impl ScanRecord {
+    /// The record of a listed file that was not there: only the problem is known.
+    pub fn missing(name: &str, detail: String) -> Self {
+        Self {
+            kind: MediaKind::of(name),
+            problem: Some((ProblemKind::Missing, detail)),
+            ..Self::default()
+        }
+    }
+
+    /// The `kind` column's value.
+    pub fn kind_name(&self) -> Option<&'static str> {
+        self.kind.map(|k| match k {
+            MediaKind::Image => "image",
+            MediaKind::Audio => "audio",
+        })
+    }
+
+    /// The `xxh3_128` column's value: 32 lowercase hex digits.
+    pub fn xxh3_hex(&self) -> Option<String> {
+        self.xxh3_128.map(|h| format!("{h:032x}"))
+    }
+
+    /// The `phash` column's value: 16 lowercase hex digits.
+    pub fn phash_hex(&self) -> Option<String> {
+        self.measures.map(|m| format!("{:016x}", m.phash))
+    }
+
     /// Whether the image decoded (it then counts in the EXIF census).
     pub fn decoded_image(&self) -> bool {
         self.kind == Some(MediaKind::Image) && self.size.is_some()
@@ -95,12 +122,14 @@ pub fn scan_bytes(
         size_bytes: Some(bytes.len() as u64),
         ..ScanRecord::default()
     };
+    // An empty file has the hash of no bytes (the contract's rule), so a scan row always says what
+    // was read.
+    record.xxh3_128 = Some(xxh3_128(bytes));
     if bytes.is_empty() {
-        record.kind = kind;
+        record.kind = kind.or_else(|| MediaKind::of(name));
         record.fail(MediaError::empty());
         return record;
     }
-    record.xxh3_128 = Some(xxh3_128(bytes));
     let ext = Path::new(name).extension().and_then(|e| e.to_str());
     let kind = kind.or_else(|| MediaKind::of(name));
     match kind {

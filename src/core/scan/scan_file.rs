@@ -150,18 +150,15 @@ impl ScanWriter {
             file.append_value(&name.file);
             split.append_option(non_empty(&name.split));
             label.append_option(non_empty(&name.label));
-            kind.append_option(r.kind.map(|k| match k {
-                MediaKind::Image => "image",
-                MediaKind::Audio => "audio",
-            }));
+            kind.append_option(r.kind_name());
             problem.append_option(r.problem.as_ref().map(|p| p.0.as_str()));
             detail.append_option(r.problem.as_ref().map(|p| p.1.as_str()));
             size_bytes.append_option(r.size_bytes.map(|v| v as i64));
-            xxh3.append_option(r.xxh3_128.map(|h| format!("{h:032x}")));
+            xxh3.append_option(r.xxh3_hex());
             width.append_option(r.size.map(|s| i64::from(s.0)));
             height.append_option(r.size.map(|s| i64::from(s.1)));
             orientation.append_option(r.orientation.map(i64::from));
-            phash.append_option(r.measures.map(|m| format!("{:016x}", m.phash)));
+            phash.append_option(r.phash_hex());
             brightness.append_option(r.measures.map(|m| m.brightness));
             contrast.append_option(r.measures.map(|m| m.contrast));
             sharpness.append_option(r.measures.map(|m| m.sharpness));

@@ -29,6 +29,35 @@ struct Walk<'a> {
     unusable: Vec<UnusableFile>,
 }
 
+/// Whether the first-level folders are a split level: every one of them is a split name (`train`,
+/// `test`, ...). Shared with the distributed scan, which sees only file paths.
+pub fn is_split_level<'a>(first_level_folders: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut any = false;
+    for name in first_level_folders {
+        any = true;
+        if !SPLIT_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+            return false;
+        }
+    }
+    any
+}
+
+/// Where a file at `rel` (a '/'-separated path below the root) belongs in a class-folder dataset:
+/// `Some((split, class))` when it is a sample, `None` when the loader skips it (hidden, not media,
+/// or not inside a class folder). The same rules as [`load_folder`], for a pipeline that sees only
+/// the paths of matched files.
+pub fn class_folder_sample(rel: &str, has_split_level: bool) -> Option<(Option<&str>, &str)> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if parts.iter().any(|p| p.is_empty() || p.starts_with('.')) || !is_media_file(rel) {
+        return None;
+    }
+    match (has_split_level, parts.as_slice()) {
+        (true, [split, class, _, ..]) => Some((Some(split), class)),
+        (false, [class, _, ..]) => Some((None, class)),
+        _ => None,
+    }
+}
+
 /// Loads a class-folder dataset rooted at `root`.
 pub fn load_folder(
     root: &Path,
@@ -41,7 +70,7 @@ pub fn load_folder(
         .iter()
         .filter(|(_, name, _)| SPLIT_NAMES.contains(&name.to_ascii_lowercase().as_str()))
         .count();
-    let has_split_level = !dirs.is_empty() && split_like == dirs.len();
+    let has_split_level = is_split_level(dirs.iter().map(|(_, name, _)| name.as_str()));
     if split_like > 0 && !has_split_level {
         let names: Vec<&str> = dirs.iter().map(|(_, n, _)| n.as_str()).collect();
         warnings.note(
@@ -259,5 +288,36 @@ fn err_reason(err: &walkdir::Error) -> String {
         io.to_string()
     } else {
         err.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_level_needs_every_first_level_folder_to_be_a_split() {
+        assert!(is_split_level(["train", "Test"]));
+        assert!(!is_split_level(["train", "cats"]));
+        assert!(!is_split_level(std::iter::empty()));
+    }
+
+    #[test]
+    fn class_folder_rules_for_a_path() {
+        assert_eq!(class_folder_sample("cat/a.jpg", false), Some((None, "cat")));
+        assert_eq!(
+            class_folder_sample("cat/deeper/a.JPG", false),
+            Some((None, "cat"))
+        );
+        assert_eq!(
+            class_folder_sample("train/cat/a.png", true),
+            Some((Some("train"), "cat"))
+        );
+        // Loose files, hidden parts and non-media are not samples.
+        assert_eq!(class_folder_sample("a.jpg", false), None);
+        assert_eq!(class_folder_sample("train/a.jpg", true), None);
+        assert_eq!(class_folder_sample("cat/.thumbs/a.jpg", false), None);
+        assert_eq!(class_folder_sample(".cache/a.jpg", false), None);
+        assert_eq!(class_folder_sample("cat/notes.txt", false), None);
     }
 }
