@@ -10,6 +10,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use spotcheck::core::scan::record::{ScanOptions, ScanRecord, scan_bytes};
 
 mod labels;
+mod stats;
 
 /// The scan columns, in the contract's order (`thumbnail` last, only when thumbnails are asked for).
 const SCAN_COLUMNS: [&str; 18] = [
@@ -224,6 +225,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_split_level, m)?)?;
     m.add_function(wrap_pyfunction!(class_folder_sample, m)?)?;
     m.add_function(wrap_pyfunction!(labels::read_labels, m)?)?;
+    stats::register(m)?;
 
     m.add("SCAN_COLUMNS", SCAN_COLUMNS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

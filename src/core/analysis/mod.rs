@@ -10,4 +10,5 @@ pub mod label_next;
 pub mod metrics;
 pub mod precision_recall;
 pub mod report;
+pub mod stats_partial;
 pub mod view;

@@ -227,33 +227,25 @@ fn summarise(
     classes: &[String],
     num_bins: usize,
 ) -> (Option<MetricsSummary>, Option<CalibrationSummary>) {
-    let c = &e.classification;
-    let metrics = MetricsSummary {
-        num_samples: c.num_samples,
-        accuracy: c.accuracy,
-        macro_f1: c.macro_f1,
-        weighted_f1: c.weighted_f1,
-        per_class: classes
-            .iter()
-            .zip(&c.per_class)
-            .map(|(name, m)| PerClass {
-                class: name.clone(),
-                precision: m.precision,
-                recall: m.recall,
-                f1: m.f1,
-                support: m.support,
-            })
-            .collect(),
-        confusion_matrix: c.confusion.to_rows(),
-    };
+    let metrics = MetricsSummary::new(&e.classification, classes);
     let calibration = e.calibration.as_ref().map(|cal| CalibrationSummary {
         num_bins,
         ece: cal.reliability.ece,
         mce: cal.reliability.mce,
         nll: cal.nll,
         brier: cal.brier,
-        bins: cal
-            .reliability
+        bins: BinSummary::list(&cal.reliability),
+        temperature: cal.temperature.temperature,
+        ece_after_temperature: cal.ece_after_temperature,
+        nll_after_temperature: cal.nll_after_temperature,
+    });
+    (Some(metrics), calibration)
+}
+
+impl BinSummary {
+    /// The document's bins of a reliability diagram.
+    pub fn list(diagram: &crate::core::analysis::metrics::ReliabilityDiagram) -> Vec<Self> {
+        diagram
             .bins
             .iter()
             .map(|b| BinSummary {
@@ -263,10 +255,33 @@ fn summarise(
                 confidence: b.confidence,
                 accuracy: b.accuracy,
             })
-            .collect(),
-        temperature: cal.temperature.temperature,
-        ece_after_temperature: cal.ece_after_temperature,
-        nll_after_temperature: cal.nll_after_temperature,
-    });
-    (Some(metrics), calibration)
+            .collect()
+    }
+}
+
+impl MetricsSummary {
+    /// The document's `metrics` from a classification report over `classes` (in class-id order).
+    pub fn new(
+        c: &crate::core::analysis::metrics::ClassificationReport,
+        classes: &[String],
+    ) -> Self {
+        MetricsSummary {
+            num_samples: c.num_samples,
+            accuracy: c.accuracy,
+            macro_f1: c.macro_f1,
+            weighted_f1: c.weighted_f1,
+            per_class: classes
+                .iter()
+                .zip(&c.per_class)
+                .map(|(name, m)| PerClass {
+                    class: name.clone(),
+                    precision: m.precision,
+                    recall: m.recall,
+                    f1: m.f1,
+                    support: m.support,
+                })
+                .collect(),
+            confusion_matrix: c.confusion.to_rows(),
+        }
+    }
 }

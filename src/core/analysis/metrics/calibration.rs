@@ -33,6 +33,18 @@ pub fn plain_calibration(
     scored: &[Scored],
     num_bins: usize,
 ) -> (ReliabilityDiagram, f64, f64) {
+    let (bins, nll, brier) = plain_calibration_sums(predictions, scored, num_bins);
+    let denom = scored.len().max(1) as f64;
+    (bins.diagram(), nll / denom, brier / denom)
+}
+
+/// The sums behind [`plain_calibration`]: reliability bin sums, the NLL sum and the Brier sum. They
+/// add up across parts of a dataset, so a distributed run merges them exactly.
+pub fn plain_calibration_sums(
+    predictions: &Predictions,
+    scored: &[Scored],
+    num_bins: usize,
+) -> (BinSums, f64, f64) {
     use rayon::prelude::*;
     let ln_clip = NLL_CLIP.ln();
     let (bins, nll, brier) = scored
@@ -64,8 +76,7 @@ pub fn plain_calibration(
         .fold((BinSums::new(num_bins), 0.0, 0.0), |a, b| {
             (a.0.merge(&b.0), a.1 + b.1, a.2 + b.2)
         });
-    let denom = scored.len().max(1) as f64;
-    (bins.diagram(), nll / denom, brier / denom)
+    (bins, nll, brier)
 }
 
 /// Computes the calibration report over `scored` samples (which need probabilities).

@@ -45,6 +45,16 @@ impl ConfusionMatrix {
         }
     }
 
+    /// Counts `n` samples of true class `t` predicted `p` at once (merging counts made elsewhere).
+    pub fn add_many(&mut self, t: usize, p: usize, n: u64) {
+        if t < self.num_classes
+            && p < self.num_classes
+            && let Some(c) = self.counts.get_mut(t * self.num_classes + p)
+        {
+            *c += n;
+        }
+    }
+
     /// Row `t` (true class `t`), one count per predicted class.
     pub fn row(&self, t: usize) -> &[u64] {
         self.counts

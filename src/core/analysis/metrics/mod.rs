@@ -8,7 +8,9 @@ mod classification;
 mod reliability;
 mod temperature;
 
-pub use calibration::{CalibrationReport, calibration_report, plain_calibration};
+pub use calibration::{
+    CalibrationReport, calibration_report, plain_calibration, plain_calibration_sums,
+};
 pub use classification::{
     ClassMetrics, ClassificationReport, ConfusionMatrix, confusion_from_pairs, confusion_matrix,
 };
@@ -16,7 +18,8 @@ pub use reliability::{
     BinSums, ReliabilityBin, ReliabilityDiagram, bin_index, reliability_diagram,
 };
 pub use temperature::{
-    Scaled, TEMPERATURE_BOUNDS, TemperatureFit, fit_temperature, temperature_scaled,
+    Scaled, Sums as TemperatureSums, TEMPERATURE_BOUNDS, TemperatureFit, fit_temperature,
+    halley_step, temperature_pass, temperature_scaled,
 };
 
 use crate::core::data::columns::NONE;

@@ -53,7 +53,7 @@ pub fn bin_index(confidence: f64, num_bins: usize) -> usize {
 
 /// Per-bin sums while scanning samples; chunks scanned in parallel merge their accumulators. Keeps a
 /// pass over a million samples free of a million-entry temporary.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BinSums {
     count: Vec<u64>,
     sum_conf: Vec<f64>,

@@ -38,8 +38,10 @@ pub struct Scaled {
     pub nll: f64,
 }
 
-#[derive(Default, Clone, Copy)]
-struct Sums {
+/// The NLL's derivative sums in b = 1/T at one b (first, second, third; over `n` samples). They add
+/// up across parts of a dataset, so a distributed fit merges them and takes the same Halley steps.
+#[derive(Debug, Default, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sums {
     g: f64,
     h: f64,
     k: f64,
@@ -150,6 +152,72 @@ fn pass(
     (sums, scaled)
 }
 
+/// The next b from the derivative sums `s` at `b`: Halley on u = ln b: f'(u) = b g,
+/// f''(u) = b^2 h + b g, f'''(u) = b^3 k + 3 b^2 h + b g. The NLL bends sharply for b < 1, where
+/// steps on b itself overshoot; on ln b they land close (the reference, too, works on ln T). Where
+/// Halley's denominator is not positive, or its step points the other way, Newton's step is taken.
+/// Not clamped: the caller keeps it inside its bracket.
+pub fn halley_step(b: f64, s: &Sums) -> f64 {
+    if s.n == 0 {
+        return b;
+    }
+    let n = s.n as f64;
+    let (g, h, k) = (s.g / n, s.h / n, s.k / n);
+    let (gu, hu) = (b * g, b * b * h + b * g);
+    let ku = b * b * b * k + 3.0 * b * b * h + b * g;
+    let halley_denominator = 2.0 * hu * hu - gu * ku;
+    if hu > 0.0 {
+        let newton_step = -gu / hu;
+        let halley = -2.0 * gu * hu / halley_denominator;
+        let step = if halley_denominator > 0.0 && halley * newton_step > 0.0 {
+            halley
+        } else {
+            newton_step
+        };
+        b * step.exp()
+    } else {
+        b - g / h
+    }
+}
+
+impl Sums {
+    /// Adds another part's sums (taken at the same b).
+    pub fn merge(self, other: &Sums) -> Self {
+        self + *other
+    }
+
+    /// The mean first derivative in b (positive: the minimiser is at a smaller b).
+    pub fn mean_slope(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.g / self.n as f64
+        }
+    }
+
+    /// Samples summed.
+    pub fn count(&self) -> usize {
+        self.n
+    }
+}
+
+/// The derivative sums at `b` over `scored` and, when `num_bins` is given, the scaled reliability
+/// bin sums and NLL sum at that b: one pass of the fit, for a caller that merges parts (a
+/// distributed run) and steps with [`halley_step`] itself.
+pub fn temperature_pass(
+    predictions: &Predictions,
+    scored: &[Scored],
+    b: f64,
+    num_bins: Option<usize>,
+) -> (Sums, Option<(BinSums, f64)>) {
+    let (sums, scaled) = pass(predictions, scored, b, num_bins);
+    let scaled = scaled.map(|s| {
+        let count: u64 = s.bins.diagram().total;
+        (s.bins, s.nll * count as f64)
+    });
+    (sums, scaled)
+}
+
 /// Where a Newton solve ended.
 struct Solved {
     b: f64,
@@ -183,7 +251,7 @@ fn solve(
                 last: None,
             };
         }
-        let (g, h, k) = (s.g / s.n as f64, s.h / s.n as f64, s.k / s.n as f64);
+        let g = s.g / s.n as f64;
         if g > 0.0 {
             hi = b;
         } else if g < 0.0 {
@@ -194,25 +262,7 @@ fn solve(
         if hi - lo <= tolerance * b {
             break; // the bracket closed, possibly at a bound
         }
-        // Halley on u = ln b: f'(u) = b g, f''(u) = b^2 h + b g, f'''(u) = b^3 k + 3 b^2 h + b g. The
-        // NLL bends sharply for b < 1, where steps on b itself overshoot; on ln b they land close (the
-        // reference, too, works on ln T). Where Halley's denominator is not positive, or its step
-        // points the other way, Newton's step is taken; the bracket keeps either safe.
-        let (gu, hu) = (b * g, b * b * h + b * g);
-        let ku = b * b * b * k + 3.0 * b * b * h + b * g;
-        let halley_denominator = 2.0 * hu * hu - gu * ku;
-        let newton = if hu > 0.0 {
-            let newton_step = -gu / hu;
-            let halley_step = -2.0 * gu * hu / halley_denominator;
-            let step = if halley_denominator > 0.0 && halley_step * newton_step > 0.0 {
-                halley_step
-            } else {
-                newton_step
-            };
-            b * step.exp()
-        } else {
-            b - g / h
-        };
+        let newton = halley_step(b, &s);
         if (newton - b).abs() <= tolerance * b {
             b = newton.clamp(b_min, b_max);
             break; // converged: the step is below the tolerance

@@ -228,6 +228,26 @@ struct Layout {
 }
 
 impl RawPredictions {
+    /// The classes the file names: its value columns, or for hard predictions the names its rows
+    /// give (unmatched rows too, as the join adopts them).
+    pub fn class_names(&self) -> &[String] {
+        if self.kind == PredictionKind::Hard {
+            &self.hard_names
+        } else {
+            &self.columns
+        }
+    }
+
+    /// Rows parsed.
+    pub fn num_rows(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// What the file holds.
+    pub fn kind(&self) -> PredictionKind {
+        self.kind
+    }
+
     fn new(path: &Path, kind: PredictionKind, columns: Vec<String>, rows_guess: usize) -> Self {
         let width = if kind == PredictionKind::Hard {
             0

@@ -1,0 +1,367 @@
+//! The mergeable pieces of `stats` for a distributed pipeline. Rows of the manifest and predictions
+//! shards are routed to buckets by a hash of their file name, so every row naming a file lands in
+//! the same bucket (a bucket then joins and deduplicates exactly as the loader does); each bucket is
+//! loaded with the core's own loaders and summarised as a `StatsPartial` (JSON text, so Beam can
+//! move and merge it); partials merge exactly; temperature passes refine T; `finish_stats` gives
+//! the `stats --json` document.
+
+use std::path::{Path, PathBuf};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use spotcheck::core::analysis::stats_partial::{
+    StatsPartial, TemperaturePartial, finish, grid as temperature_grid,
+};
+use spotcheck::core::data::dataset::Dataset;
+use spotcheck::core::data::load::{
+    CsvReader, FILE_COLUMNS, PredictionKind, Predictions, Record, find_column,
+    normalize_sample_path, open, parse_predictions, read_csv_header,
+};
+use spotcheck::core::data::warnings::Warnings;
+
+fn bytes_arg<'a>(data: &'a Bound<'_, PyAny>, what: &str) -> PyResult<&'a [u8]> {
+    data.cast::<PyBytes>()
+        .map(|b| b.as_bytes())
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be bytes")))
+}
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// A shard's header line and its data rows by bucket (raw bytes, quoting kept).
+type Buckets = (Vec<u8>, Vec<(u32, Vec<u8>)>);
+
+fn bucket_csv(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> {
+    let path = Path::new(name);
+    let mut reader = CsvReader::new(std::io::Cursor::new(data), path, None);
+    let mut warnings = Warnings::default();
+    let (header, names) = read_csv_header(&mut reader, &mut warnings, "a header naming file_name")
+        .map_err(|e| e.to_string())?;
+    let file = find_column(&names, FILE_COLUMNS).ok_or_else(|| {
+        format!(
+            "{name}: no file column (expected one of {})",
+            FILE_COLUMNS.join(", ")
+        )
+    })?;
+    let raw = |rec: &Record| -> Vec<u8> {
+        let start = rec.raw_span(0).map_or(0, |s| s.0) as usize;
+        let end = rec.content_end() as usize;
+        data.get(start..end).unwrap_or_default().to_vec()
+    };
+    let header_line = raw(&header);
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); buckets as usize];
+    let mut rec = Record::default();
+    while reader.read_record(&mut rec).map_err(|e| e.to_string())? {
+        let f = rec.str(file, path, "file").map_err(|e| e.to_string())?;
+        let identity = normalize_sample_path(f, Path::new(""));
+        let bucket = (xxhash_bucket(&identity) % u64::from(buckets)) as usize;
+        if let Some(rows) = out.get_mut(bucket) {
+            rows.extend_from_slice(&raw(&rec));
+            rows.push(b'\n');
+        }
+    }
+    let rows = out
+        .into_iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(b, r)| (b as u32, r))
+        .collect();
+    Ok((header_line, rows))
+}
+
+fn xxhash_bucket(identity: &str) -> u64 {
+    spotcheck::core::data::sample_files::path_hash(identity)
+}
+
+/// Splits a CSV shard (manifest or predictions) into buckets by its file column: returns the header
+/// line and `(bucket, rows)` pairs for the buckets that got rows.
+#[pyfunction]
+pub fn bucket_shard(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    name: &str,
+    buckets: u32,
+) -> PyResult<(Vec<u8>, Vec<(u32, Vec<u8>)>)> {
+    if buckets == 0 {
+        return Err(PyValueError::new_err("buckets must be at least 1"));
+    }
+    let data = bytes_arg(data, "data")?;
+    if !name.to_ascii_lowercase().ends_with(".csv") {
+        return Err(PyValueError::new_err(format!(
+            "{name}: the Beam stats reads CSV shards (with a header each)"
+        )));
+    }
+    py.detach(|| bucket_csv(data, name, buckets))
+        .map_err(PyValueError::new_err)
+}
+
+/// One bucket's rows: the header all its shards share and the rows of every shard.
+struct BucketFiles {
+    _dir: PathBuf,
+    manifest: PathBuf,
+    predictions: Option<PathBuf>,
+    label: String,
+}
+
+impl Drop for BucketFiles {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self._dir).ok();
+    }
+}
+
+fn write_part(path: &Path, header: &[u8], rows: &[Vec<u8>]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    f.write_all(header)?;
+    f.write_all(b"\n")?;
+    for r in rows {
+        f.write_all(r)?;
+    }
+    f.flush()
+}
+
+/// A bucket as two small files the core's loaders read (a temporary folder, removed on drop).
+fn bucket_files(
+    bucket: u32,
+    manifest: &(Vec<u8>, Vec<Vec<u8>>),
+    predictions: Option<&(Vec<u8>, Vec<Vec<u8>>)>,
+) -> std::io::Result<BucketFiles> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "spotcheck-bucket-{}-{}-{}",
+        std::process::id(),
+        bucket,
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let manifest_path = dir.join("manifest.csv");
+    write_part(&manifest_path, &manifest.0, &manifest.1)?;
+    let predictions_path = match predictions {
+        Some(p) => {
+            let path = dir.join("predictions.csv");
+            write_part(&path, &p.0, &p.1)?;
+            Some(path)
+        }
+        None => None,
+    };
+    Ok(BucketFiles {
+        _dir: dir,
+        manifest: manifest_path,
+        predictions: predictions_path,
+        label: format!("bucket {bucket}"),
+    })
+}
+
+/// Loads a bucket with the core's loaders; errors name the bucket instead of the temporary files.
+fn load_bucket(files: &BucketFiles) -> Result<(Dataset, Option<Predictions>), String> {
+    let mut warnings = Warnings::default();
+    open(
+        &files.manifest,
+        files.predictions.as_deref(),
+        None,
+        &mut warnings,
+    )
+    .map_err(|e| {
+        let mut text = e.to_string();
+        text = text.replace(
+            &files.manifest.display().to_string(),
+            &format!("the manifest ({})", files.label),
+        );
+        if let Some(p) = &files.predictions {
+            text = text.replace(
+                &p.display().to_string(),
+                &format!("the predictions ({})", files.label),
+            );
+        }
+        text
+    })
+}
+
+type Part = (Vec<u8>, Vec<Vec<u8>>);
+
+fn with_bucket<T>(
+    bucket: u32,
+    manifest: Part,
+    predictions: Option<Part>,
+    work: impl FnOnce(&Dataset, Option<&Predictions>) -> T,
+) -> Result<T, String> {
+    let files = bucket_files(bucket, &manifest, predictions.as_ref())
+        .map_err(|e| format!("cannot write the bucket's temporary files: {e}"))?;
+    let (dataset, predictions) = load_bucket(&files)?;
+    Ok(work(&dataset, predictions.as_ref()))
+}
+
+/// A bucket with predictions rows and no manifest rows: the loader refuses an empty manifest, so
+/// the predictions are parsed alone (every row unmatched, their classes adopted).
+fn unmatched_only(
+    bucket: u32,
+    manifest: &Part,
+    predictions: &Part,
+    split: Option<&str>,
+    bins: usize,
+) -> Result<StatsPartial, String> {
+    let files = bucket_files(bucket, manifest, Some(predictions))
+        .map_err(|e| format!("cannot write the bucket's temporary files: {e}"))?;
+    let path = files.predictions.as_deref().unwrap_or(Path::new(""));
+    let root = files.manifest.parent().unwrap_or(Path::new(""));
+    let mut warnings = Warnings::default();
+    let raw = parse_predictions(path, root, None, &mut warnings).map_err(|e| {
+        e.to_string().replace(
+            &path.display().to_string(),
+            &format!("the predictions ({})", files.label),
+        )
+    })?;
+    Ok(StatsPartial::unmatched_only(
+        bins,
+        split,
+        raw.class_names(),
+        raw.kind() != PredictionKind::Hard,
+        raw.num_rows() as u64,
+    ))
+}
+
+/// The `StatsPartial` (JSON) of one bucket: `manifest` and `predictions` are `(header, [rows])`.
+#[pyfunction]
+#[pyo3(signature = (bucket, manifest, predictions, split = None, bins = 15))]
+pub fn bucket_partial(
+    py: Python<'_>,
+    bucket: u32,
+    manifest: Part,
+    predictions: Option<Part>,
+    split: Option<String>,
+    bins: usize,
+) -> PyResult<String> {
+    check_bins(bins)?;
+    let partial = py
+        .detach(|| match predictions {
+            Some(p) if manifest.1.is_empty() => {
+                unmatched_only(bucket, &manifest, &p, split.as_deref(), bins)
+            }
+            predictions => with_bucket(bucket, manifest, predictions, |d, p| {
+                StatsPartial::of_part(d, p, split.as_deref(), bins)
+            }),
+        })
+        .map_err(PyValueError::new_err)?;
+    serde_json::to_string(&partial).map_err(value_error)
+}
+
+/// One refinement pass's `TemperaturePartial` (JSON) over a bucket, at `b` = 1/T.
+#[pyfunction]
+#[pyo3(signature = (bucket, manifest, predictions, b, split = None, bins = 15))]
+pub fn bucket_temperature(
+    py: Python<'_>,
+    bucket: u32,
+    manifest: Part,
+    predictions: Option<Part>,
+    b: f64,
+    split: Option<String>,
+    bins: usize,
+) -> PyResult<String> {
+    check_bins(bins)?;
+    if manifest.1.is_empty() {
+        let empty = TemperaturePartial::empty(b, bins);
+        return serde_json::to_string(&empty).map_err(value_error);
+    }
+    let partial = py
+        .detach(|| {
+            with_bucket(bucket, manifest, predictions, |d, p| {
+                TemperaturePartial::of_part(d, p, split.as_deref(), bins, b)
+            })
+        })
+        .map_err(PyValueError::new_err)?;
+    serde_json::to_string(&partial).map_err(value_error)
+}
+
+fn check_bins(bins: usize) -> PyResult<()> {
+    if (1..=1000).contains(&bins) {
+        Ok(())
+    } else {
+        Err(PyValueError::new_err(format!(
+            "bins {bins}: expected 1 to 1000"
+        )))
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> PyResult<T> {
+    serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("not a {what}: {e}")))
+}
+
+/// Merges `StatsPartial`s (JSON) into one; associative and commutative (a Beam combiner).
+#[pyfunction]
+pub fn merge_partials(parts: Vec<String>) -> PyResult<Option<String>> {
+    let mut merged: Option<StatsPartial> = None;
+    for text in &parts {
+        let part: StatsPartial = parse(text, "stats partial")?;
+        merged = Some(match merged {
+            None => part,
+            Some(m) => m.merge(&part).map_err(value_error)?,
+        });
+    }
+    merged
+        .map(|m| serde_json::to_string(&m).map_err(value_error))
+        .transpose()
+}
+
+/// Merges `TemperaturePartial`s (JSON, all at the same b).
+#[pyfunction]
+pub fn merge_temperature(parts: Vec<String>) -> PyResult<Option<String>> {
+    let mut merged: Option<TemperaturePartial> = None;
+    for text in &parts {
+        let part: TemperaturePartial = parse(text, "temperature partial")?;
+        merged = Some(match merged {
+            None => part,
+            Some(m) => m.merge(&part).map_err(value_error)?,
+        });
+    }
+    merged
+        .map(|m| serde_json::to_string(&m).map_err(value_error))
+        .transpose()
+}
+
+/// Where the refinement passes start (b = 1/T), from a merged partial's grid.
+#[pyfunction]
+pub fn temperature_start(partial: &str) -> PyResult<f64> {
+    Ok(parse::<StatsPartial>(partial, "stats partial")?.temperature_start())
+}
+
+/// The b of the next refinement pass after a merged pass.
+#[pyfunction]
+pub fn temperature_next(pass_: &str) -> PyResult<f64> {
+    Ok(parse::<TemperaturePartial>(pass_, "temperature partial")?.next_b())
+}
+
+/// The `stats --json` document (text) of a merged partial and the last merged refinement pass.
+#[pyfunction]
+#[pyo3(signature = (partial, temperature = None))]
+pub fn finish_stats(partial: &str, temperature: Option<&str>) -> PyResult<String> {
+    let partial: StatsPartial = parse(partial, "stats partial")?;
+    let temperature: Option<TemperaturePartial> = temperature
+        .map(|t| parse(t, "temperature partial"))
+        .transpose()?;
+    let report = finish(&partial, temperature.as_ref()).map_err(value_error)?;
+    serde_json::to_string(&report).map_err(value_error)
+}
+
+/// The warm-start grid of b (for tests and the curious).
+#[pyfunction]
+pub fn temperature_grid_points() -> Vec<f64> {
+    temperature_grid()
+}
+
+/// Adds the stats functions to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bucket_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_partial, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_temperature, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_partials, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_temperature, m)?)?;
+    m.add_function(wrap_pyfunction!(temperature_start, m)?)?;
+    m.add_function(wrap_pyfunction!(temperature_next, m)?)?;
+    m.add_function(wrap_pyfunction!(finish_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(temperature_grid_points, m)?)?;
+    Ok(())
+}
