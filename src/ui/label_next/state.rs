@@ -8,6 +8,7 @@ use eframe::egui;
 use crate::core::analysis::label_next::{LabelNext, LabelNextOptions, Strategy, label_next};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{Predictions, quote_field};
+use crate::ui::workers::file_dialog::spawn_save;
 use crate::ui::workers::latest::LatestWorker;
 
 /// What the worker ranks.
@@ -142,24 +143,13 @@ impl LabelNextState {
         let text = self.batch_csv(dataset);
         let name = format!("label-next-{}.csv", self.strategy.name());
         let tx = self.export_tx.clone();
-        let dialog = rfd::AsyncFileDialog::new()
-            .set_file_name(name)
-            .add_filter("CSV", &["csv"]);
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("export".into())
-            .spawn(move || {
-                if let Some(handle) = crate::ui::workers::file_dialog::block_on(dialog.save_file())
-                {
-                    let path = handle.path();
-                    let message = match std::fs::write(path, text) {
-                        Ok(()) => format!("Saved {}", path.display()),
-                        Err(e) => format!("Could not save {}: {e}", path.display()),
-                    };
-                    tx.send(message).ok();
-                }
-                ctx.request_repaint();
-            });
+        let spawned = spawn_save(&name, "CSV", "csv", ctx, move |path| {
+            let message = match std::fs::write(path, text) {
+                Ok(()) => format!("Saved {}", path.display()),
+                Err(e) => format!("Could not save {}: {e}", path.display()),
+            };
+            tx.send(message).ok();
+        });
         if let Err(e) = spawned {
             self.export_tx
                 .send(format!("Could not start the export: {e}"))
