@@ -192,57 +192,10 @@ fn the_score_histogram_counts_every_candidate_and_shades_the_batch() {
     wait_for(&mut h, "(shaded: this batch, 0.360–0.480)");
 }
 
-/// A dataset whose three most uncertain candidates are one photo stored three ways (EXIF
-/// orientations 1, 3 and 6: the same upright picture, pHash distance 0), then a file that does not
-/// decode, then two other photos; two labelled samples give the classes.
-fn near_duplicate_fixture(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let exif = repo.join("tests/data/exif-orientation-examples");
-    let demo = repo.join("assets/demo/train");
-    let files = [
-        (exif.join("Landscape_1.jpg"), "l1.jpg", "", 0.51),
-        (exif.join("Landscape_3.jpg"), "l3.jpg", "", 0.52),
-        (exif.join("Landscape_6.jpg"), "l6.jpg", "", 0.53),
-        (exif.join("Portrait_1.jpg"), "p1.jpg", "", 0.60),
-        (
-            demo.join("portrait/portrait_crop00_orientation1.jpg"),
-            "pc0.jpg",
-            "",
-            0.70,
-        ),
-        (
-            demo.join("landscape/landscape_crop01_orientation4.jpg"),
-            "lc1.jpg",
-            "landscape",
-            0.9,
-        ),
-        (
-            demo.join("portrait/portrait_crop02_orientation1.jpg"),
-            "pc2.jpg",
-            "portrait",
-            0.1,
-        ),
-    ];
-    let mut manifest = String::from("file_name,label\n");
-    let mut predictions = String::from("file_name,prob_landscape,prob_portrait\n");
-    for (from, name, label, p) in files {
-        std::fs::copy(from, dir.join(name)).unwrap();
-        manifest.push_str(&format!("{name},{label}\n"));
-        predictions.push_str(&format!("{name},{p},{}\n", 1.0 - p));
-    }
-    common::write(dir, "broken.jpg", b"\xff\xd8\xff not a jpeg at all");
-    manifest.push_str("broken.jpg,\n");
-    predictions.push_str("broken.jpg,0.55,0.45\n");
-    (
-        common::write(dir, "manifest.csv", manifest),
-        common::write(dir, "predictions.csv", predictions),
-    )
-}
-
 #[test]
 fn skipping_near_duplicates_keeps_one_of_the_planted_copies_and_says_how_many() {
     let dir = tempfile::tempdir().unwrap();
-    let (manifest, predictions) = near_duplicate_fixture(dir.path());
+    let (manifest, predictions) = common::near_duplicate_fixture(dir.path());
     let mut h = harness_with(App::default(), 1600.0, 1000.0);
     let ctx = h.ctx.clone();
     h.state_mut().open(manifest, Some(predictions), ctx);

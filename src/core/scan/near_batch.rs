@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::core::analysis::label_next::Candidate;
+use crate::core::analysis::label_next::{
+    Candidate, LabelNext, LabelNextError, LabelNextOptions, label_next,
+};
 use crate::core::data::dataset::Dataset;
+use crate::core::data::load::Predictions;
 use crate::core::scan::byte_budget::{ByteBudget, DEFAULT_BYTE_BUDGET};
 use crate::core::scan::record::{ScanOptions, scan_sample};
 use crate::core::scan::scan_cache::{ScanCache, ScanKey};
@@ -77,6 +80,45 @@ pub fn take_without_near_duplicates(
         skipped,
         hashed,
     })
+}
+
+/// A Label next ranking whose batch (the first `options.top`, all when `None`) skips near-duplicates
+/// of samples already taken: the whole ranking is made, then walked down with pHashes from `cache`
+/// (scanned and stored when missing). Returns the ranking (its `samples` are the batch, its histogram
+/// every candidate's) and how many candidates were skipped; `Ok(None)` when `stop` said to give up.
+/// `label-next --skip-near-duplicates` and the app's option both run this.
+#[allow(clippy::too_many_arguments)]
+pub fn label_next_skipping_near_duplicates(
+    dataset: &Dataset,
+    labels: &[u32],
+    predictions: &Predictions,
+    options: LabelNextOptions,
+    threshold: u32,
+    cache: Option<&ScanCache>,
+    hashed: &AtomicU64,
+    stop: impl Fn() -> bool,
+) -> Result<Option<(LabelNext, usize)>, LabelNextError> {
+    let batch = options.top.unwrap_or(usize::MAX);
+    let mut ranking = label_next(
+        dataset,
+        labels,
+        predictions,
+        LabelNextOptions {
+            top: None,
+            ..options
+        },
+    )?;
+    let Some(taken) = take_without_near_duplicates(
+        &ranking.samples,
+        batch,
+        threshold,
+        |samples| sample_phashes(dataset, samples, cache, hashed),
+        stop,
+    ) else {
+        return Ok(None);
+    };
+    ranking.samples = taken.samples;
+    Ok(Some((ranking, taken.skipped)))
 }
 
 /// The pHashes of `samples` of `dataset`: from `cache` when it holds a record of the file as it is

@@ -10,7 +10,7 @@ use eframe::egui;
 use crate::core::analysis::label_next::{LabelNext, LabelNextOptions, Strategy, label_next};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{Predictions, quote_field};
-use crate::core::scan::near_batch::{sample_phashes, take_without_near_duplicates};
+use crate::core::scan::near_batch::label_next_skipping_near_duplicates;
 use crate::core::scan::near_duplicates::DEFAULT_NEAR_THRESHOLD;
 use crate::core::scan::scan_cache::ScanCache;
 use crate::ui::workers::file_dialog::spawn_save;
@@ -66,43 +66,40 @@ pub struct LabelNextState {
 /// Ranks on the worker: the batch straight from the ranking, or walked down it skipping
 /// near-duplicates (the whole ranking is made then, since the walk may go past the first K).
 fn compute(job: Job, stale: &Staleness) -> Result<Ranked, String> {
-    let mut options = job.options;
-    let batch = options.top.unwrap_or(usize::MAX);
-    if job.skip_near.is_some() {
-        options.top = None;
-    }
-    let mut ranking = label_next(
-        &job.dataset,
-        job.dataset.labels(),
-        &job.predictions,
-        options,
-    )
-    .map_err(|e| e.to_string())?;
+    let labels = job.dataset.labels();
     let Some(near) = job.skip_near else {
-        return Ok(Ranked {
-            ranking,
-            skipped: None,
-        });
+        return label_next(&job.dataset, labels, &job.predictions, job.options)
+            .map(|ranking| Ranked {
+                ranking,
+                skipped: None,
+            })
+            .map_err(|e| e.to_string());
     };
     // The cache only saves time: without one every candidate walked is decoded.
     let cache = near.cache_dir.and_then(|dir| ScanCache::open(&dir).ok());
-    let taken = take_without_near_duplicates(
-        &ranking.samples,
-        batch,
+    let waker = near.waker.clone();
+    let hashed = Arc::clone(&near.hashed);
+    // The waker runs once per hashed chunk, through the stop check (the walk asks before each).
+    let stop = || {
+        waker.request_repaint();
+        stale.is_stale()
+    };
+    label_next_skipping_near_duplicates(
+        &job.dataset,
+        labels,
+        &job.predictions,
+        job.options,
         DEFAULT_NEAR_THRESHOLD,
-        |samples| {
-            let hashes = sample_phashes(&job.dataset, samples, cache.as_ref(), &near.hashed);
-            near.waker.request_repaint();
-            hashes
-        },
-        || stale.is_stale(),
+        cache.as_ref(),
+        &hashed,
+        stop,
     )
-    .ok_or_else(|| "replaced by a newer request".to_string())?;
-    ranking.samples = taken.samples;
-    Ok(Ranked {
+    .map_err(|e| e.to_string())?
+    .map(|(ranking, skipped)| Ranked {
         ranking,
-        skipped: Some(taken.skipped),
+        skipped: Some(skipped),
     })
+    .ok_or_else(|| "replaced by a newer request".to_string())
 }
 
 impl LabelNextState {
