@@ -94,6 +94,11 @@ impl Browse {
                 (_, true) => {
                     ui.spinner();
                     let hashed = state.hashed.load(Ordering::Relaxed);
+                    if state.skip_near_duplicates {
+                        // The hashing counter moves inside a chunk: look at it ten times a second.
+                        ui.ctx()
+                            .request_repaint_after(std::time::Duration::from_millis(100));
+                    }
                     if state.skip_near_duplicates && hashed > 0 {
                         ui.strong(format!(
                             "Looking for near-duplicates: {} candidates hashed…",
