@@ -27,7 +27,9 @@ pub struct BalanceExport {
     pub preset_path: Option<PathBuf>,
     /// What the last export said: `Ok` the rows written, `Err` why not (naming the file).
     pub message: Option<Result<String, String>>,
-    writing: bool,
+    /// Open while a dialog or a write is under way (its sender lives in the export thread's closure,
+    /// so the channel disconnects when the dialog is cancelled or the write is done).
+    busy: Option<Receiver<()>>,
     done_tx: Sender<Result<String, String>>,
     done_rx: Receiver<Result<String, String>>,
 }
@@ -41,7 +43,7 @@ impl Default for BalanceExport {
             split_only: true,
             preset_path: None,
             message: None,
-            writing: false,
+            busy: None,
             done_tx,
             done_rx,
         }
@@ -53,8 +55,16 @@ impl BalanceExport {
     pub fn ui(&mut self, ui: &mut egui::Ui, dataset: &Arc<Dataset>, split: Option<u32>) {
         while let Ok(m) = self.done_rx.try_recv() {
             self.message = Some(m);
-            self.writing = false;
         }
+        if self.busy.as_ref().is_some_and(|b| {
+            matches!(
+                b.try_recv(),
+                Err(std::sync::mpsc::TryRecvError::Disconnected)
+            )
+        }) {
+            self.busy = None;
+        }
+        let busy = self.busy.is_some();
         ui.separator();
         ui.strong("Balanced manifest");
         ui.horizontal(|ui| {
@@ -82,16 +92,16 @@ impl BalanceExport {
         ui.horizontal(|ui| {
             let clicked = ui
                 .add_enabled(
-                    !self.writing,
+                    !busy,
                     egui::Button::new("Export balanced manifest…"),
                 )
                 .on_hover_text(
                     "file_name,label[,split] rows, paths relative to the file: it opens as a dataset",
                 )
                 .clicked();
-            if self.writing {
+            if busy {
                 ui.spinner();
-                ui.label("Writing…");
+                ui.label("Choosing a file and writing…");
             }
             if clicked {
                 self.start(ui.ctx(), dataset, split);
@@ -113,8 +123,12 @@ impl BalanceExport {
         let dataset = Arc::clone(dataset);
         let (how, seed) = (self.how, self.seed);
         let tx = self.done_tx.clone();
+        let (alive, busy) = std::sync::mpsc::channel::<()>();
         let write = move |path: &Path| {
-            tx.send(write(&dataset, split, how, seed, path)).ok();
+            let message = write(&dataset, split, how, seed, path);
+            // Not busy before the message arrives: whoever sees the message can export again.
+            drop(alive);
+            tx.send(message).ok();
         };
         let started = match self.preset_path.clone() {
             Some(path) => {
@@ -139,8 +153,7 @@ impl BalanceExport {
             }
         };
         match started {
-            // A cancelled dialog sends nothing: the button is enabled again at once.
-            Ok(()) => self.writing = self.preset_path.is_some(),
+            Ok(()) => self.busy = Some(busy),
             Err(e) => self.message = Some(Err(format!("Could not start the export: {e}"))),
         }
     }
