@@ -12,12 +12,10 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::core::analysis::balance::{
-    ClassWeights, DEFAULT_BETA, Resample, class_weights, resample, write_resampled,
+    ClassWeights, DEFAULT_BETA, Resample, class_weights, write_balanced_manifest,
 };
 use crate::core::analysis::report::resolve_split;
-use crate::core::data::columns::NONE;
 use crate::core::data::dataset::Dataset;
-use crate::core::data::sample_media::SampleMedia;
 use crate::core::data::warnings::Warnings;
 use crate::core::util::thousands;
 
@@ -105,14 +103,9 @@ pub fn run(args: BalanceArgs) -> anyhow::Result<ExitCode> {
     let counts = dataset.class_counts(split);
     let weights = class_weights(&counts, args.beta);
     let written = match (args.resample, args.seed, &args.out) {
-        (Some(how), Some(seed), Some(out)) => Some(write_manifest(
-            &args,
-            &dataset,
-            split,
-            how.into(),
-            seed,
-            out,
-        )?),
+        (Some(how), Some(seed), Some(out)) => {
+            Some(write_manifest(&dataset, split, how.into(), seed, out)?)
+        }
         _ => None,
     };
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -133,44 +126,18 @@ pub fn run(args: BalanceArgs) -> anyhow::Result<ExitCode> {
 
 /// Resamples the split's labelled samples and writes the manifest; returns a summary for the user.
 fn write_manifest(
-    args: &BalanceArgs,
     dataset: &Dataset,
     split: Option<usize>,
     how: Resample,
     seed: u64,
     out: &std::path::Path,
 ) -> anyhow::Result<String> {
-    if dataset.text_column().is_some()
-        || (!dataset.is_empty() && !matches!(dataset.media(0), SampleMedia::File(_)))
-    {
-        anyhow::bail!(
-            "{}: --resample writes file_name,label rows, and this dataset's samples are texts or media embedded in its shards, not files",
-            args.dataset.display()
-        );
-    }
-    let labels = dataset.labels();
-    let splits = dataset.split_ids();
-    let pool: Vec<u32> = (0..dataset.len() as u32)
-        .filter(|&i| {
-            labels.get(i as usize).is_some_and(|&l| l != NONE)
-                && split.is_none_or(|s| splits.get(i as usize).copied() == Some(s as u32))
-        })
-        .collect();
-    let rows = resample(labels, &pool, dataset.classes().len(), how, seed);
-    let root = std::fs::canonicalize(dataset.root())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dataset.root().display()))?;
-    write_resampled(dataset, labels, &rows, &root, out)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
-    let classes = dataset
-        .class_counts(split)
-        .iter()
-        .filter(|&&c| c > 0)
-        .count();
+    let summary = write_balanced_manifest(dataset, dataset.labels(), split, how, seed, out)?;
     Ok(format!(
         "{} rows ({} classes x {}, {})",
-        thousands(rows.len() as u64),
-        classes,
-        thousands(rows.len().checked_div(classes).unwrap_or(0) as u64),
+        thousands(summary.rows as u64),
+        summary.classes,
+        thousands(summary.per_class() as u64),
         match how {
             Resample::Undersample => "undersampled",
             Resample::Oversample => "oversampled",

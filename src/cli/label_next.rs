@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -15,6 +16,8 @@ use crate::core::analysis::report::resolve_split;
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{self, Predictions, quote_field};
 use crate::core::data::warnings::Warnings;
+use crate::core::scan::near_batch::label_next_skipping_near_duplicates;
+use crate::core::scan::near_duplicates::{DEFAULT_NEAR_THRESHOLD, MAX_NEAR_THRESHOLD};
 use crate::core::util::thousands;
 
 /// The `--strategy` values.
@@ -61,6 +64,14 @@ pub struct LabelNextArgs {
     /// Look at this split's samples only.
     #[arg(long, value_name = "NAME")]
     split: Option<String>,
+    /// Walking down the ranking, leave out a candidate whose image is a near-duplicate (pHash within
+    /// --near-threshold bits) of one already listed; media that does not decode is never left out.
+    #[arg(long)]
+    skip_near_duplicates: bool,
+    /// With --skip-near-duplicates: images whose perceptual hashes differ in at most this many of 64
+    /// bits are near-duplicates (as `check`).
+    #[arg(long, value_name = "BITS", requires = "skip_near_duplicates", value_parser = clap::value_parser!(u32).range(0..=MAX_NEAR_THRESHOLD as i64))]
+    near_threshold: Option<u32>,
     /// Also write the ranking as file_name,predicted,score rows (a CSV annotation tools import).
     #[arg(long, value_name = "FILE.csv")]
     out: Option<PathBuf>,
@@ -76,6 +87,9 @@ pub struct LabelNextArgs {
 struct Report<'a> {
     strategy: &'static str,
     num_candidates: u64,
+    /// With --skip-near-duplicates only: candidates left out as near-duplicates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped_near_duplicates: Option<u64>,
     samples: Vec<Row<'a>>,
 }
 
@@ -99,18 +113,35 @@ pub fn run(args: LabelNextArgs) -> anyhow::Result<ExitCode> {
     load::timing("load", started);
     let split = resolve_split(&dataset, args.split.as_deref())
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.dataset.display()))?;
-    let result = label_next(
-        &dataset,
-        dataset.labels(),
-        &predictions,
-        LabelNextOptions {
-            strategy: args.strategy.into(),
-            split,
-            include_labelled: args.include_labelled,
-            per_class: args.per_class,
-            top: args.top,
-        },
-    )?;
+    let options = LabelNextOptions {
+        strategy: args.strategy.into(),
+        split,
+        include_labelled: args.include_labelled,
+        per_class: args.per_class,
+        top: args.top,
+    };
+    let (result, skipped) = if args.skip_near_duplicates {
+        let threshold = args.near_threshold.unwrap_or(DEFAULT_NEAR_THRESHOLD);
+        let hashed = AtomicU64::new(0);
+        match label_next_skipping_near_duplicates(
+            &dataset,
+            dataset.labels(),
+            &predictions,
+            options,
+            threshold,
+            None,
+            &hashed,
+            || false,
+        )? {
+            Some((ranking, skipped)) => (ranking, Some(skipped as u64)),
+            None => anyhow::bail!("the near-duplicate walk stopped"),
+        }
+    } else {
+        (
+            label_next(&dataset, dataset.labels(), &predictions, options)?,
+            None,
+        )
+    };
     load::timing("label next", started);
     if let Some(out) = &args.out {
         write_csv(&dataset, &result.samples, out)
@@ -119,6 +150,7 @@ pub fn run(args: LabelNextArgs) -> anyhow::Result<ExitCode> {
     let report = Report {
         strategy: result.strategy.name(),
         num_candidates: result.num_candidates,
+        skipped_near_duplicates: skipped,
         samples: result
             .samples
             .iter()
@@ -233,6 +265,14 @@ fn render_text(args: &LabelNextArgs, report: &Report<'_>) -> String {
         }
     )
     .ok();
+    if let Some(n) = report.skipped_near_duplicates {
+        writeln!(
+            s,
+            "            skipped {} near-duplicates of samples listed above",
+            thousands(n)
+        )
+        .ok();
+    }
     if let Some(out) = &args.out {
         writeln!(s, "            written to {}", out.display()).ok();
     }

@@ -396,3 +396,54 @@ fn pending_label_edits_count() {
     );
     assert_ne!(after["samples"][0]["file"], first.as_str());
 }
+
+#[test]
+fn skip_near_duplicates_keeps_one_of_the_planted_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (manifest, predictions) = crate::common::near_duplicate_fixture(tmp.path());
+    let base: Vec<String> = vec![
+        "label-next".into(),
+        manifest.to_string_lossy().into_owned(),
+        "--predictions".into(),
+        predictions.to_string_lossy().into_owned(),
+        "--top".into(),
+        "3".into(),
+    ];
+    let files = |v: &Value| -> Vec<String> {
+        v["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The three most uncertain are one photo stored three ways.
+    let plain = run_json(&base);
+    assert_eq!(files(&plain), ["l1.jpg", "l3.jpg", "l6.jpg"]);
+    assert!(plain.get("skipped_near_duplicates").is_none());
+    // Skipping: one copy, the undecodable file (never skipped), the next photo.
+    let mut args = base.clone();
+    args.push("--skip-near-duplicates".into());
+    let skipping = run_json(&args);
+    assert_eq!(files(&skipping), ["l1.jpg", "broken.jpg", "p1.jpg"]);
+    assert_eq!(skipping["skipped_near_duplicates"], 2);
+    assert_eq!(skipping["num_candidates"], 6);
+    // The same walk with every candidate listed: the two copies are the only ones left out.
+    let all: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--top" && *a != "3")
+        .cloned()
+        .collect();
+    let v = run_json(&all);
+    assert_eq!(files(&v).len(), 4);
+    // The text says how many were skipped; --near-threshold needs the option.
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&a);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("skipped 2 near-duplicates"), "{out}");
+    let mut t: Vec<&str> = base.iter().map(String::as_str).collect();
+    t.extend(["--near-threshold", "4"]);
+    let (code, _, err) = run(&t);
+    assert_eq!(code, 2);
+    assert!(err.contains("--skip-near-duplicates"), "{err}");
+}

@@ -86,3 +86,50 @@ pub fn demo() -> PathBuf {
     })
     .clone()
 }
+
+/// A dataset whose three most uncertain candidates are one photo stored three ways (EXIF
+/// orientations 1, 3 and 6: the same upright picture, pHash distance 0), then a file that does not
+/// decode, then two other photos; two labelled samples give the classes.
+pub fn near_duplicate_fixture(dir: &Path) -> (PathBuf, PathBuf) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exif = repo.join("tests/data/exif-orientation-examples");
+    let demo = repo.join("assets/demo/train");
+    let files = [
+        (exif.join("Landscape_1.jpg"), "l1.jpg", "", 0.51),
+        (exif.join("Landscape_3.jpg"), "l3.jpg", "", 0.52),
+        (exif.join("Landscape_6.jpg"), "l6.jpg", "", 0.53),
+        (exif.join("Portrait_1.jpg"), "p1.jpg", "", 0.60),
+        (
+            demo.join("portrait/portrait_crop00_orientation1.jpg"),
+            "pc0.jpg",
+            "",
+            0.70,
+        ),
+        (
+            demo.join("landscape/landscape_crop01_orientation4.jpg"),
+            "lc1.jpg",
+            "landscape",
+            0.9,
+        ),
+        (
+            demo.join("portrait/portrait_crop02_orientation1.jpg"),
+            "pc2.jpg",
+            "portrait",
+            0.1,
+        ),
+    ];
+    let mut manifest = String::from("file_name,label\n");
+    let mut predictions = String::from("file_name,prob_landscape,prob_portrait\n");
+    for (from, name, label, p) in files {
+        std::fs::copy(from, dir.join(name)).unwrap();
+        manifest.push_str(&format!("{name},{label}\n"));
+        predictions.push_str(&format!("{name},{p},{}\n", 1.0 - p));
+    }
+    write(dir, "broken.jpg", b"\xff\xd8\xff not a jpeg at all");
+    manifest.push_str("broken.jpg,\n");
+    predictions.push_str("broken.jpg,0.55,0.45\n");
+    (
+        write(dir, "manifest.csv", manifest),
+        write(dir, "predictions.csv", predictions),
+    )
+}

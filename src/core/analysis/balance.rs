@@ -231,6 +231,103 @@ fn write_rows(
     Ok(())
 }
 
+/// Why a balanced manifest could not be written; every variant names the file concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum ResampleError {
+    /// The samples are texts or media inside shards: there is no file name to list.
+    #[error(
+        "{0}: a balanced manifest lists file_name,label rows, and this dataset's samples are texts or media embedded in its shards, not files"
+    )]
+    NotFiles(PathBuf),
+    /// The dataset's root folder could not be resolved.
+    #[error("{path}: {source}")]
+    Root {
+        /// The dataset's root.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// The manifest could not be written.
+    #[error("{path}: {source}")]
+    Write {
+        /// The manifest asked for.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+}
+
+/// What a balanced manifest holds, for the message after writing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResampleSummary {
+    /// Rows written (repeats included).
+    pub rows: usize,
+    /// Classes with samples in the pool.
+    pub classes: usize,
+}
+
+impl ResampleSummary {
+    /// Rows per class (every class has the same count).
+    pub fn per_class(&self) -> usize {
+        self.rows.checked_div(self.classes).unwrap_or(0)
+    }
+}
+
+/// Balances the labelled samples of `split` (all splits: `None`, one pool) under `labels` (the edited
+/// labels where there is a journal) and writes the manifest to `out`. The one path from labels to
+/// bytes: `spotcheck balance --resample` and the app's "Export balanced manifest…" both call it, so
+/// the same labels, split, method and seed give the same file.
+pub fn write_balanced_manifest(
+    dataset: &Dataset,
+    labels: &[u32],
+    split: Option<usize>,
+    how: Resample,
+    seed: u64,
+    out: &Path,
+) -> Result<ResampleSummary, ResampleError> {
+    if dataset.text_column().is_some()
+        || (!dataset.is_empty()
+            && !matches!(
+                dataset.media(0),
+                crate::core::data::sample_media::SampleMedia::File(_)
+            ))
+    {
+        return Err(ResampleError::NotFiles(dataset.root().to_path_buf()));
+    }
+    let splits = dataset.split_ids();
+    let pool: Vec<u32> = (0..dataset.len() as u32)
+        .filter(|&i| {
+            labels.get(i as usize).is_some_and(|&l| l != NONE)
+                && split.is_none_or(|s| splits.get(i as usize).copied() == Some(s as u32))
+        })
+        .collect();
+    let classes = {
+        let mut seen = vec![false; dataset.classes().len()];
+        for &i in &pool {
+            if let Some(s) = labels
+                .get(i as usize)
+                .and_then(|&l| seen.get_mut(l as usize))
+            {
+                *s = true;
+            }
+        }
+        seen.iter().filter(|&&s| s).count()
+    };
+    let rows = resample(labels, &pool, dataset.classes().len(), how, seed);
+    let root = std::fs::canonicalize(dataset.root()).map_err(|source| ResampleError::Root {
+        path: dataset.root().to_path_buf(),
+        source,
+    })?;
+    write_resampled(dataset, labels, &rows, &root, out).map_err(|source| ResampleError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    Ok(ResampleSummary {
+        rows: rows.len(),
+        classes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,28 @@ pub struct LabelNext {
     pub num_candidates: u64,
     /// The candidates in labelling order (the first `top` of them when a top was asked for).
     pub samples: Vec<Candidate>,
+    /// Every candidate's score binned by [`score_histogram`] into [`SCORE_BINS`] bins (before any
+    /// `top` cut): how uncertain the model is over the whole pool, not only the batch.
+    pub histogram: Vec<u64>,
+}
+
+/// Bins of the score histogram: 20 equal bins over [0, 1] (every strategy's scores lie there).
+pub const SCORE_BINS: usize = 20;
+
+/// Counts `scores` in `bins` equal bins over [0, 1]: bin `b` holds `b/bins <= s < (b+1)/bins`, the last
+/// bin also 1; a score outside [0, 1] (rounding) counts in the nearest end bin, a NaN in none.
+pub fn score_histogram(scores: impl Iterator<Item = f64>, bins: usize) -> Vec<u64> {
+    let mut counts = vec![0u64; bins];
+    if bins == 0 {
+        return counts;
+    }
+    for s in scores.filter(|s| !s.is_nan()) {
+        let b = ((s * bins as f64).floor().max(0.0) as usize).min(bins - 1);
+        if let Some(c) = counts.get_mut(b) {
+            *c += 1;
+        }
+    }
+    counts
 }
 
 /// Why no ranking can be made.
@@ -147,6 +169,7 @@ pub fn label_next(
     Ok(LabelNext {
         strategy: options.strategy,
         num_candidates: scored.len() as u64,
+        histogram: score_histogram(scored.iter().map(|c| c.score), SCORE_BINS),
         samples: rank(scored, k, options.per_class, options.top),
     })
 }
@@ -274,6 +297,31 @@ fn round_robin(queues: Vec<Vec<Candidate>>) -> Vec<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_score_histogram_bins_by_lower_edge_and_keeps_the_ends() {
+        let h = score_histogram(
+            [
+                0.0,
+                0.04,
+                0.05,
+                0.12,
+                0.99,
+                1.0,
+                1.0 + 1e-12,
+                -1e-12,
+                f64::NAN,
+            ]
+            .into_iter(),
+            20,
+        );
+        assert_eq!(h.len(), 20);
+        assert_eq!(h[0], 3, "0, 0.04 and a rounding below 0");
+        assert_eq!(h[1], 1, "0.05 opens the second bin");
+        assert_eq!(h[2], 1);
+        assert_eq!(h[19], 3, "0.99, 1 and a rounding above 1");
+        assert_eq!(h.iter().sum::<u64>(), 8, "NaN counts nowhere");
+    }
 
     fn logs(p: &[f64]) -> Vec<f64> {
         p.iter().map(|&x| x.ln()).collect()

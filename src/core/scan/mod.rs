@@ -4,6 +4,7 @@
 
 pub mod byte_budget;
 pub mod check;
+pub mod near_batch;
 pub mod near_duplicates;
 pub mod quality;
 pub mod record;

@@ -19,7 +19,6 @@ pub enum BalanceSort {
 }
 
 /// The view's settings.
-#[derive(Debug, Clone)]
 pub struct BalanceState {
     /// Sort order.
     pub sort: BalanceSort,
@@ -27,6 +26,8 @@ pub struct BalanceState {
     pub grouped: bool,
     /// The effective-number weights' beta.
     pub beta: f64,
+    /// "Export balanced manifest…": its settings and the write in flight.
+    pub export: super::balance_export::BalanceExport,
 }
 
 impl Default for BalanceState {
@@ -35,6 +36,7 @@ impl Default for BalanceState {
             sort: BalanceSort::default(),
             grouped: false,
             beta: crate::core::analysis::balance::DEFAULT_BETA,
+            export: Default::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use eframe::egui;
 use super::EvalView;
 use crate::core::analysis::evaluation::EvaluationViews;
 use crate::core::data::dataset::Dataset;
-use crate::ui::workers::file_dialog::block_on;
+use crate::ui::workers::file_dialog::spawn_save;
 
 /// Pending and finished saves, and the last message. Dialogs and writes run on `export` threads.
 pub struct ExportState {
@@ -60,29 +60,40 @@ impl ExportState {
             {
                 let (tx, rx) = std::sync::mpsc::channel();
                 let name = format!("{stem}.png");
-                spawn_save(&name, "PNG image", "png", &ctx, move |path| {
+                let started = spawn_save(&name, "PNG image", "png", &ctx, move |path| {
                     tx.send(Some(path.to_path_buf())).ok();
                 });
+                self.started(started);
                 self.png = Some((rx, rect));
             }
             if ui.button("Save CSV...").clicked() {
                 let text = csv(view, dataset, views);
                 let tx = self.done_tx.clone();
-                spawn_save(&format!("{stem}.csv"), "CSV", "csv", &ctx, move |path| {
+                let started = spawn_save(&format!("{stem}.csv"), "CSV", "csv", &ctx, move |path| {
                     tx.send(write(path, text)).ok();
                 });
+                self.started(started);
             }
             if ui.button("Save JSON...").clicked() {
                 let text =
                     serde_json::to_string_pretty(&json(view, dataset, views)).unwrap_or_default();
                 let tx = self.done_tx.clone();
-                spawn_save(&format!("{stem}.json"), "JSON", "json", &ctx, move |path| {
-                    tx.send(write(path, text)).ok();
-                });
+                let started =
+                    spawn_save(&format!("{stem}.json"), "JSON", "json", &ctx, move |path| {
+                        tx.send(write(path, text)).ok();
+                    });
+                self.started(started);
             }
         });
         if let Some(m) = &self.message {
             ui.weak(m);
+        }
+    }
+
+    /// Says so when an export thread could not start.
+    fn started(&mut self, started: std::io::Result<()>) {
+        if let Err(e) = started {
+            self.message = Some(format!("Could not start the export: {e}"));
         }
     }
 
@@ -117,29 +128,6 @@ impl ExportState {
             }),
         ));
     }
-}
-
-/// Asks for a file to save (`name` suggested) and runs `then` with it, on an `export` thread.
-fn spawn_save(
-    name: &str,
-    what: &str,
-    ext: &str,
-    ctx: &egui::Context,
-    then: impl FnOnce(&std::path::Path) + Send + 'static,
-) {
-    let dialog = rfd::AsyncFileDialog::new()
-        .set_file_name(name)
-        .add_filter(what, &[ext]);
-    let ctx = ctx.clone();
-    std::thread::Builder::new()
-        .name("export".into())
-        .spawn(move || {
-            if let Some(handle) = block_on(dialog.save_file()) {
-                then(handle.path());
-            }
-            ctx.request_repaint();
-        })
-        .ok();
 }
 
 fn write(path: &std::path::Path, text: String) -> String {

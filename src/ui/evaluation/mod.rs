@@ -9,6 +9,7 @@
 //! clicked by label in tests.
 
 mod balance;
+mod balance_export;
 mod confusion;
 mod export;
 mod reliability;
@@ -237,6 +238,9 @@ impl EvaluationPanel {
             .show(ui, |ui| match self.view {
                 EvalView::Balance => {
                     let (f, rect) = self.balance.ui(ui, dataset, &views);
+                    if rect.is_some() {
+                        self.balance.export.ui(ui, &self.data.0, split);
+                    }
                     filter = f;
                     export_rect = rect;
                 }

@@ -3,5 +3,6 @@
 //! journaled edit with undo), with progress and the batch's export. The ranking is computed on a
 //! worker thread (`state.rs`); `queue.rs` drives the grid.
 
+pub mod histogram;
 pub mod queue;
 pub mod state;

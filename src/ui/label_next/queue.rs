@@ -3,10 +3,13 @@
 //! journaled edit with undo; a labelled sample stays in the batch, counted as done.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use eframe::egui;
 
 use crate::core::analysis::label_next::Strategy;
+use crate::core::scan::near_duplicates::DEFAULT_NEAR_THRESHOLD;
+use crate::core::util::thousands;
 
 use super::super::browse::Browse;
 use super::state::LabelNextState;
@@ -34,6 +37,8 @@ impl Browse {
             Arc::clone(&self.loaded.dataset),
             p,
             self.filter.split.map(|s| s as usize),
+            self.cache_dir.clone(),
+            ctx,
         );
         self.queue = None;
         self.crowd_queue = false;
@@ -88,7 +93,20 @@ impl Browse {
             match (&state.ranking, state.computing()) {
                 (_, true) => {
                     ui.spinner();
-                    ui.strong("Ranking the unlabelled samples…");
+                    let hashed = state.hashed.load(Ordering::Relaxed);
+                    if state.skip_near_duplicates {
+                        // The hashing counter moves inside a chunk: look at it ten times a second.
+                        ui.ctx()
+                            .request_repaint_after(std::time::Duration::from_millis(100));
+                    }
+                    if state.skip_near_duplicates && hashed > 0 {
+                        ui.strong(format!(
+                            "Looking for near-duplicates: {} candidates hashed…",
+                            thousands(hashed)
+                        ));
+                    } else {
+                        ui.strong("Ranking the unlabelled samples…");
+                    }
                 }
                 (Some(r), false) => {
                     ui.strong(format!(
@@ -96,12 +114,23 @@ impl Browse {
                         r.samples.len(),
                         r.num_candidates
                     ));
+                    if let Some(n) = state.skipped {
+                        ui.label(format!(
+                            "skipped {n} near-duplicate{}",
+                            if n == 1 { "" } else { "s" }
+                        ));
+                    }
                 }
                 (None, false) => {}
             }
             ui.separator();
             let label = ui.label("Strategy");
-            let before = (state.strategy, state.per_class, state.batch);
+            let before = (
+                state.strategy,
+                state.per_class,
+                state.batch,
+                state.skip_near_duplicates,
+            );
             egui::ComboBox::from_id_salt("label_next_strategy")
                 .selected_text(state.strategy.name())
                 .show_ui(ui, |ui| {
@@ -119,7 +148,21 @@ impl Browse {
                     .range(1..=100_000)
                     .prefix("batch of "),
             );
-            again = before != (state.strategy, state.per_class, state.batch);
+            ui.checkbox(
+                &mut state.skip_near_duplicates,
+                "Skip near-duplicates of samples already in the batch",
+            )
+            .on_hover_text(format!(
+                "Leaves out a candidate whose picture is within {DEFAULT_NEAR_THRESHOLD} bits (pHash) of one \
+                 already taken; media that does not decode is never skipped"
+            ));
+            again = before
+                != (
+                    state.strategy,
+                    state.per_class,
+                    state.batch,
+                    state.skip_near_duplicates,
+                );
             if ui
                 .add_enabled(state.ranking.is_some(), egui::Button::new("Export batch…"))
                 .on_hover_text("file_name,predicted,score: a manifest annotation tools import")
@@ -131,6 +174,9 @@ impl Browse {
                 leave = true;
             }
         });
+        if let Some(r) = &state.ranking {
+            super::histogram::histogram_ui(ui, r);
+        }
         if let Some(e) = &state.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }

@@ -1,6 +1,8 @@
 //! The Label next ranking of the open dataset, computed on a worker thread.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{Receiver, Sender};
 
 use eframe::egui;
@@ -8,13 +10,32 @@ use eframe::egui;
 use crate::core::analysis::label_next::{LabelNext, LabelNextOptions, Strategy, label_next};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{Predictions, quote_field};
-use crate::ui::workers::latest::LatestWorker;
+use crate::core::scan::near_batch::label_next_skipping_near_duplicates;
+use crate::core::scan::near_duplicates::DEFAULT_NEAR_THRESHOLD;
+use crate::core::scan::scan_cache::ScanCache;
+use crate::ui::workers::file_dialog::spawn_save;
+use crate::ui::workers::latest::{LatestWorker, Staleness};
 
 /// What the worker ranks.
 struct Job {
     dataset: Arc<Dataset>,
     predictions: Arc<Predictions>,
     options: LabelNextOptions,
+    /// Skip near-duplicates of samples already in the batch (pHashes from the scan cache here).
+    skip_near: Option<NearSkip>,
+}
+
+/// How the worker finds pHashes, and where it counts them.
+struct NearSkip {
+    cache_dir: Option<PathBuf>,
+    hashed: Arc<AtomicU64>,
+    waker: egui::Context,
+}
+
+/// A ranking and, when near-duplicates were skipped, how many.
+struct Ranked {
+    ranking: LabelNext,
+    skipped: Option<usize>,
 }
 
 /// The batch on screen and the thread that ranks it.
@@ -25,40 +46,76 @@ pub struct LabelNextState {
     pub per_class: bool,
     /// How many samples a batch holds.
     pub batch: usize,
-    /// The newest ranking (its `samples` are the batch).
+    /// Skip candidates within [`DEFAULT_NEAR_THRESHOLD`] bits (pHash) of a sample already taken.
+    pub skip_near_duplicates: bool,
+    /// The newest ranking (its `samples` are the batch; its histogram covers every candidate).
     pub ranking: Option<Arc<LabelNext>>,
+    /// Near-duplicates the newest batch left out (`None`: not asked to).
+    pub skipped: Option<usize>,
+    /// Candidates hashed so far by the ranking being computed (progress while hashing).
+    pub hashed: Arc<AtomicU64>,
     /// Why the newest ranking failed.
     pub error: Option<String>,
     /// What the last export said.
     pub export_message: Option<String>,
     export_tx: Sender<String>,
     export_rx: Receiver<String>,
-    worker: Option<LatestWorker<Job, Result<LabelNext, String>>>,
+    worker: Option<LatestWorker<Job, Result<Ranked, String>>>,
+}
+
+/// Ranks on the worker: the batch straight from the ranking, or walked down it skipping
+/// near-duplicates (the whole ranking is made then, since the walk may go past the first K).
+fn compute(job: Job, stale: &Staleness) -> Result<Ranked, String> {
+    let labels = job.dataset.labels();
+    let Some(near) = job.skip_near else {
+        return label_next(&job.dataset, labels, &job.predictions, job.options)
+            .map(|ranking| Ranked {
+                ranking,
+                skipped: None,
+            })
+            .map_err(|e| e.to_string());
+    };
+    // The cache only saves time: without one every candidate walked is decoded.
+    let cache = near.cache_dir.and_then(|dir| ScanCache::open(&dir).ok());
+    let waker = near.waker.clone();
+    let hashed = Arc::clone(&near.hashed);
+    // The waker runs once per hashed chunk, through the stop check (the walk asks before each).
+    let stop = || {
+        waker.request_repaint();
+        stale.is_stale()
+    };
+    label_next_skipping_near_duplicates(
+        &job.dataset,
+        labels,
+        &job.predictions,
+        job.options,
+        DEFAULT_NEAR_THRESHOLD,
+        cache.as_ref(),
+        &hashed,
+        stop,
+    )
+    .map_err(|e| e.to_string())?
+    .map(|(ranking, skipped)| Ranked {
+        ranking,
+        skipped: Some(skipped),
+    })
+    .ok_or_else(|| "replaced by a newer request".to_string())
 }
 
 impl LabelNextState {
     /// A state with the defaults (least confidence, 100 samples) and its worker thread.
     pub fn new(ctx: &egui::Context) -> Self {
         let waker = ctx.clone();
-        let worker = LatestWorker::new(
-            "label-next",
-            |job: Job, _| {
-                label_next(
-                    &job.dataset,
-                    job.dataset.labels(),
-                    &job.predictions,
-                    job.options,
-                )
-                .map_err(|e| e.to_string())
-            },
-            move || waker.request_repaint(),
-        );
+        let worker = LatestWorker::new("label-next", compute, move || waker.request_repaint());
         let (export_tx, export_rx) = std::sync::mpsc::channel();
         Self {
             strategy: Strategy::LeastConfidence,
             per_class: false,
             batch: 100,
+            skip_near_duplicates: false,
             ranking: None,
+            skipped: None,
+            hashed: Arc::new(AtomicU64::new(0)),
             error: worker
                 .as_ref()
                 .err()
@@ -70,12 +127,15 @@ impl LabelNextState {
         }
     }
 
-    /// Ranks the unlabelled samples of `split` (all: `None`) with the current settings.
+    /// Ranks the unlabelled samples of `split` (all: `None`) with the current settings; pHashes for
+    /// skipping near-duplicates are read from and stored in the scan cache in `cache_dir`.
     pub fn request(
         &mut self,
         dataset: Arc<Dataset>,
         predictions: Arc<Predictions>,
         split: Option<usize>,
+        cache_dir: Option<PathBuf>,
+        ctx: &egui::Context,
     ) {
         let options = LabelNextOptions {
             strategy: self.strategy,
@@ -84,11 +144,18 @@ impl LabelNextState {
             per_class: self.per_class,
             top: Some(self.batch),
         };
+        self.hashed = Arc::new(AtomicU64::new(0));
+        let skip_near = self.skip_near_duplicates.then(|| NearSkip {
+            cache_dir,
+            hashed: Arc::clone(&self.hashed),
+            waker: ctx.clone(),
+        });
         if let Some(w) = &mut self.worker {
             w.request(Job {
                 dataset,
                 predictions,
                 options,
+                skip_near,
             });
         }
     }
@@ -105,7 +172,8 @@ impl LabelNextState {
         }
         match self.worker.as_mut().and_then(LatestWorker::poll) {
             Some(Ok(r)) => {
-                self.ranking = Some(Arc::new(r));
+                self.ranking = Some(Arc::new(r.ranking));
+                self.skipped = r.skipped;
                 self.error = None;
                 true
             }
@@ -142,24 +210,13 @@ impl LabelNextState {
         let text = self.batch_csv(dataset);
         let name = format!("label-next-{}.csv", self.strategy.name());
         let tx = self.export_tx.clone();
-        let dialog = rfd::AsyncFileDialog::new()
-            .set_file_name(name)
-            .add_filter("CSV", &["csv"]);
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("export".into())
-            .spawn(move || {
-                if let Some(handle) = crate::ui::workers::file_dialog::block_on(dialog.save_file())
-                {
-                    let path = handle.path();
-                    let message = match std::fs::write(path, text) {
-                        Ok(()) => format!("Saved {}", path.display()),
-                        Err(e) => format!("Could not save {}: {e}", path.display()),
-                    };
-                    tx.send(message).ok();
-                }
-                ctx.request_repaint();
-            });
+        let spawned = spawn_save(&name, "CSV", "csv", ctx, move |path| {
+            let message = match std::fs::write(path, text) {
+                Ok(()) => format!("Saved {}", path.display()),
+                Err(e) => format!("Could not save {}: {e}", path.display()),
+            };
+            tx.send(message).ok();
+        });
         if let Err(e) = spawned {
             self.export_tx
                 .send(format!("Could not start the export: {e}"))

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use eframe::egui;
+
 /// Wakes the thread that polls the dialog's future.
 struct ThreadWaker(std::thread::Thread);
 
@@ -24,4 +26,29 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
             Poll::Pending => std::thread::park(),
         }
     }
+}
+
+/// Asks where to save (`name` suggested, `what` files ending in `ext`) and runs `then` with the
+/// chosen path, on an `export` thread: the dialog and the write never hold a frame. Nothing runs when
+/// the dialog is cancelled; the UI is woken either way. `Err` when the thread could not start.
+pub fn spawn_save(
+    name: &str,
+    what: &str,
+    ext: &str,
+    ctx: &egui::Context,
+    then: impl FnOnce(&std::path::Path) + Send + 'static,
+) -> std::io::Result<()> {
+    let dialog = rfd::AsyncFileDialog::new()
+        .set_file_name(name)
+        .add_filter(what, &[ext]);
+    let ctx = ctx.clone();
+    std::thread::Builder::new()
+        .name("export".into())
+        .spawn(move || {
+            if let Some(handle) = block_on(dialog.save_file()) {
+                then(handle.path());
+            }
+            ctx.request_repaint();
+        })
+        .map(drop)
 }
