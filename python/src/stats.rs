@@ -15,9 +15,10 @@ use spotcheck::core::analysis::stats_partial::{
     StatsPartial, TemperaturePartial, finish, grid as temperature_grid,
 };
 use spotcheck::core::data::dataset::Dataset;
+use spotcheck::core::data::error::LoadError;
 use spotcheck::core::data::load::{
     CsvReader, FILE_COLUMNS, PredictionKind, Predictions, Record, find_column,
-    normalize_sample_path, open, parse_predictions, read_csv_header,
+    normalize_sample_path, open_with, parse_predictions, read_csv_header,
 };
 use spotcheck::core::data::warnings::Warnings;
 
@@ -157,13 +158,22 @@ fn bucket_files(
 }
 
 /// Loads a bucket with the core's loaders; errors name the bucket instead of the temporary files.
-fn load_bucket(files: &BucketFiles) -> Result<(Dataset, Option<Predictions>), String> {
+/// `classes` are the whole dataset's label classes, declared before the predictions are joined: a
+/// bucket that happens to have no sample of a class must still map that class's column.
+fn load_bucket(
+    files: &BucketFiles,
+    classes: &[String],
+) -> Result<(Dataset, Option<Predictions>), String> {
     let mut warnings = Warnings::default();
-    open(
+    open_with(
         &files.manifest,
         files.predictions.as_deref(),
         None,
         &mut warnings,
+        |dataset: &mut Dataset, _: &mut Warnings| -> Result<(), LoadError> {
+            dataset.ensure_classes(classes.iter().map(String::as_str));
+            Ok(())
+        },
     )
     .map_err(|e| {
         let mut text = e.to_string();
@@ -187,12 +197,24 @@ fn with_bucket<T>(
     bucket: u32,
     manifest: Part,
     predictions: Option<Part>,
+    classes: &[String],
     work: impl FnOnce(&Dataset, Option<&Predictions>) -> T,
 ) -> Result<T, String> {
     let files = bucket_files(bucket, &manifest, predictions.as_ref())
         .map_err(|e| format!("cannot write the bucket's temporary files: {e}"))?;
-    let (dataset, predictions) = load_bucket(&files)?;
+    let (dataset, predictions) = load_bucket(&files, classes)?;
     Ok(work(&dataset, predictions.as_ref()))
+}
+
+/// The label classes of a bucket's manifest rows, as the loader names them (the union over all
+/// buckets is the dataset's label classes).
+#[pyfunction]
+pub fn bucket_classes(py: Python<'_>, bucket: u32, manifest: Part) -> PyResult<Vec<String>> {
+    if manifest.1.is_empty() {
+        return Ok(Vec::new());
+    }
+    py.detach(|| with_bucket(bucket, manifest, None, &[], |d, _| d.classes().to_vec()))
+        .map_err(PyValueError::new_err)
 }
 
 /// A bucket with predictions rows and no manifest rows: the loader refuses an empty manifest, so
@@ -201,6 +223,7 @@ fn unmatched_only(
     bucket: u32,
     manifest: &Part,
     predictions: &Part,
+    classes: &[String],
     split: Option<&str>,
     bins: usize,
 ) -> Result<StatsPartial, String> {
@@ -215,10 +238,16 @@ fn unmatched_only(
             &format!("the predictions ({})", files.label),
         )
     })?;
+    // A labelled dataset keeps its own classes; an unlabelled one adopts the predictions'.
+    let adopted: &[String] = if classes.is_empty() {
+        raw.class_names()
+    } else {
+        &[]
+    };
     Ok(StatsPartial::unmatched_only(
         bins,
         split,
-        raw.class_names(),
+        adopted,
         raw.kind() != PredictionKind::Hard,
         raw.num_rows() as u64,
     ))
@@ -226,12 +255,13 @@ fn unmatched_only(
 
 /// The `StatsPartial` (JSON) of one bucket: `manifest` and `predictions` are `(header, [rows])`.
 #[pyfunction]
-#[pyo3(signature = (bucket, manifest, predictions, split = None, bins = 15))]
+#[pyo3(signature = (bucket, manifest, predictions, classes, split = None, bins = 15))]
 pub fn bucket_partial(
     py: Python<'_>,
     bucket: u32,
     manifest: Part,
     predictions: Option<Part>,
+    classes: Vec<String>,
     split: Option<String>,
     bins: usize,
 ) -> PyResult<String> {
@@ -239,9 +269,9 @@ pub fn bucket_partial(
     let partial = py
         .detach(|| match predictions {
             Some(p) if manifest.1.is_empty() => {
-                unmatched_only(bucket, &manifest, &p, split.as_deref(), bins)
+                unmatched_only(bucket, &manifest, &p, &classes, split.as_deref(), bins)
             }
-            predictions => with_bucket(bucket, manifest, predictions, |d, p| {
+            predictions => with_bucket(bucket, manifest, predictions, &classes, |d, p| {
                 StatsPartial::of_part(d, p, split.as_deref(), bins)
             }),
         })
@@ -251,12 +281,14 @@ pub fn bucket_partial(
 
 /// One refinement pass's `TemperaturePartial` (JSON) over a bucket, at `b` = 1/T.
 #[pyfunction]
-#[pyo3(signature = (bucket, manifest, predictions, b, split = None, bins = 15))]
+#[pyo3(signature = (bucket, manifest, predictions, classes, b, split = None, bins = 15))]
+#[allow(clippy::too_many_arguments)]
 pub fn bucket_temperature(
     py: Python<'_>,
     bucket: u32,
     manifest: Part,
     predictions: Option<Part>,
+    classes: Vec<String>,
     b: f64,
     split: Option<String>,
     bins: usize,
@@ -268,7 +300,7 @@ pub fn bucket_temperature(
     }
     let partial = py
         .detach(|| {
-            with_bucket(bucket, manifest, predictions, |d, p| {
+            with_bucket(bucket, manifest, predictions, &classes, |d, p| {
                 TemperaturePartial::of_part(d, p, split.as_deref(), bins, b)
             })
         })
@@ -355,6 +387,7 @@ pub fn temperature_grid_points() -> Vec<f64> {
 /// Adds the stats functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bucket_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_classes, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_partial, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_temperature, m)?)?;
     m.add_function(wrap_pyfunction!(merge_partials, m)?)?;

@@ -103,10 +103,20 @@ def build(p, manifest_paths, prediction_paths, split=None, bins=15, buckets=DEFA
         | "ByBucket" >> beam.GroupByKey()
         | "Parts" >> beam.Map(_bucket_parts, beam.pvalue.AsSingleton(headers))
     )
+    # The dataset's label classes first: a bucket without a sample of some class must still map
+    # that class's predictions column.
+    classes = (
+        parts
+        | "BucketClasses" >> beam.FlatMap(lambda part: _native.bucket_classes(part[0], part[1]))
+        | "DistinctClasses" >> beam.Distinct()
+        | "AllClasses" >> beam.combiners.ToList()
+        | "SortClasses" >> beam.Map(sorted)
+    )
     partial = (
         parts
-        | "Partials" >> beam.MapTuple(
-            lambda b, m, pr: _native.bucket_partial(b, m, pr, split, bins)
+        | "Partials" >> beam.Map(
+            lambda part, c: _native.bucket_partial(part[0], part[1], part[2], c, split, bins),
+            beam.pvalue.AsSingleton(classes),
         )
         | "Merge" >> beam.CombineGlobally(MergePartials(_native.merge_partials))
     )
@@ -118,7 +128,10 @@ def build(p, manifest_paths, prediction_paths, split=None, bins=15, buckets=DEFA
         last = (
             parts
             | f"Pass{i}" >> beam.Map(
-                lambda kv, b: _native.bucket_temperature(kv[0], kv[1], kv[2], b, split, bins),
+                lambda kv, c, b: _native.bucket_temperature(
+                    kv[0], kv[1], kv[2], c, b, split, bins
+                ),
+                beam.pvalue.AsSingleton(classes),
                 beam.pvalue.AsSingleton(b),
             )
             | f"MergePass{i}" >> beam.CombineGlobally(MergePartials(_native.merge_temperature))

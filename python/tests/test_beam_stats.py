@@ -1,0 +1,117 @@
+"""The Beam stats (DirectRunner, shards routed to buckets) equals `spotcheck stats --json`: counts
+exact, metrics to 1e-9, the temperature to 1e-3 (in practice to 1e-12)."""
+
+import csv
+import json
+
+import pytest
+
+from conftest import REPO, run_spotcheck
+from spotcheck.beam.__main__ import main as beam_main
+
+COMPARE = REPO / "tests" / "data" / "compare"
+
+
+def shard(src, out_dir, stem, n):
+    """Writes `src` as n shards `stem-0000k-of-0000n.csv`, each with the header."""
+    lines = src.read_text().splitlines()
+    header, body = lines[0], lines[1:]
+    for k in range(n):
+        rows = body[k::n]
+        (out_dir / f"{stem}-{k:05d}-of-{n:05d}.csv").write_text("\n".join([header, *rows]) + "\n")
+    return str(out_dir / f"{stem}-*.csv")
+
+
+def assert_same(beam, local, path="doc"):
+    if isinstance(local, dict):
+        assert list(beam) == list(local), path
+        for k in local:
+            assert_same(beam[k], local[k], f"{path}.{k}")
+    elif isinstance(local, list):
+        assert len(beam) == len(local), path
+        for i, (b, l) in enumerate(zip(beam, local)):
+            assert_same(b, l, f"{path}[{i}]")
+    elif isinstance(local, float) or isinstance(beam, float):
+        tolerance = 1e-3 if path.endswith(".temperature") else 1e-9
+        assert abs(beam - local) <= tolerance, f"{path}: {beam} vs {local}"
+    else:
+        assert beam == local, path
+
+
+def beam_stats(tmp_path, *args):
+    out = tmp_path / "stats.json"
+    assert beam_main(["stats", *args, "--output", str(out), "--runner", "DirectRunner"]) == 0
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("model, buckets", [("model_a", 8), ("model_b", 3), ("model_c", 1)])
+def test_sharded_stats_equal_stats(tmp_path, spotcheck_bin, model, buckets):
+    manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 3)
+    predictions = shard(COMPARE / f"{model}.csv", tmp_path, "predictions", 4)
+    got = beam_stats(
+        tmp_path, "--manifest", manifest, "--predictions", predictions, "--buckets", str(buckets)
+    )
+    want = json.loads(
+        run_spotcheck(
+            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
+            COMPARE / f"{model}.csv", "--json",
+        )
+    )
+    assert want["metrics"]["num_samples"] > 0
+    assert_same(got, want)
+
+
+def test_split_and_bins(tmp_path, spotcheck_bin):
+    manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 2)
+    predictions = shard(COMPARE / "model_a.csv", tmp_path, "predictions", 2)
+    got = beam_stats(
+        tmp_path, "--manifest", manifest, "--predictions", predictions, "--split", "test",
+        "--bins", "7",
+    )
+    want = json.loads(
+        run_spotcheck(
+            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
+            COMPARE / "model_a.csv", "--split", "test", "--bins", "7", "--json",
+        )
+    )
+    assert_same(got, want)
+
+
+def test_hard_predictions_and_no_predictions(tmp_path, spotcheck_bin):
+    hard = tmp_path / "hard.csv"
+    with open(COMPARE / "model_a.csv") as f, open(hard, "w", newline="") as out:
+        rows = csv.reader(f)
+        header = next(rows)
+        classes = [c[len("prob_"):] for c in header[1:]]
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["file_name", "prediction"])
+        for i, row in enumerate(rows):
+            probs = [float(x) for x in row[1:]]
+            # One row names a class no label has and one a file no manifest row has.
+            name = "zebra" if i == 0 else classes[probs.index(max(probs))]
+            w.writerow([row[0] if i != 1 else "elsewhere/x.jpg", name])
+    manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 3)
+    predictions = shard(hard, tmp_path, "hard", 2)
+    got = beam_stats(tmp_path, "--manifest", manifest, "--predictions", predictions)
+    want = json.loads(
+        run_spotcheck(spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions", hard, "--json")
+    )
+    assert want["calibration"] is None  # a class no label has ("zebra") is not adopted
+    assert want["predictions"]["unmatched"] == 1
+    assert_same(got, want)
+    alone = beam_stats(tmp_path, "--manifest", manifest)
+    want = json.loads(run_spotcheck(spotcheck_bin, "stats", COMPARE / "manifest.csv", "--json"))
+    assert_same(alone, want)
+
+
+def test_shards_with_different_headers_are_refused(tmp_path):
+    (tmp_path / "m-00000-of-00002.csv").write_text("file_name,label\na.jpg,cat\n")
+    (tmp_path / "m-00001-of-00002.csv").write_text("label,file_name\ndog,b.jpg\n")
+    with pytest.raises(Exception, match="header differs"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m-*.csv"))
+
+
+def test_a_bad_row_names_the_bucket(tmp_path):
+    (tmp_path / "m.csv").write_text('file_name,label\na.jpg,"cat\n')
+    with pytest.raises(Exception, match="m.csv"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m.csv"))
