@@ -97,6 +97,15 @@ def scan_one(args):
     except OSError as e:
         row.update(problem="missing", detail=str(e))
         return row
+    return scan_bytes(data, row)
+
+
+def scan_bytes(data, row=None):
+    """The per-image job on bytes already read (the Beam peer calls this)."""
+    if row is None:
+        row = {"problem": None, "detail": None, "size_bytes": None, "xxh3_128": None, "width": None,
+               "height": None, "orientation": None, "phash": None, "brightness": None,
+               "contrast": None, "sharpness": None, "thumbnail": None}
     row["size_bytes"] = len(data)
     row["xxh3_128"] = xxhash.xxh3_128_hexdigest(data)
     if not data:

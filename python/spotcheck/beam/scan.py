@@ -51,12 +51,19 @@ def _is_media_candidate(rel: str) -> bool:
     return spotcheck.class_folder_sample("x/" + rel, False) is not None
 
 
-class _ScanBatch(beam.DoFn):
-    """Reads a batch of files and scans them in one native call (the GIL released while Rust
-    decodes and hashes). A file that cannot be read is an `unreadable` row, never a failed bundle."""
+def native_scanner(items, thumbnails):
+    """The scan rows of `(bytes, name)` pairs: one native call, the GIL released while Rust decodes
+    and hashes."""
+    return spotcheck.scan_records(items, thumbnails)
 
-    def __init__(self, thumbnails):
+
+class _ScanBatch(beam.DoFn):
+    """Reads a batch of files and scans them with `scanner` (default: one native call). A file that
+    cannot be read is an `unreadable` row, never a failed bundle."""
+
+    def __init__(self, thumbnails, scanner=native_scanner):
         self.thumbnails = thumbnails
+        self.scanner = scanner
 
     def process(self, batch):
         items, meta, failed = [], [], []
@@ -75,7 +82,7 @@ class _ScanBatch(beam.DoFn):
                 continue
             items.append((data, rel))
             meta.append((split, label))
-        rows = spotcheck.scan_records(items, self.thumbnails) if items else []
+        rows = self.scanner(items, self.thumbnails) if items else []
         for row, (split, label) in zip(rows, meta):
             row["split"], row["label"] = split, label
             yield row
@@ -135,12 +142,14 @@ def _manifest_samples(pipeline, rels, labels_path):
 
 
 class ScanFiles(beam.PTransform):
-    """Files matching `pattern` -> scan rows (dicts with the contract's columns)."""
+    """Files matching `pattern` -> scan rows (dicts with the contract's columns). `scanner` maps a
+    batch of `(bytes, name)` pairs to rows; benchmarks swap in a pure-Python one."""
 
-    def __init__(self, pattern, labels=None, thumbnails=None, batch_size=64):
+    def __init__(self, pattern, labels=None, thumbnails=None, batch_size=64, scanner=native_scanner):
         super().__init__()
         self.pattern, self.labels = pattern, labels
         self.thumbnails, self.batch_size = thumbnails, batch_size
+        self.scanner = scanner
 
     def expand(self, pbegin):
         root = fixed_prefix(self.pattern)
@@ -162,11 +171,11 @@ class ScanFiles(beam.PTransform):
             samples
             | "Spread" >> beam.Reshuffle()
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-            | "Scan" >> beam.ParDo(_ScanBatch(self.thumbnails))
+            | "Scan" >> beam.ParDo(_ScanBatch(self.thumbnails, self.scanner))
         )
 
 
-def main(argv):
+def main(argv, scanner=native_scanner):
     parser = argparse.ArgumentParser(
         prog="python -m spotcheck.beam scan",
         description="Scan every sample matched by a glob into Parquet shards "
@@ -186,7 +195,7 @@ def main(argv):
     with beam.Pipeline(options=options) as p:
         (
             p
-            | "Scan" >> ScanFiles(args.input, args.labels, args.thumbnails)
+            | "Scan" >> ScanFiles(args.input, args.labels, args.thumbnails, scanner=scanner)
             | "Write" >> beam.io.WriteToParquet(
                 args.output,
                 spotcheck.scan_schema(args.thumbnails is not None),
