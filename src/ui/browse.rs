@@ -107,6 +107,12 @@ pub struct Browse {
     pub crowd_queue: bool,
     /// The crowd filter ("annotators disagree", "consensus ≠ label").
     pub filter_crowd: super::crowd::state::CrowdFilter,
+    /// Whether the Compare view is open beside the grid (two or more models).
+    pub compare_open: bool,
+    /// The Compare view's pair and numbers (made when first opened).
+    pub compare: Option<super::compare::state::CompareState>,
+    /// "Add predictions…" was clicked in a panel: the app opens the dialog.
+    pub add_predictions_asked: bool,
     /// The Label next batch, while the grid shows it.
     pub label_next: Option<super::label_next::state::LabelNextState>,
     /// The summary's numbers, computed again after each edit (newest labels win).
@@ -169,6 +175,9 @@ impl Browse {
             filter_worker: None,
             crowd: None,
             label_next: None,
+            compare_open: false,
+            compare: None,
+            add_predictions_asked: false,
             crowd_open: false,
             crowd_view: Default::default(),
             crowd_queue: false,

@@ -8,6 +8,7 @@ use crate::core::data::columns::NONE;
 use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
+use super::models::Model;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
 use crate::core::analysis::crowd::vote_summary;
 use crate::core::labels::short_probability;
@@ -48,6 +49,9 @@ struct TileMarks<'a> {
     soft: Option<(String, f32)>,
     /// Height of the caption under the picture.
     caption: f32,
+    /// With two models or more: the Compare view's A and B, whose predictions replace the
+    /// prediction line ("A: cat 0.91 · B: dog 0.55").
+    pair: Option<(&'a Model, &'a Model)>,
 }
 
 /// Draws `texture` as large as fits in `area`, centred, keeping its aspect ratio.
@@ -101,6 +105,9 @@ pub fn grid_ui(
     let spectrogram = browse.spectrogram_tiles;
     // A text dataset's tiles show the text itself: nothing to decode.
     let text_dataset = loaded.dataset.text_column().is_some();
+    let pair = browse
+        .tile_pair()
+        .and_then(|(a, b)| Some((loaded.models.list.get(a)?, loaded.models.list.get(b)?)));
     // Images are always upright; a clip shows its waveform or, with the toggle, its spectrogram.
     let picture = |sample: u32| {
         let audio = loaded.dataset.media_kind(sample as usize)
@@ -198,6 +205,7 @@ pub fn grid_ui(
                             (format!("soft {class} {}", short_probability(p)), soft_line)
                         }),
                         caption,
+                        pair,
                     };
                     let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
                     if response.clicked() {
@@ -241,12 +249,19 @@ fn tile_ui(
         }
     });
     let soft_text = marks.soft.as_ref().map(|(t, _)| t.as_str());
+    let pair_lines = marks.pair.map(|(a, b)| {
+        let label = dataset.labels().get(i).copied().unwrap_or(NONE);
+        [("A", a), ("B", b)].map(|(tag, m)| model_line(tag, m, i, label, dataset.classes()))
+    });
     response.widget_info(|| {
         let mut info = egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, name);
-        info.current_text_value = match (&votes_text, soft_text) {
-            (Some(v), Some(s)) => Some(format!("{v}; {s}")),
-            (v, s) => v.clone().or_else(|| s.map(String::from)),
-        };
+        let pair_text = pair_lines
+            .as_ref()
+            .map(|[a, b]| format!("{} · {}", a.0, b.0));
+        info.current_text_value = [votes_text.clone(), soft_text.map(String::from), pair_text]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| format!("{a}; {b}"));
         info
     });
     if !ui.is_rect_visible(rect) {
@@ -437,7 +452,24 @@ fn tile_ui(
             visuals.hyperlink_color,
         );
     }
-    if let (Some(p), Some(conf)) = (
+    if let Some(lines) = &pair_lines {
+        // Both models' predictions, each in the error colour when it is wrong.
+        let mut at = line1 + egui::vec2(0.0, 16.0);
+        for (k, (text, wrong)) in lines.iter().enumerate() {
+            let text = if k == 0 {
+                text.clone()
+            } else {
+                format!(" · {text}")
+            };
+            let color = if *wrong {
+                visuals.error_fg_color
+            } else {
+                visuals.weak_text_color()
+            };
+            let rect = painter.text(at, egui::Align2::LEFT_TOP, text, font.clone(), color);
+            at.x = rect.right();
+        }
+    } else if let (Some(p), Some(conf)) = (
         predicted,
         loaded.predictions.as_ref().and_then(|pr| pr.confidence(i)),
     ) {
@@ -466,6 +498,21 @@ fn tile_ui(
         Some(v) => response.on_hover_text(format!("{file}\n{v}")),
         None => response.on_hover_text(file),
     }
+}
+
+/// One model's prediction of sample `i` for a tile ("A: cat 0.91"), and whether it is wrong.
+fn model_line(tag: &str, m: &Model, i: usize, label: u32, classes: &[String]) -> (String, bool) {
+    let p = &m.predictions;
+    let Some(c) = p.predicted(i) else {
+        return (format!("{tag}: -"), false);
+    };
+    let class = classes.get(c).map_or("?", String::as_str);
+    let wrong = label != NONE && c as u32 != label;
+    let text = match p.confidence(i) {
+        Some(conf) => format!("{tag}: {class} {conf:.2}"),
+        None => format!("{tag}: {class}"),
+    };
+    (text, wrong)
 }
 
 /// A text sample's tile: its first lines, wrapped to the tile and cut at its edge.
