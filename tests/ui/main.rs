@@ -9,6 +9,7 @@ mod common;
 
 mod app;
 mod audio;
+mod compare;
 mod crowd;
 mod edits;
 mod evaluation;
