@@ -211,3 +211,29 @@ pub fn print_warnings(warnings: &Warnings) {
         writeln!(err, "warning: {w}").ok();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::Cli;
+
+    #[test]
+    fn the_app_takes_several_predictions_files_in_order() {
+        let cli = Cli::try_parse_from([
+            "spotcheck",
+            "data",
+            "--predictions",
+            "a.csv",
+            "--predictions",
+            "b.csv",
+        ])
+        .map_err(|e| e.to_string());
+        let Ok(cli) = cli else {
+            panic!("{cli:?}");
+        };
+        assert!(cli.command.is_none());
+        let files: Vec<_> = cli.predictions.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(files, ["a.csv", "b.csv"]);
+    }
+}

@@ -248,3 +248,27 @@ fn one_model_says_how_to_add_a_second_and_has_no_compare_view() {
     wait_for(&mut h, "Add a second predictions file to compare");
     assert!(h.query_all_by_label("Add predictions…").count() >= 2);
 }
+
+#[test]
+fn a_label_edit_recomputes_the_comparison() {
+    let (dir, mut h) = open_two();
+    let pb = predictions(&dir.path().join("model_b.csv"), true);
+    h.get_by_label("Compare").click();
+    until(&mut h, "the comparison", |h| {
+        h.query_by_label("A right, B wrong: 71").is_some()
+    });
+    h.get_by_label("A right, B wrong: 71").click();
+    h.run_steps(2);
+    // Relabel one sample only model_a gets right to what model_b predicts: it changes cell.
+    let (sample, file) = {
+        let b = h.state().browse().unwrap();
+        let i = b.shown[0] as usize;
+        (i, b.loaded.dataset.file(i).to_string())
+    };
+    let to = CLASSES[pb[&file].0];
+    h.state_mut().browse_mut().unwrap().relabel(&[sample], to);
+    until(&mut h, "the comparison after the edit", |h| {
+        h.query_by_label("A right, B wrong: 70").is_some()
+            && h.query_by_label("A wrong, B right: 47").is_some()
+    });
+}
