@@ -233,7 +233,11 @@ mod tests {
             panic!("{cli:?}");
         };
         assert!(cli.command.is_none());
-        let files: Vec<_> = cli.predictions.iter().map(|p| p.display().to_string()).collect();
+        let files: Vec<_> = cli
+            .predictions
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         assert_eq!(files, ["a.csv", "b.csv"]);
     }
 }

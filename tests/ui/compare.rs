@@ -94,10 +94,17 @@ fn open_two() -> (tempfile::TempDir, Harness<'static, App>) {
     (dir, h)
 }
 
-fn until(h: &mut Harness<'static, App>, what: &str, check: impl Fn(&Harness<'static, App>) -> bool) {
+fn until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    check: impl Fn(&Harness<'static, App>) -> bool,
+) {
     let start = Instant::now();
     while !check(h) {
-        assert!(start.elapsed() < Duration::from_secs(30), "{what} never happened");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} never happened"
+        );
         std::thread::sleep(Duration::from_millis(20));
         h.run_steps(1);
     }
@@ -217,13 +224,17 @@ fn the_model_selector_changes_the_confusion_matrix() {
     h.get_by_label("Evaluation").click();
     h.run_steps(2);
     h.get_by_label("Confusion matrix").click();
-    until(&mut h, "model_a's matrix", |h| h.query_by_label(&name(n_a)).is_some());
+    until(&mut h, "model_a's matrix", |h| {
+        h.query_by_label(&name(n_a)).is_some()
+    });
     // Only the 302 samples both predict count (model_a alone predicts 314 labelled samples).
     wait_for(&mut h, "on 302 samples");
     h.get_by_role_and_label(Role::ComboBox, "Model").click();
     h.run_steps(2);
     h.get_by_label("model_b").click();
-    until(&mut h, "model_b's matrix", |h| h.query_by_label(&name(n_b)).is_some());
+    until(&mut h, "model_b's matrix", |h| {
+        h.query_by_label(&name(n_b)).is_some()
+    });
     assert!(h.query_by_label(&name(n_a)).is_none());
     wait_for(&mut h, "on 302 samples");
     // The grid follows the selected model too.
@@ -271,4 +282,21 @@ fn a_label_edit_recomputes_the_comparison() {
         h.query_by_label("A right, B wrong: 70").is_some()
             && h.query_by_label("A wrong, B right: 47").is_some()
     });
+}
+
+/// The README's demo command: the shipped demo with both its models compares in the app.
+#[test]
+fn the_demo_opens_with_two_models_to_compare() {
+    let mut h = harness_with(App::default(), 1800.0, 1100.0);
+    let ctx = h.ctx.clone();
+    let models = vec![
+        demo().join("predictions.csv"),
+        demo().join("predictions_upright.csv"),
+    ];
+    h.state_mut().open_models(demo(), models, None, ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h.get_by_label("Compare").click();
+    wait_for(&mut h, "McNemar exact p = 0.0923");
+    h.get_by_label("A wrong, B right: 10");
+    h.get_by_label("A right, B wrong: 3");
 }
