@@ -85,6 +85,14 @@ pub fn grid_ui(
     } else {
         CAPTION_HEIGHT
     };
+    // With two models, A and B take a line each where the prediction line was.
+    let pair = browse.tile_pair().and_then(|(a, b)| {
+        let models = &browse.loaded.models.list;
+        Some((models.get(a)?, models.get(b)?))
+    });
+    if pair.is_some() {
+        caption += 16.0;
+    }
     // With hand soft labels, another line carries them (under the votes).
     let soft_line = caption - 4.0;
     if browse.edits.as_ref().is_some_and(|e| e.any_soft()) {
@@ -105,9 +113,6 @@ pub fn grid_ui(
     let spectrogram = browse.spectrogram_tiles;
     // A text dataset's tiles show the text itself: nothing to decode.
     let text_dataset = loaded.dataset.text_column().is_some();
-    let pair = browse
-        .tile_pair()
-        .and_then(|(a, b)| Some((loaded.models.list.get(a)?, loaded.models.list.get(b)?)));
     // Images are always upright; a clip shows its waveform or, with the toggle, its spectrogram.
     let picture = |sample: u32| {
         let audio = loaded.dataset.media_kind(sample as usize)
@@ -424,8 +429,16 @@ fn tile_ui(
         let differs = *differs;
         // The caption is short (the tile is narrow); amber and the corner mark say "not the label".
         painter.text(
-            // Under the prediction line when there is one, else right under the label.
-            line1 + egui::vec2(0.0, if predicted.is_some() { 32.0 } else { 16.0 }),
+            // Under the prediction line(s) when there are any, else right under the label.
+            line1
+                + egui::vec2(
+                    0.0,
+                    match (marks.pair.is_some(), predicted.is_some()) {
+                        (true, _) => 48.0,
+                        (false, true) => 32.0,
+                        (false, false) => 16.0,
+                    },
+                ),
             egui::Align2::LEFT_TOP,
             format!("votes {votes}"),
             font.clone(),
@@ -453,21 +466,15 @@ fn tile_ui(
         );
     }
     if let Some(lines) = &pair_lines {
-        // Both models' predictions, each in the error colour when it is wrong.
-        let mut at = line1 + egui::vec2(0.0, 16.0);
+        // Both models' predictions, a line each, in the error colour when wrong.
         for (k, (text, wrong)) in lines.iter().enumerate() {
-            let text = if k == 0 {
-                text.clone()
-            } else {
-                format!(" · {text}")
-            };
             let color = if *wrong {
                 visuals.error_fg_color
             } else {
                 visuals.weak_text_color()
             };
-            let rect = painter.text(at, egui::Align2::LEFT_TOP, text, font.clone(), color);
-            at.x = rect.right();
+            let at = line1 + egui::vec2(0.0, 16.0 * (k as f32 + 1.0));
+            painter.text(at, egui::Align2::LEFT_TOP, text, font.clone(), color);
         }
     } else if let (Some(p), Some(conf)) = (
         predicted,

@@ -161,7 +161,7 @@ impl App {
     }
 
     /// [`App::open_with`] with several predictions files, one per model (the first is selected;
-    /// with two or more the Compare view opens beside the grid).
+    /// with two or more the top bar offers the Compare view).
     pub fn open_models(
         &mut self,
         path: PathBuf,

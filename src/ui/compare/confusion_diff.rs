@@ -125,11 +125,11 @@ fn legend_ui(ui: &mut egui::Ui, max: u64, names: (&str, &str)) {
             painter.rect_filled(r, 0.0, diverging(share));
         }
         ui.label(format!("+{max}"));
-        ui.weak(format!(
-            "blue: fewer samples in {} than in {}; orange: more",
-            names.1, names.0
-        ));
     });
+    ui.weak(format!(
+        "Blue: fewer samples in {} than in {}; orange: more; white: as many.",
+        names.1, names.0
+    ));
 }
 
 /// Blue (-1) through white (0) to orange (+1).

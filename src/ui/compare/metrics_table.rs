@@ -103,7 +103,12 @@ fn interval_cell(
     m: usize,
 ) {
     ui.vertical(|ui| {
-        ui.monospace(format!("{point:.3}  [{:.3}, {:.3}]", ci[0], ci[1]));
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(format!("{point:.3} [{:.3}, {:.3}]", ci[0], ci[1])).monospace(),
+            )
+            .extend(),
+        );
         let (rect, _) =
             ui.allocate_exact_size(egui::vec2(BAR_WIDTH, BAR_HEIGHT), egui::Sense::hover());
         let x = |v: f64| {
