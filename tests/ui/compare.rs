@@ -94,6 +94,8 @@ fn open_two() -> (tempfile::TempDir, Harness<'static, App>) {
     (dir, h)
 }
 
+/// Steps until `check` holds, then a few frames more so the layout (grid column widths, which
+/// egui measures from the frame before) has settled before anything is clicked.
 fn until(
     h: &mut Harness<'static, App>,
     what: &str,
@@ -108,6 +110,7 @@ fn until(
         std::thread::sleep(Duration::from_millis(20));
         h.run_steps(1);
     }
+    h.run_steps(3);
 }
 
 #[test]
