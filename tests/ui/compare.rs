@@ -232,6 +232,20 @@ fn the_model_selector_changes_the_confusion_matrix() {
     });
     // Only the 302 samples both predict count (model_a alone predicts 314 labelled samples).
     wait_for(&mut h, "on 302 samples");
+    // A click on a cell shows its samples among those both predict, as many as the cell says.
+    let all_a = confusion(&pa, &pa, &truth);
+    let (&(t2, p2), &n_common) = cm_a
+        .iter()
+        .find(|(k, n)| all_a.get(k).copied().unwrap_or(0) != **n)
+        .unwrap();
+    let cell = format!(
+        "true {}, predicted {}: {n_common}",
+        CLASSES[t2], CLASSES[p2]
+    );
+    h.get_by_label(&cell).click();
+    h.run_steps(2);
+    assert_eq!(h.state().browse().unwrap().shown.len() as u64, n_common);
+    wait_for(&mut h, "Only samples every model predicts");
     h.get_by_role_and_label(Role::ComboBox, "Model").click();
     h.run_steps(2);
     h.get_by_label("model_b").click();

@@ -95,6 +95,19 @@ impl Browse {
         true
     }
 
+    /// Keeps in `shown` only the samples every model predicts, while [`Browse::common_only`] is on.
+    pub fn retain_common(&self, shown: &mut Vec<u32>) {
+        let models = &self.loaded.models.list;
+        if !self.common_only || models.len() < 2 {
+            return;
+        }
+        shown.retain(|&s| {
+            models
+                .iter()
+                .all(|m| m.predictions.row_of(s as usize).is_some())
+        });
+    }
+
     /// The two models a tile names (the Compare view's A and B; the first two before it opens).
     pub fn tile_pair(&self) -> Option<(usize, usize)> {
         if self.loaded.models.len() < 2 {
