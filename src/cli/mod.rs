@@ -31,9 +31,10 @@ pub struct Cli {
     /// dataset (.parquet file, folder of Parquet shards, save_to_disk folder), or a folder holding
     /// metadata.csv/metadata.jsonl.
     dataset: Option<PathBuf>,
-    /// Predictions to open with it (prob_<class>, logit_<class> or prediction columns).
+    /// Predictions to open with it (prob_<class>, logit_<class> or prediction columns); repeat it to
+    /// open several models and compare them.
     #[arg(long, value_name = "FILE")]
-    predictions: Option<PathBuf>,
+    predictions: Vec<PathBuf>,
     /// Annotations to open with it: several judgements per sample (file_name, annotator, label).
     #[arg(long, value_name = "FILE")]
     annotations: Option<PathBuf>,
@@ -174,7 +175,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 #[cfg(feature = "gui")]
 fn open_app(
     dataset: Option<PathBuf>,
-    predictions: Option<PathBuf>,
+    predictions: Vec<PathBuf>,
     annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
@@ -187,7 +188,7 @@ fn open_app(
 #[cfg(not(feature = "gui"))]
 fn open_app(
     _dataset: Option<PathBuf>,
-    _predictions: Option<PathBuf>,
+    _predictions: Vec<PathBuf>,
     _annotations: Option<PathBuf>,
     _state_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
@@ -208,5 +209,35 @@ pub fn print_warnings(warnings: &Warnings) {
     let mut err = std::io::stderr().lock();
     for w in warnings.items() {
         writeln!(err, "warning: {w}").ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::Cli;
+
+    #[test]
+    fn the_app_takes_several_predictions_files_in_order() {
+        let cli = Cli::try_parse_from([
+            "spotcheck",
+            "data",
+            "--predictions",
+            "a.csv",
+            "--predictions",
+            "b.csv",
+        ])
+        .map_err(|e| e.to_string());
+        let Ok(cli) = cli else {
+            panic!("{cli:?}");
+        };
+        assert!(cli.command.is_none());
+        let files: Vec<_> = cli
+            .predictions
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(files, ["a.csv", "b.csv"]);
     }
 }

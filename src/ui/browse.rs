@@ -107,6 +107,15 @@ pub struct Browse {
     pub crowd_queue: bool,
     /// The crowd filter ("annotators disagree", "consensus ≠ label").
     pub filter_crowd: super::crowd::state::CrowdFilter,
+    /// Whether the Compare view is open beside the grid (two or more models).
+    pub compare_open: bool,
+    /// The Compare view's pair and numbers (made when first opened).
+    pub compare: Option<super::compare::state::CompareState>,
+    /// The grid keeps only the samples every model predicts: set by a click in an evaluation view
+    /// while two or more models are loaded (the views count only those), cleared by the filters.
+    pub common_only: bool,
+    /// "Add predictions…" was clicked in a panel: the app opens the dialog.
+    pub add_predictions_asked: bool,
     /// The Label next batch, while the grid shows it.
     pub label_next: Option<super::label_next::state::LabelNextState>,
     /// The summary's numbers, computed again after each edit (newest labels win).
@@ -169,6 +178,10 @@ impl Browse {
             filter_worker: None,
             crowd: None,
             label_next: None,
+            compare_open: false,
+            compare: None,
+            add_predictions_asked: false,
+            common_only: false,
             crowd_open: false,
             crowd_view: Default::default(),
             crowd_queue: false,
@@ -219,6 +232,7 @@ impl Browse {
             return false;
         }
         self.retain_crowd(&mut shown);
+        self.retain_common(&mut shown);
         self.shown = shown;
         self.selected = None;
         self.inspecting = false;
@@ -264,6 +278,7 @@ impl Browse {
                     self.order,
                 );
                 self.retain_crowd(&mut shown);
+                self.retain_common(&mut shown);
                 self.shown = shown;
             }
         }
@@ -298,6 +313,7 @@ impl Browse {
             ..SampleFilter::default()
         };
         self.confidence_on = false;
+        self.common_only = self.loaded.models.len() >= 2;
         if matches!(self.order, SampleOrder::Stratified { .. }) {
             self.order = SampleOrder::Dataset;
         }
@@ -440,6 +456,17 @@ impl Browse {
                     changed = true;
                 }
             }
+            if self.common_only {
+                ui.label("Only samples every model predicts");
+                if ui
+                    .small_button("x")
+                    .on_hover_text("Remove this filter")
+                    .clicked()
+                {
+                    self.common_only = false;
+                    changed = true;
+                }
+            }
             if self.crowd.is_some() {
                 let before = self.filter_crowd;
                 let label = ui.label("Crowd");
@@ -468,11 +495,13 @@ impl Browse {
                 .labelled_by(search_label.id)
                 .changed();
             if (self.filter.is_active()
+                || self.common_only
                 || self.confidence_on
                 || self.filter_crowd != super::crowd::state::CrowdFilter::Any)
                 && ui.button("Clear filters").clicked()
             {
                 self.filter = SampleFilter::default();
+                self.common_only = false;
                 self.filter_crowd = super::crowd::state::CrowdFilter::Any;
                 self.confidence_on = false;
                 changed = true;

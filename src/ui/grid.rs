@@ -8,6 +8,7 @@ use crate::core::data::columns::NONE;
 use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
+use super::models::Model;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, paint_texture};
 use crate::core::analysis::crowd::vote_summary;
 use crate::core::labels::short_probability;
@@ -48,6 +49,9 @@ struct TileMarks<'a> {
     soft: Option<(String, f32)>,
     /// Height of the caption under the picture.
     caption: f32,
+    /// With two models or more: the Compare view's A and B, whose predictions replace the
+    /// prediction line ("A: cat 0.91 · B: dog 0.55").
+    pair: Option<(&'a Model, &'a Model)>,
 }
 
 /// Draws `texture` as large as fits in `area`, centred, keeping its aspect ratio.
@@ -81,6 +85,14 @@ pub fn grid_ui(
     } else {
         CAPTION_HEIGHT
     };
+    // With two models, A and B take a line each where the prediction line was.
+    let pair = browse.tile_pair().and_then(|(a, b)| {
+        let models = &browse.loaded.models.list;
+        Some((models.get(a)?, models.get(b)?))
+    });
+    if pair.is_some() {
+        caption += 16.0;
+    }
     // With hand soft labels, another line carries them (under the votes).
     let soft_line = caption - 4.0;
     if browse.edits.as_ref().is_some_and(|e| e.any_soft()) {
@@ -198,6 +210,7 @@ pub fn grid_ui(
                             (format!("soft {class} {}", short_probability(p)), soft_line)
                         }),
                         caption,
+                        pair,
                     };
                     let response = tile_ui(ui, loaded, cache, key, tile, selected, &marks);
                     if response.clicked() {
@@ -241,12 +254,19 @@ fn tile_ui(
         }
     });
     let soft_text = marks.soft.as_ref().map(|(t, _)| t.as_str());
+    let pair_lines = marks.pair.map(|(a, b)| {
+        let label = dataset.labels().get(i).copied().unwrap_or(NONE);
+        [("A", a), ("B", b)].map(|(tag, m)| model_line(tag, m, i, label, dataset.classes()))
+    });
     response.widget_info(|| {
         let mut info = egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, name);
-        info.current_text_value = match (&votes_text, soft_text) {
-            (Some(v), Some(s)) => Some(format!("{v}; {s}")),
-            (v, s) => v.clone().or_else(|| s.map(String::from)),
-        };
+        let pair_text = pair_lines
+            .as_ref()
+            .map(|[a, b]| format!("{} · {}", a.0, b.0));
+        info.current_text_value = [votes_text.clone(), soft_text.map(String::from), pair_text]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| format!("{a}; {b}"));
         info
     });
     if !ui.is_rect_visible(rect) {
@@ -409,8 +429,16 @@ fn tile_ui(
         let differs = *differs;
         // The caption is short (the tile is narrow); amber and the corner mark say "not the label".
         painter.text(
-            // Under the prediction line when there is one, else right under the label.
-            line1 + egui::vec2(0.0, if predicted.is_some() { 32.0 } else { 16.0 }),
+            // Under the prediction line(s) when there are any, else right under the label.
+            line1
+                + egui::vec2(
+                    0.0,
+                    match (marks.pair.is_some(), predicted.is_some()) {
+                        (true, _) => 48.0,
+                        (false, true) => 32.0,
+                        (false, false) => 16.0,
+                    },
+                ),
             egui::Align2::LEFT_TOP,
             format!("votes {votes}"),
             font.clone(),
@@ -437,7 +465,18 @@ fn tile_ui(
             visuals.hyperlink_color,
         );
     }
-    if let (Some(p), Some(conf)) = (
+    if let Some(lines) = &pair_lines {
+        // Both models' predictions, a line each, in the error colour when wrong.
+        for (k, (text, wrong)) in lines.iter().enumerate() {
+            let color = if *wrong {
+                visuals.error_fg_color
+            } else {
+                visuals.weak_text_color()
+            };
+            let at = line1 + egui::vec2(0.0, 16.0 * (k as f32 + 1.0));
+            painter.text(at, egui::Align2::LEFT_TOP, text, font.clone(), color);
+        }
+    } else if let (Some(p), Some(conf)) = (
         predicted,
         loaded.predictions.as_ref().and_then(|pr| pr.confidence(i)),
     ) {
@@ -466,6 +505,21 @@ fn tile_ui(
         Some(v) => response.on_hover_text(format!("{file}\n{v}")),
         None => response.on_hover_text(file),
     }
+}
+
+/// One model's prediction of sample `i` for a tile ("A: cat 0.91"), and whether it is wrong.
+fn model_line(tag: &str, m: &Model, i: usize, label: u32, classes: &[String]) -> (String, bool) {
+    let p = &m.predictions;
+    let Some(c) = p.predicted(i) else {
+        return (format!("{tag}: -"), false);
+    };
+    let class = classes.get(c).map_or("?", String::as_str);
+    let wrong = label != NONE && c as u32 != label;
+    let text = match p.confidence(i) {
+        Some(conf) => format!("{tag}: {class} {conf:.2}"),
+        None => format!("{tag}: {class}"),
+    };
+    (text, wrong)
 }
 
 /// A text sample's tile: its first lines, wrapped to the tile and cut at its edge.

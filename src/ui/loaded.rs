@@ -10,21 +10,23 @@ use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{Annotations, Predictions};
 use crate::core::data::warnings::Warnings;
 
+use super::models::Models;
+
 /// A finished load.
 pub struct Loaded {
     /// What was opened.
     pub path: PathBuf,
-    /// The predictions file opened with it.
+    /// The selected model's predictions file (see `models`).
     pub predictions_path: Option<PathBuf>,
     /// The dataset with its edited labels (shared with the threads that compute views).
     pub dataset: Arc<Dataset>,
-    /// Its predictions, when a file was given.
+    /// The selected model's predictions, when a file was given (every single-model view uses it).
     pub predictions: Option<Arc<Predictions>>,
+    /// Every predictions file opened with it, and which one is selected.
+    pub models: Models,
     /// The dataset with its labels as on disk (and every class a pending edit names): the edited
     /// labels are rebuilt from it after each edit.
     pub base: Arc<Dataset>,
-    /// The predictions joined to `base`'s classes.
-    pub base_predictions: Option<Arc<Predictions>>,
     /// The annotations file opened with it (several judgements per sample).
     pub annotations_path: Option<PathBuf>,
     /// The judgements, with class ids of the edited labels' classes.
@@ -37,4 +39,22 @@ pub struct Loaded {
     pub warnings: Warnings,
     /// The numbers `stats` prints; `None` while they are computed, after the grid has shown.
     pub report: Option<StatsReport>,
+}
+
+impl Loaded {
+    /// Makes model `index` the one the grid, filters and evaluation views follow (ignored when out
+    /// of range); `predictions` and `predictions_path` then name it.
+    pub fn select_model(&mut self, index: usize) {
+        if index < self.models.len() {
+            self.models.selected = index;
+        }
+        self.sync_selected_model();
+    }
+
+    /// Sets `predictions` and `predictions_path` from the selected model (after the models changed).
+    pub fn sync_selected_model(&mut self) {
+        let selected = self.models.selected();
+        self.predictions = selected.map(|m| Arc::clone(&m.predictions));
+        self.predictions_path = selected.map(|m| m.path.clone());
+    }
 }

@@ -4,6 +4,7 @@ mod app;
 mod audio_player;
 mod audio_view;
 mod browse;
+pub mod compare;
 pub mod crowd;
 mod edits;
 pub mod evaluation;
@@ -13,6 +14,7 @@ mod inspector;
 mod inspector_state;
 pub mod label_next;
 mod loaded;
+pub mod models;
 mod scroll_bench;
 mod summary;
 mod texture_cache;
@@ -24,10 +26,11 @@ pub use app::{App, RecentDataset};
 pub use browse::{Browse, Tab};
 pub use loaded::Loaded;
 
-/// Opens the app window, optionally loading a dataset (and predictions) straight away.
+/// Opens the app window, optionally loading a dataset (and its predictions files, one per model)
+/// straight away.
 pub fn run(
     dataset: Option<PathBuf>,
-    predictions: Option<PathBuf>,
+    predictions: Vec<PathBuf>,
     annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
 ) -> Result<(), eframe::Error> {
@@ -45,7 +48,7 @@ pub fn run(
         Box::new(move |cc| {
             let mut app = App::new(cc).with_state_dir(state_dir);
             if let Some(path) = dataset {
-                app.open_with(path, predictions, annotations, cc.egui_ctx.clone());
+                app.open_models(path, predictions, annotations, cc.egui_ctx.clone());
             }
             Ok(Box::new(app))
         }),

@@ -10,6 +10,7 @@ mod common;
 mod app;
 mod audio;
 mod balance;
+mod compare;
 mod crowd;
 mod edits;
 mod evaluation;

@@ -186,27 +186,40 @@ pub fn browse_ui(
     if browse.evaluation_open {
         let ctx = ui.ctx().clone();
         let loaded = &browse.loaded;
-        let panel = browse.evaluation.get_or_insert_with(|| {
-            EvaluationPanel::new(
+        if browse.evaluation.is_none() {
+            browse.evaluation = Some(EvaluationPanel::new(
                 Arc::clone(&loaded.dataset),
                 loaded.predictions.clone(),
                 &ctx,
-            )
-        });
+            ));
+            browse.models_changed();
+        }
         let split = browse.filter.split;
         let dataset = Arc::clone(&browse.loaded.dataset);
         let mut clicked = None;
+        let mut model_changed = false;
         egui::Panel::right("evaluation")
             .resizable(true)
             .default_size(620.0)
             .show(ui, |ui| {
-                clicked = panel.ui(ui, &dataset, split);
+                model_changed = browse.model_selector_ui(ui);
+                if let Some(panel) = &mut browse.evaluation {
+                    clicked = panel.ui(ui, &dataset, split);
+                }
             });
+        if model_changed {
+            pool.next_epoch();
+            cache.forget_pending();
+        }
         if let Some(f) = clicked {
             browse.apply_grid_filter(f);
             pool.next_epoch();
             cache.forget_pending();
         }
+    }
+    if browse.compare_panel_ui(ui) {
+        pool.next_epoch();
+        cache.forget_pending();
     }
     if browse.health_open {
         let ctx = ui.ctx().clone();

@@ -17,6 +17,17 @@ pub enum AppCommand {
     },
     /// Open a predictions file for the dataset on screen.
     OpenPredictions(PathBuf),
+    /// Open one more predictions file (another model) for the dataset on screen.
+    AddPredictions(PathBuf),
+    /// Load a dataset again with these predictions files and annotations (after a write-back).
+    Reopen {
+        /// The dataset folder or manifest.
+        path: PathBuf,
+        /// Every model's predictions file, in order.
+        predictions: Vec<PathBuf>,
+        /// The annotations file, if any.
+        annotations: Option<PathBuf>,
+    },
     /// Open an annotations file for the dataset on screen.
     OpenAnnotations(PathBuf),
     /// Ask for a path with a file dialog (or the path field where none can open).

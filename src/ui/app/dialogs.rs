@@ -23,6 +23,8 @@ pub enum DialogKind {
     Manifest,
     /// A predictions file for the open dataset.
     Predictions,
+    /// One more predictions file (another model) for the open dataset.
+    AddPredictions,
     /// An annotations file (several judgements per sample) for the open dataset.
     Annotations,
 }
@@ -68,7 +70,7 @@ impl FileDialogs {
                             .add_filter("Annotations", &["csv", "jsonl", "parquet"])
                             .pick_file(),
                     ),
-                    DialogKind::Predictions => block_on(
+                    DialogKind::Predictions | DialogKind::AddPredictions => block_on(
                         dialog
                             .add_filter("Predictions", &["csv", "jsonl", "parquet"])
                             .pick_file(),

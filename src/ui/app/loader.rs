@@ -9,10 +9,11 @@ use std::time::Instant;
 use eframe::egui;
 
 use crate::core::analysis::report::{DEFAULT_BINS, StatsReport};
-use crate::core::data::load::{LoadControl, load_annotations};
+use crate::core::data::load::{LoadControl, Predictions, load_annotations, load_predictions};
 use crate::core::data::warnings::Warnings;
 
 use super::super::loaded::Loaded;
+use super::super::models::Models;
 
 /// What the loader thread sends: the dataset first (the grid can show), then its report.
 enum LoadMessage {
@@ -55,10 +56,11 @@ impl PendingReport {
 }
 
 impl Loading {
-    /// Starts loading `path` (and `predictions`, with the journal under `state_dir` when given).
+    /// Starts loading `path` (and its `predictions` files, one per model, with the journal under
+    /// `state_dir` when given).
     pub fn start(
         path: PathBuf,
-        predictions: Option<PathBuf>,
+        predictions: Vec<PathBuf>,
         annotations: Option<PathBuf>,
         state_dir: Option<PathBuf>,
         ctx: egui::Context,
@@ -74,7 +76,7 @@ impl Loading {
                 let began = Instant::now();
                 let result = crate::core::labels::open_for_editing(
                     &worker_path,
-                    predictions.as_deref(),
+                    predictions.first().map(PathBuf::as_path),
                     Some(&worker_control),
                     &mut warnings,
                     state_dir.as_deref(),
@@ -83,10 +85,18 @@ impl Loading {
                     tx.send(LoadMessage::Loaded(Err(message))).ok();
                     ctx.request_repaint();
                 };
-                let (mut base, mut parsed, edited) = match result {
+                let (mut base, first, edited) = match result {
                     Ok(r) => r,
                     Err(e) => return fail(e.to_string()),
                 };
+                // Further models join the same dataset (the journal's classes are in it already).
+                let mut parsed: Vec<Predictions> = first.into_iter().collect();
+                for file in predictions.iter().skip(1) {
+                    match load_predictions(&mut base, file, Some(&worker_control), &mut warnings) {
+                        Ok(p) => parsed.push(p),
+                        Err(e) => return fail(e.to_string()),
+                    }
+                }
                 // Judgements may name classes the dataset lacks: they become classes (the
                 // predictions, joined before, follow the renumbering).
                 let judged = match annotations.as_deref().map(|path| {
@@ -94,26 +104,34 @@ impl Loading {
                 }) {
                     None => None,
                     Some(Ok((a, remap))) => {
-                        if let (Some(table), Some(p)) = (remap, parsed.as_mut()) {
-                            p.remap_classes(&table, base.classes().len());
+                        if let Some(table) = remap {
+                            for p in &mut parsed {
+                                p.remap_classes(&table, base.classes().len());
+                            }
                         }
                         Some(Arc::new(a))
                     }
                     Some(Err(e)) => return fail(e.to_string()),
                 };
-                let (base, parsed) = (Arc::new(base), parsed.map(Arc::new));
+                let base = Arc::new(base);
+                let models = Models::new(
+                    predictions
+                        .into_iter()
+                        .zip(parsed.into_iter().map(Arc::new))
+                        .collect(),
+                );
                 crate::core::data::load::timing("dataset and its journal read", began);
                 // Every class a pending edit names is in `base` already: no predictions remap.
                 let mut edited_dataset = (*base).clone();
                 let _ = edited_dataset.relabel(&edited.state.labels());
                 let dataset = Arc::new(edited_dataset);
-                let loaded = Loaded {
+                let mut loaded = Loaded {
                     path: worker_path,
-                    predictions_path: predictions,
+                    predictions_path: None,
                     dataset: Arc::clone(&dataset),
-                    predictions: parsed.clone(),
+                    predictions: None,
+                    models,
                     base,
-                    base_predictions: parsed.clone(),
                     annotations_path: annotations,
                     annotations: judged.clone(),
                     base_annotations: judged,
@@ -121,6 +139,8 @@ impl Loading {
                     warnings,
                     report: None,
                 };
+                loaded.sync_selected_model();
+                let parsed = loaded.predictions.clone();
                 crate::core::data::load::timing("edits applied to the labels", began);
                 tx.send(LoadMessage::Loaded(Ok(Box::new(loaded)))).ok();
                 ctx.request_repaint();

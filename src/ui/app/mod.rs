@@ -157,6 +157,18 @@ impl App {
         annotations: Option<PathBuf>,
         ctx: egui::Context,
     ) {
+        self.open_models(path, predictions.into_iter().collect(), annotations, ctx);
+    }
+
+    /// [`App::open_with`] with several predictions files, one per model (the first is selected;
+    /// with two or more the top bar offers the Compare view).
+    pub fn open_models(
+        &mut self,
+        path: PathBuf,
+        predictions: Vec<PathBuf>,
+        annotations: Option<PathBuf>,
+        ctx: egui::Context,
+    ) {
         if let Screen::Browsing(browse) = &mut self.screen
             && let Some(session) = browse.edits.take()
         {
@@ -167,7 +179,7 @@ impl App {
         let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
         self.opening = Some(RecentDataset {
             path: absolute(&path),
-            predictions: predictions.as_ref().map(absolute),
+            predictions: predictions.first().map(absolute),
         });
         self.report = None;
         self.screen = match Loading::start(
@@ -242,10 +254,16 @@ impl App {
         {
             self.carry_notice = session.notice.take();
             // A write-back changed the files: read them again (the journal now says "applied").
-            commands.push(AppCommand::Open {
+            commands.push(AppCommand::Reopen {
                 path: browse.loaded.path.clone(),
-                predictions: browse.loaded.predictions_path.clone(),
+                predictions: browse.loaded.models.paths(),
+                annotations: None,
             });
+        }
+        if let Screen::Browsing(browse) = &mut self.screen
+            && std::mem::take(&mut browse.add_predictions_asked)
+        {
+            commands.push(AppCommand::Pick(DialogKind::AddPredictions));
         }
         self.apply(commands, &ctx);
     }
@@ -298,6 +316,7 @@ impl App {
                         predictions: None,
                     },
                     PathPurpose::Predictions => AppCommand::OpenPredictions(path),
+                    PathPurpose::AddPredictions => AppCommand::AddPredictions(path),
                     PathPurpose::Annotations => AppCommand::OpenAnnotations(path),
                 });
                 open = false;
@@ -326,14 +345,28 @@ impl App {
                 }
                 AppCommand::OpenAnnotations(file) => {
                     if let Some(b) = self.browse() {
-                        let (path, predictions) =
-                            (b.loaded.path.clone(), b.loaded.predictions_path.clone());
-                        self.open_with(path, predictions, Some(file), ctx.clone());
+                        let (path, predictions) = (b.loaded.path.clone(), b.loaded.models.paths());
+                        self.open_models(path, predictions, Some(file), ctx.clone());
                     }
                 }
+                AppCommand::AddPredictions(file) => {
+                    if let Some(b) = self.browse() {
+                        let (path, annotations) =
+                            (b.loaded.path.clone(), b.loaded.annotations_path.clone());
+                        let mut predictions = b.loaded.models.paths();
+                        predictions.push(file);
+                        self.open_models(path, predictions, annotations, ctx.clone());
+                    }
+                }
+                AppCommand::Reopen {
+                    path,
+                    predictions,
+                    annotations,
+                } => self.open_models(path, predictions, annotations, ctx.clone()),
                 AppCommand::Pick(kind) if self.dialogs.unavailable.is_some() => {
                     let purpose = match kind {
                         DialogKind::Predictions => PathPurpose::Predictions,
+                        DialogKind::AddPredictions => PathPurpose::AddPredictions,
                         DialogKind::Annotations => PathPurpose::Annotations,
                         DialogKind::Folder | DialogKind::Manifest => PathPurpose::Dataset,
                     };
@@ -353,6 +386,7 @@ impl App {
 fn picked_command(kind: DialogKind, path: PathBuf) -> AppCommand {
     match kind {
         DialogKind::Predictions => AppCommand::OpenPredictions(path),
+        DialogKind::AddPredictions => AppCommand::AddPredictions(path),
         DialogKind::Annotations => AppCommand::OpenAnnotations(path),
         DialogKind::Folder | DialogKind::Manifest => AppCommand::Open {
             path,

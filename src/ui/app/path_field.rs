@@ -16,6 +16,8 @@ pub enum PathPurpose {
     Dataset,
     /// A predictions file for the open dataset.
     Predictions,
+    /// One more predictions file (another model) for the open dataset.
+    AddPredictions,
     /// An annotations file for the open dataset.
     Annotations,
 }
@@ -131,6 +133,7 @@ impl PathField {
             let label = ui.label(match self.purpose {
                 PathPurpose::Dataset => "Open a path…",
                 PathPurpose::Predictions => "Predictions path",
+                PathPurpose::AddPredictions => "Another model's predictions path",
                 PathPurpose::Annotations => "Annotations path",
             });
             // Tab completes instead of moving the focus (the field keeps it: lock_focus).

@@ -36,6 +36,14 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
             {
                 commands.push(AppCommand::Pick(DialogKind::Predictions));
             }
+            if !browse.loaded.models.is_empty()
+                && ui
+                    .button("Add predictions…")
+                    .on_hover_text("Reload this dataset with one more predictions file (another model), to compare models")
+                    .clicked()
+            {
+                commands.push(AppCommand::Pick(DialogKind::AddPredictions));
+            }
             if ui
                 .button("Open annotations…")
                 .on_hover_text("Reload this dataset with several annotators' judgements (file_name, annotator, label)")
@@ -49,6 +57,11 @@ pub fn top_bar_ui(ui: &mut egui::Ui, browse: Option<&mut Browse>, commands: &mut
             ui.separator();
             ui.toggle_value(&mut browse.evaluation_open, "Evaluation")
                 .on_hover_text("Class balance, confusion matrix and reliability beside the grid");
+            if browse.loaded.models.len() >= 2 {
+                ui.toggle_value(&mut browse.compare_open, "Compare").on_hover_text(
+                    "The models side by side: metrics with 95% intervals, who is right where, confusion and reliability differences",
+                );
+            }
             ui.toggle_value(&mut browse.health_open, "Health").on_hover_text(
                 "Problems, EXIF orientation, duplicates and near-duplicates across splits, image quality",
             );

@@ -93,12 +93,11 @@ impl Browse {
         let mut dataset = (*self.loaded.dataset).clone();
         let pairs: Vec<(usize, Option<&str>)> = samples.iter().map(|&i| (i, Some(label))).collect();
         let remap = dataset.relabel(&pairs);
-        if let Some(table) = &remap
-            && let Some(p) = &self.loaded.predictions
-        {
-            let mut p = (**p).clone();
-            p.remap_classes(table, dataset.classes().len());
-            self.loaded.predictions = Some(Arc::new(p));
+        if let Some(table) = &remap {
+            self.loaded
+                .models
+                .remap_edited(table, dataset.classes().len());
+            self.loaded.sync_selected_model();
         }
         self.loaded.dataset = Arc::new(dataset);
         if let Some(table) = remap {
@@ -168,14 +167,10 @@ impl Browse {
         let state = session.state();
         let mut dataset = (*self.loaded.base).clone();
         let remap = dataset.relabel(&state.labels());
-        self.loaded.predictions = match (&remap, &self.loaded.base_predictions) {
-            (Some(table), Some(p)) => {
-                let mut p = (**p).clone();
-                p.remap_classes(table, dataset.classes().len());
-                Some(Arc::new(p))
-            }
-            (_, p) => p.clone(),
-        };
+        self.loaded
+            .models
+            .rebuild_from_base(remap.as_deref(), dataset.classes().len());
+        self.loaded.sync_selected_model();
         let classes_before = self.loaded.dataset.classes().len();
         self.loaded.dataset = Arc::new(dataset);
         // The judgements follow the same renumbering, from the on-disk classes.
@@ -191,7 +186,7 @@ impl Browse {
     }
 
     /// After the labels changed: the evaluation views and the summary are computed again.
-    fn labels_changed(&mut self) {
+    pub(crate) fn labels_changed(&mut self) {
         if let Some(panel) = &mut self.evaluation {
             panel.set_data(
                 Arc::clone(&self.loaded.dataset),
@@ -201,6 +196,7 @@ impl Browse {
         if let Some(queue) = &mut self.queue {
             queue.labels_changed();
         }
+        self.models_changed();
         let dataset = Arc::clone(&self.loaded.dataset);
         let predictions = self.loaded.predictions.clone();
         if self.report_worker.is_none() {

@@ -25,6 +25,7 @@ use crate::core::analysis::report::DEFAULT_BINS;
 use crate::core::analysis::view::ProbabilityBin;
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Predictions;
+use crate::ui::models::common_labels;
 
 pub use balance::BalanceState;
 pub use confusion::{ConfusionState, Normalise};
@@ -54,8 +55,14 @@ pub struct GridFilter {
     pub probability_bin: Option<ProbabilityBin>,
 }
 
-/// The data a request is computed on: the dataset with its current (edited) labels.
-type Data = (Arc<Dataset>, Option<Arc<Predictions>>);
+/// The data a request is computed on: the dataset with its current (edited) labels, the selected
+/// model, and every model when two or more are loaded (the views then count only the samples all of
+/// them predict).
+type Data = (
+    Arc<Dataset>,
+    Option<Arc<Predictions>>,
+    Vec<Arc<Predictions>>,
+);
 
 /// A computation's result: the views, how long they took, and the data generation they answer.
 type Computed = (Arc<EvaluationViews>, std::time::Duration, u64);
@@ -79,11 +86,12 @@ impl EvaluationWorker {
                     while let Ok(newer) = req_rx.try_recv() {
                         job = newer;
                     }
-                    let (request, (dataset, predictions), generation) = job;
+                    let (request, (dataset, predictions, models), generation) = job;
                     let started = std::time::Instant::now();
+                    let common = common_labels(dataset.labels(), &models);
                     let views = evaluate_views(
                         &dataset,
-                        dataset.labels(),
+                        common.as_deref().unwrap_or(dataset.labels()),
                         predictions.as_deref(),
                         &request,
                     );
@@ -143,7 +151,7 @@ impl EvaluationPanel {
             confusion: ConfusionState::default(),
             reliability: ReliabilityState::new(DEFAULT_BINS),
             worker: EvaluationWorker::new(move || ctx.request_repaint()),
-            data: (dataset, predictions),
+            data: (dataset, predictions, Vec::new()),
             generation: 0,
             latest_generation: 0,
             asked: None,
@@ -159,7 +167,20 @@ impl EvaluationPanel {
     pub fn set_data(&mut self, dataset: Arc<Dataset>, predictions: Option<Arc<Predictions>>) {
         self.has_predictions = predictions.is_some();
         self.has_probabilities = predictions.as_ref().is_some_and(|p| p.has_probabilities());
-        self.data = (dataset, predictions);
+        self.data.0 = dataset;
+        self.data.1 = predictions;
+        self.generation += 1;
+        self.asked = None;
+    }
+
+    /// Every loaded model (two or more: the views count only the samples all of them predict;
+    /// fewer: every sample the selected model predicts). Call [`EvaluationPanel::set_data`] too.
+    pub fn set_models(&mut self, models: Vec<Arc<Predictions>>) {
+        self.data.2 = if models.len() >= 2 {
+            models
+        } else {
+            Vec::new()
+        };
         self.generation += 1;
         self.asked = None;
     }
@@ -192,7 +213,11 @@ impl EvaluationPanel {
             class_wise: self.reliability.class_wise,
         };
         if self.asked.as_ref() != Some(&request) {
-            let data = (Arc::clone(&self.data.0), self.data.1.clone());
+            let data = (
+                Arc::clone(&self.data.0),
+                self.data.1.clone(),
+                self.data.2.clone(),
+            );
             self.worker
                 .requests
                 .send((request.clone(), data, self.generation))
@@ -221,6 +246,12 @@ impl EvaluationPanel {
             .and_then(|s| dataset.splits().get(s as usize))
             .map_or_else(|| "all splits".to_string(), |s| format!("split {s}"));
         ui.weak(format!("Following the grid: {scope}"));
+        if !self.data.2.is_empty() {
+            ui.weak(format!(
+                "{} models loaded: every number counts only the samples all of them predict",
+                self.data.2.len()
+            ));
+        }
         ui.separator();
         let Some(views) = self.latest.clone() else {
             ui.horizontal(|ui| {
