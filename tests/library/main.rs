@@ -14,3 +14,4 @@ mod media_audio;
 mod media_bad_input;
 mod media_formats;
 mod media_orientation;
+mod stats_partial;
