@@ -12,6 +12,7 @@ from ._native import (
     read_labels,
     scan_record,
     scan_records,
+    scan_table,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "scan_record",
     "scan_records",
     "scan_schema",
+    "scan_table",
 ]
 
 

@@ -189,6 +189,74 @@ fn scan_records<'py>(
     Ok(out)
 }
 
+/// Scan rows of a batch as Arrow IPC stream bytes (one record batch with the scan schema), for a
+/// pipeline that writes Parquet from Arrow tables: no Python object per row or per value. `items`
+/// are `(data, name, split, label)`; `data` None is a file the labels list but nobody found (a
+/// `missing` row). Scanned with the GIL released, serially (an engine runs a worker per core).
+#[pyfunction]
+#[pyo3(signature = (items, thumbnail_size = None))]
+fn scan_table<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyAny>,
+    thumbnail_size: Option<u32>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    use spotcheck::core::scan::check::SampleNames;
+    let options = options(thumbnail_size)?;
+    let mut batch: Vec<(Option<PyBackedBytes>, SampleNames)> = Vec::new();
+    for item in items.try_iter()? {
+        let item = item?;
+        let (data, name, split, label): (
+            Bound<'py, PyAny>,
+            Bound<'py, PyAny>,
+            Option<String>,
+            Option<String>,
+        ) = item.extract().map_err(|_| {
+            PyTypeError::new_err("items must be (bytes or None, str, str or None, str or None)")
+        })?;
+        let data: Option<PyBackedBytes> = if data.is_none() {
+            None
+        } else {
+            Some(
+                data.cast::<PyBytes>()
+                    .map_err(|_| PyTypeError::new_err("data must be bytes or None"))?
+                    .clone()
+                    .into(),
+            )
+        };
+        let names = SampleNames {
+            file: name_arg(&name)?,
+            split: split.unwrap_or_default(),
+            label: label.unwrap_or_default(),
+        };
+        batch.push((data, names));
+    }
+    let ipc = py.detach(|| -> Result<Vec<u8>, String> {
+        let records: Vec<ScanRecord> = batch
+            .iter()
+            .map(|(data, names)| match data {
+                Some(d) => scan_bytes(d, &names.file, None, &options),
+                None => ScanRecord::missing(&names.file, format!("no such file: {}", names.file)),
+            })
+            .collect();
+        let names: Vec<SampleNames> = batch.into_iter().map(|(_, n)| n).collect();
+        let table = spotcheck::core::scan::scan_file::scan_batch(
+            &names,
+            &records,
+            thumbnail_size.is_some(),
+        )
+        .map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut buf, &table.schema())
+            .map_err(|e| e.to_string())?;
+        w.write(&table).map_err(|e| e.to_string())?;
+        w.finish().map_err(|e| e.to_string())?;
+        drop(w);
+        Ok(buf)
+    });
+    let ipc = ipc.map_err(PyValueError::new_err)?;
+    Ok(PyBytes::new(py, &ipc))
+}
+
 /// The row of a file a labels manifest lists but the pipeline did not find: `problem` "missing".
 #[pyfunction]
 #[pyo3(signature = (name, thumbnail_size = None))]
@@ -221,6 +289,7 @@ fn class_folder_sample(rel: &str, has_split_level: bool) -> Option<(Option<Strin
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_record, m)?)?;
     m.add_function(wrap_pyfunction!(scan_records, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_table, m)?)?;
     m.add_function(wrap_pyfunction!(missing_record, m)?)?;
     m.add_function(wrap_pyfunction!(is_split_level, m)?)?;
     m.add_function(wrap_pyfunction!(class_folder_sample, m)?)?;

@@ -83,3 +83,20 @@ def test_labels_manifest_errors_name_the_file_and_line():
         spotcheck.read_labels(b'{"file_name": "a.jpg"}\nnot json\n', "m.jsonl")
     with pytest.raises(ValueError, match="m.csv"):
         spotcheck.read_labels(b"label\ncat\n", "m.csv")
+
+
+def test_an_arrow_batch_equals_the_rows():
+    import pyarrow as pa
+
+    items = [((EXIF / f"Portrait_{i}.jpg").read_bytes(), f"p/P{i}.jpg") for i in range(3)]
+    items.append((b"broken", "p/x.jpg"))
+    rows = spotcheck.scan_records(items, 32)
+    table = pa.ipc.open_stream(
+        spotcheck.scan_table([(d, n, "train", "portrait") for d, n in items] + [(None, "gone.jpg", None, None)], 32)
+    ).read_all()
+    assert table.schema.equals(spotcheck.scan_schema(True))
+    got = table.to_pylist()
+    for row in rows:
+        row.update(split="train", label="portrait")
+    assert got[:4] == rows
+    assert (got[4]["problem"], got[4]["size_bytes"], got[4]["split"]) == ("missing", None, None)

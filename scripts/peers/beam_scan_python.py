@@ -12,38 +12,46 @@ pip install ./python pillow numpy scipy imagehash xxhash
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import scan_peer  # noqa: E402
 from spotcheck.beam.scan import main  # noqa: E402
+
+# Beam's worker processes unpickle the scanner by value: it imports the peer module itself.
+PEER_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _peer():
+    if PEER_DIR not in sys.path:
+        sys.path.insert(0, PEER_DIR)
+    import scan_peer
+
+    return scan_peer
 
 
 def python_scanner(items, thumbnails):
-    """Pure-Python scan rows of `(bytes, name)` pairs."""
+    """Pure-Python scan rows of `(bytes, name, split, label)` items, as the same Arrow table."""
+    import pyarrow as pa
+
+    import spotcheck
+
+    scan_peer = _peer()
     scan_peer.init(thumbnails or 0)
     rows = []
-    for data, name in items:
+    for data, name, split, label in items:
         row = scan_peer.scan_bytes(data)
-        row.update(file=name, split=None, label=None, kind="image", duration_s=None,
+        row.update(file=name, split=split, label=label, kind="image", duration_s=None,
                    sample_rate=None, channels=None)
-        if not thumbnails:
-            row.pop("thumbnail", None)
         rows.append(row)
-    return rows
+    return pa.Table.from_pylist(rows, schema=spotcheck.scan_schema(bool(thumbnails)))
 
 
 def overhead_scanner(items, thumbnails):
-    """Beam's own cost: rows with the size only."""
-    rows = []
-    for data, name in items:
-        row = {k: None for k in ("split", "label", "kind", "problem", "detail", "xxh3_128",
-                                 "width", "height", "orientation", "phash", "brightness",
-                                 "contrast", "sharpness", "duration_s", "sample_rate", "channels")}
-        row.update(file=name, size_bytes=len(data))
-        if thumbnails:
-            row["thumbnail"] = None
-        rows.append(row)
-    return rows
+    """Beam's own cost: the same table with the file and size only (nothing decoded)."""
+    import pyarrow as pa
+
+    import spotcheck
+
+    rows = [{"file": name, "split": split, "label": label, "size_bytes": len(data)}
+            for data, name, split, label in items]
+    return pa.Table.from_pylist(rows, schema=spotcheck.scan_schema(bool(thumbnails)))
 
 
 if __name__ == "__main__":

@@ -52,43 +52,46 @@ def _is_media_candidate(rel: str) -> bool:
 
 
 def native_scanner(items, thumbnails):
-    """The scan rows of `(bytes, name)` pairs: one native call, the GIL released while Rust decodes
-    and hashes."""
-    return spotcheck.scan_records(items, thumbnails)
+    """The scan rows of `(bytes or None, name, split, label)` items as one Arrow table: a single
+    native call (the GIL released while Rust decodes and hashes) that builds the Arrow batch itself,
+    so no Python object is made per row or per value."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(spotcheck.scan_table(items, thumbnails)).read_all()
 
 
 class _ScanBatch(beam.DoFn):
-    """Reads a batch of files and scans them with `scanner` (default: one native call). A file that
-    cannot be read is an `unreadable` row, never a failed bundle."""
+    """Reads a batch of files and scans them with `scanner` (default: one native call), yielding an
+    Arrow table per batch. A file that cannot be read is an `unreadable` row, never a failed
+    bundle."""
 
     def __init__(self, thumbnails, scanner=native_scanner):
         self.thumbnails = thumbnails
         self.scanner = scanner
 
     def process(self, batch):
-        items, meta, failed = [], [], []
+        import pyarrow as pa
+
+        items, failed = [], []
         for rel, path, split, label in batch:
             if path is None:
-                row = spotcheck.missing_record(rel, self.thumbnails)
-                failed.append((row, split, label))
+                items.append((None, rel, split, label))
                 continue
             try:
                 with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
                     data = f.read()
             except Exception as e:  # noqa: BLE001 - any storage error is this sample's problem
                 row = spotcheck.missing_record(rel, self.thumbnails)
-                row["problem"], row["detail"] = "unreadable", f"cannot read {path}: {e}"
-                failed.append((row, split, label))
+                row.update(problem="unreadable", detail=f"cannot read {path}: {e}")
+                row.update(split=split, label=label)
+                failed.append(row)
                 continue
-            items.append((data, rel))
-            meta.append((split, label))
-        rows = self.scanner(items, self.thumbnails) if items else []
-        for row, (split, label) in zip(rows, meta):
-            row["split"], row["label"] = split, label
-            yield row
-        for row, split, label in failed:
-            row["split"], row["label"] = split, label
-            yield row
+            items.append((data, rel, split, label))
+        if items:
+            yield self.scanner(items, self.thumbnails)
+        if failed:
+            schema = spotcheck.scan_schema(self.thumbnails is not None)
+            yield pa.Table.from_pylist(failed, schema=schema)
 
 
 def _class_folder_samples(rels):
@@ -142,8 +145,9 @@ def _manifest_samples(pipeline, rels, labels_path):
 
 
 class ScanFiles(beam.PTransform):
-    """Files matching `pattern` -> scan rows (dicts with the contract's columns). `scanner` maps a
-    batch of `(bytes, name)` pairs to rows; benchmarks swap in a pure-Python one."""
+    """Files matching `pattern` -> scan rows as Arrow tables (a batch each, the scan schema).
+    `scanner` maps a batch of `(bytes or None, name, split, label)` items to a table; benchmarks
+    swap in a pure-Python one."""
 
     def __init__(self, pattern, labels=None, thumbnails=None, batch_size=64, scanner=native_scanner):
         super().__init__()
@@ -196,9 +200,10 @@ def main(argv, scanner=native_scanner):
         (
             p
             | "Scan" >> ScanFiles(args.input, args.labels, args.thumbnails, scanner=scanner)
-            | "Write" >> beam.io.WriteToParquet(
+            | "Write" >> beam.io.WriteToParquetBatched(
                 args.output,
                 spotcheck.scan_schema(args.thumbnails is not None),
+                codec="snappy",
                 file_name_suffix=".parquet",
                 num_shards=args.num_shards,
             )

@@ -79,7 +79,6 @@ pub struct ScanWriter {
     path: PathBuf,
     thumbnails: bool,
     writer: ArrowWriter<std::io::BufWriter<std::fs::File>>,
-    schema: Arc<Schema>,
 }
 
 impl ScanWriter {
@@ -108,14 +107,12 @@ impl ScanWriter {
                 unusable_json,
             )]))
             .build();
-        let writer =
-            ArrowWriter::try_new(std::io::BufWriter::new(file), schema.clone(), Some(props))
-                .map_err(|e| io(&e))?;
+        let writer = ArrowWriter::try_new(std::io::BufWriter::new(file), schema, Some(props))
+            .map_err(|e| io(&e))?;
         Ok(Self {
             path: path.to_path_buf(),
             thumbnails,
             writer,
-            schema,
         })
     }
 
@@ -125,76 +122,10 @@ impl ScanWriter {
         names: &[SampleNames],
         records: &[ScanRecord],
     ) -> Result<(), ScanFileError> {
-        let n = records.len();
-        let mut file = StringBuilder::new();
-        let mut split = StringBuilder::new();
-        let mut label = StringBuilder::new();
-        let mut kind = StringBuilder::new();
-        let mut problem = StringBuilder::new();
-        let mut detail = StringBuilder::new();
-        let mut size_bytes = Int64Builder::with_capacity(n);
-        let mut xxh3 = StringBuilder::new();
-        let mut width = Int64Builder::with_capacity(n);
-        let mut height = Int64Builder::with_capacity(n);
-        let mut orientation = Int64Builder::with_capacity(n);
-        let mut phash = StringBuilder::new();
-        let mut brightness = Float64Builder::with_capacity(n);
-        let mut contrast = Float64Builder::with_capacity(n);
-        let mut sharpness = Float64Builder::with_capacity(n);
-        let mut duration = Float64Builder::with_capacity(n);
-        let mut rate = Int64Builder::with_capacity(n);
-        let mut channels = Int64Builder::with_capacity(n);
-        let mut thumbnail = BinaryBuilder::new();
-        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        for (name, r) in names.iter().zip(records) {
-            file.append_value(&name.file);
-            split.append_option(non_empty(&name.split));
-            label.append_option(non_empty(&name.label));
-            kind.append_option(r.kind_name());
-            problem.append_option(r.problem.as_ref().map(|p| p.0.as_str()));
-            detail.append_option(r.problem.as_ref().map(|p| p.1.as_str()));
-            size_bytes.append_option(r.size_bytes.map(|v| v as i64));
-            xxh3.append_option(r.xxh3_hex());
-            width.append_option(r.size.map(|s| i64::from(s.0)));
-            height.append_option(r.size.map(|s| i64::from(s.1)));
-            orientation.append_option(r.orientation.map(i64::from));
-            phash.append_option(r.phash_hex());
-            brightness.append_option(r.measures.map(|m| m.brightness));
-            contrast.append_option(r.measures.map(|m| m.contrast));
-            sharpness.append_option(r.measures.map(|m| m.sharpness));
-            duration.append_option(r.duration_s);
-            rate.append_option(r.sample_rate.map(i64::from));
-            channels.append_option(r.channels.map(i64::from));
-            thumbnail.append_option(r.thumbnail.as_deref());
-        }
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(file.finish()),
-            Arc::new(split.finish()),
-            Arc::new(label.finish()),
-            Arc::new(kind.finish()),
-            Arc::new(problem.finish()),
-            Arc::new(detail.finish()),
-            Arc::new(size_bytes.finish()),
-            Arc::new(xxh3.finish()),
-            Arc::new(width.finish()),
-            Arc::new(height.finish()),
-            Arc::new(orientation.finish()),
-            Arc::new(phash.finish()),
-            Arc::new(brightness.finish()),
-            Arc::new(contrast.finish()),
-            Arc::new(sharpness.finish()),
-            Arc::new(duration.finish()),
-            Arc::new(rate.finish()),
-            Arc::new(channels.finish()),
-        ];
-        if self.thumbnails {
-            columns.push(Arc::new(thumbnail.finish()));
-        }
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| ScanFileError::Io {
-                path: self.path.clone(),
-                detail: e.to_string(),
-            })?;
+        let batch = scan_batch(names, records, self.thumbnails).map_err(|e| ScanFileError::Io {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        })?;
         // Each batch is its own row group, written out now: thumbnails never pile up in memory.
         self.writer
             .write(&batch)
@@ -221,6 +152,82 @@ impl ScanWriter {
             detail: e.to_string(),
         })
     }
+}
+
+/// Scan rows as one Arrow batch with the scan schema: `names[i]` names `records[i]`. What the
+/// file writer writes, and what the Python package hands Beam (as Arrow IPC), so both write the
+/// same columns the same way.
+pub fn scan_batch(
+    names: &[SampleNames],
+    records: &[ScanRecord],
+    thumbnails: bool,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = records.len();
+    let mut file = StringBuilder::new();
+    let mut split = StringBuilder::new();
+    let mut label = StringBuilder::new();
+    let mut kind = StringBuilder::new();
+    let mut problem = StringBuilder::new();
+    let mut detail = StringBuilder::new();
+    let mut size_bytes = Int64Builder::with_capacity(n);
+    let mut xxh3 = StringBuilder::new();
+    let mut width = Int64Builder::with_capacity(n);
+    let mut height = Int64Builder::with_capacity(n);
+    let mut orientation = Int64Builder::with_capacity(n);
+    let mut phash = StringBuilder::new();
+    let mut brightness = Float64Builder::with_capacity(n);
+    let mut contrast = Float64Builder::with_capacity(n);
+    let mut sharpness = Float64Builder::with_capacity(n);
+    let mut duration = Float64Builder::with_capacity(n);
+    let mut rate = Int64Builder::with_capacity(n);
+    let mut channels = Int64Builder::with_capacity(n);
+    let mut thumbnail = BinaryBuilder::new();
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    for (name, r) in names.iter().zip(records) {
+        file.append_value(&name.file);
+        split.append_option(non_empty(&name.split));
+        label.append_option(non_empty(&name.label));
+        kind.append_option(r.kind_name());
+        problem.append_option(r.problem.as_ref().map(|p| p.0.as_str()));
+        detail.append_option(r.problem.as_ref().map(|p| p.1.as_str()));
+        size_bytes.append_option(r.size_bytes.map(|v| v as i64));
+        xxh3.append_option(r.xxh3_hex());
+        width.append_option(r.size.map(|s| i64::from(s.0)));
+        height.append_option(r.size.map(|s| i64::from(s.1)));
+        orientation.append_option(r.orientation.map(i64::from));
+        phash.append_option(r.phash_hex());
+        brightness.append_option(r.measures.map(|m| m.brightness));
+        contrast.append_option(r.measures.map(|m| m.contrast));
+        sharpness.append_option(r.measures.map(|m| m.sharpness));
+        duration.append_option(r.duration_s);
+        rate.append_option(r.sample_rate.map(i64::from));
+        channels.append_option(r.channels.map(i64::from));
+        thumbnail.append_option(r.thumbnail.as_deref());
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(file.finish()),
+        Arc::new(split.finish()),
+        Arc::new(label.finish()),
+        Arc::new(kind.finish()),
+        Arc::new(problem.finish()),
+        Arc::new(detail.finish()),
+        Arc::new(size_bytes.finish()),
+        Arc::new(xxh3.finish()),
+        Arc::new(width.finish()),
+        Arc::new(height.finish()),
+        Arc::new(orientation.finish()),
+        Arc::new(phash.finish()),
+        Arc::new(brightness.finish()),
+        Arc::new(contrast.finish()),
+        Arc::new(sharpness.finish()),
+        Arc::new(duration.finish()),
+        Arc::new(rate.finish()),
+        Arc::new(channels.finish()),
+    ];
+    if thumbnails {
+        columns.push(Arc::new(thumbnail.finish()));
+    }
+    RecordBatch::try_new(schema(thumbnails), columns)
 }
 
 /// Scan rows read back: what `check --from-scan` aggregates.
