@@ -295,6 +295,7 @@ impl Browse {
             label: f.label,
             predicted: f.predicted,
             probability_bin: f.probability_bin,
+            score_at_least: f.score_at_least,
             ..SampleFilter::default()
         };
         self.confidence_on = false;
@@ -437,6 +438,23 @@ impl Browse {
                     .clicked()
                 {
                     self.filter.probability_bin = None;
+                    changed = true;
+                }
+            }
+            if let Some(at_least) = self.filter.score_at_least {
+                let class = classes
+                    .get(at_least.class as usize)
+                    .map_or("?", String::as_str);
+                ui.label(format!(
+                    "PR point: P({class}) >= {:.4}",
+                    at_least.threshold
+                ));
+                if ui
+                    .small_button("x")
+                    .on_hover_text("Remove this filter")
+                    .clicked()
+                {
+                    self.filter.score_at_least = None;
                     changed = true;
                 }
             }

@@ -11,6 +11,7 @@
 mod balance;
 mod confusion;
 mod export;
+pub mod pr_curve;
 mod reliability;
 pub mod weights;
 
@@ -21,7 +22,7 @@ use eframe::egui;
 
 use crate::core::analysis::evaluation::{EvaluationRequest, EvaluationViews, evaluate_views};
 use crate::core::analysis::report::DEFAULT_BINS;
-use crate::core::analysis::view::ProbabilityBin;
+use crate::core::analysis::view::{ProbabilityBin, ScoreAtLeast};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Predictions;
 
@@ -38,10 +39,12 @@ pub enum EvalView {
     Confusion,
     /// Reliability diagram and temperature scaling.
     Reliability,
+    /// Precision–recall curves of one class against the rest, per model.
+    PrecisionRecall,
 }
 
 /// What a click in a view asks the grid to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GridFilter {
     /// Keep this split (`Some(None)`: all splits).
     pub split: Option<Option<u32>>,
@@ -51,6 +54,8 @@ pub struct GridFilter {
     pub predicted: Option<u32>,
     /// Keep the samples of this reliability bin.
     pub probability_bin: Option<ProbabilityBin>,
+    /// Keep the samples a precision–recall point predicts positive (class score >= threshold).
+    pub score_at_least: Option<ScoreAtLeast>,
 }
 
 /// The data a request is computed on: the dataset with its current (edited) labels.
@@ -113,6 +118,10 @@ pub struct EvaluationPanel {
     pub confusion: ConfusionState,
     /// Reliability settings (bins, fit split, class-wise, temperature toggle).
     pub reliability: ReliabilityState,
+    /// The precision–recall view (class, its worker, the last curves).
+    pub pr_curve: pr_curve::PrCurveState,
+    /// The models the precision–recall view overlays; the first is the grid's predictions.
+    models: Vec<pr_curve::Model>,
     worker: EvaluationWorker,
     data: Data,
     generation: u64,
@@ -141,6 +150,8 @@ impl EvaluationPanel {
             balance: BalanceState::default(),
             confusion: ConfusionState::default(),
             reliability: ReliabilityState::new(DEFAULT_BINS),
+            pr_curve: pr_curve::PrCurveState::default(),
+            models: models_of(predictions.as_ref()),
             worker: EvaluationWorker::new(move || ctx.request_repaint()),
             data: (dataset, predictions),
             generation: 0,
@@ -158,6 +169,7 @@ impl EvaluationPanel {
     pub fn set_data(&mut self, dataset: Arc<Dataset>, predictions: Option<Arc<Predictions>>) {
         self.has_predictions = predictions.is_some();
         self.has_probabilities = predictions.as_ref().is_some_and(|p| p.has_probabilities());
+        self.models = models_of(predictions.as_ref());
         self.data = (dataset, predictions);
         self.generation += 1;
         self.asked = None;
@@ -212,6 +224,11 @@ impl EvaluationPanel {
             ui.selectable_value(&mut self.view, EvalView::Balance, "Class balance");
             ui.selectable_value(&mut self.view, EvalView::Confusion, "Confusion matrix");
             ui.selectable_value(&mut self.view, EvalView::Reliability, "Reliability");
+            ui.selectable_value(
+                &mut self.view,
+                EvalView::PrecisionRecall,
+                "Precision–recall",
+            );
             if !self.is_current() {
                 ui.spinner();
             }
@@ -266,8 +283,22 @@ impl EvaluationPanel {
                     filter = f;
                     export_rect = rect;
                 }
+                EvalView::PrecisionRecall => {
+                    if let Some(why) = self.missing_predictions() {
+                        ui.label(why);
+                        return;
+                    }
+                    let data = Arc::clone(&self.data.0);
+                    let (f, _) =
+                        self.pr_curve
+                            .ui(ui, &data, &self.models, self.generation, split);
+                    filter = f;
+                }
             });
-        self.export.ui(ui, self.view, dataset, &views, export_rect);
+        // The precision–recall view has no export yet: its curves are not part of the views.
+        if self.view != EvalView::PrecisionRecall {
+            self.export.ui(ui, self.view, dataset, &views, export_rect);
+        }
         filter
     }
 
@@ -277,6 +308,21 @@ impl EvaluationPanel {
              (prob_<class>, logit_<class> or prediction columns); class balance works without one.",
         )
     }
+}
+
+/// The models the precision–recall view draws: today the one predictions file the app holds, named
+/// by its file stem.
+fn models_of(predictions: Option<&Arc<Predictions>>) -> Vec<pr_curve::Model> {
+    predictions
+        .map(|p| {
+            let name = p
+                .path()
+                .file_stem()
+                .map_or_else(|| "model".to_string(), |s| s.to_string_lossy().into_owned());
+            (name, Arc::clone(p))
+        })
+        .into_iter()
+        .collect()
 }
 
 /// An interactive rectangle with an accessible name (for hover, click, screen readers and tests).
