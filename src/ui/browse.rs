@@ -445,10 +445,7 @@ impl Browse {
                 let class = classes
                     .get(at_least.class as usize)
                     .map_or("?", String::as_str);
-                ui.label(format!(
-                    "PR point: P({class}) >= {:.4}",
-                    at_least.threshold
-                ));
+                ui.label(format!("PR point: P({class}) >= {:.4}", at_least.threshold));
                 if ui
                     .small_button("x")
                     .on_hover_text("Remove this filter")

@@ -16,4 +16,5 @@ mod frame_budget;
 mod health;
 mod hf;
 mod label_next;
+mod pr_curve;
 mod soft_labels;

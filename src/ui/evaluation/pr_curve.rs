@@ -212,11 +212,7 @@ impl PrCurveState {
         ui.horizontal(|ui| {
             let label = ui.label("Class");
             egui::ComboBox::from_id_salt("pr-class")
-                .selected_text(
-                    classes
-                        .get(self.class as usize)
-                        .map_or("?", String::as_str),
-                )
+                .selected_text(classes.get(self.class as usize).map_or("?", String::as_str))
                 .show_ui(ui, |ui| {
                     for (k, name) in classes.iter().enumerate() {
                         ui.selectable_value(&mut self.class, k as u32, name);
@@ -236,7 +232,9 @@ impl PrCurveState {
             });
             return (None, None);
         };
-        let class_name = classes.get(curves.class as usize).map_or("?", String::as_str);
+        let class_name = classes
+            .get(curves.class as usize)
+            .map_or("?", String::as_str);
         for (k, m) in curves.models.iter().enumerate() {
             let text = match (&m.curve, m.average_precision) {
                 (None, _) => format!(
@@ -334,39 +332,63 @@ impl PrCurveState {
                     continue;
                 }
                 let name = describe(m, c, i);
-                let id = egui::Id::new(("pr-point", k, i));
-                let response = hit(ui, egui::Rect::from_center_size(pos, egui::vec2(10.0, 10.0)), id, name.clone());
+                let id = ui.scope_id().with(("pr-point", k, i));
+                let response = hit(
+                    ui,
+                    egui::Rect::from_center_size(pos, egui::vec2(10.0, 10.0)),
+                    id,
+                    name.clone(),
+                );
                 let radius = if response.hovered() { 5.0 } else { 3.0 };
                 painter.circle_filled(pos, radius, series_colour(k));
                 let response = response.on_hover_text(tooltip(&name, class_name, k));
                 if response.clicked() {
-                    filter = pick(k, c, i);
+                    // Markers of close points overlap: the point under the pointer is the one meant.
+                    let meant = response
+                        .interact_pointer_pos()
+                        .and_then(|p| nearest(curves, p, at))
+                        .filter(|(k2, ..)| *k2 == k)
+                        .map_or(i, |(.., i2)| i2);
+                    filter = pick(k, c, meant);
                 }
             }
         }
         // Anywhere else on the plot: the nearest point of any curve, within a few pixels.
-        let pointer = plot_response.hover_pos()?;
-        let mut best: Option<(f32, usize, usize)> = None;
-        for (k, m) in curves.models.iter().enumerate() {
-            let Some(c) = &m.curve else { continue };
-            for i in 0..c.thresholds.len() {
-                let d = at(c, i).distance(pointer);
-                if d < 8.0 && best.is_none_or(|(b, _, _)| d < b) {
-                    best = Some((d, k, i));
-                }
+        if let Some((k, m, c, i)) = plot_response
+            .hover_pos()
+            .and_then(|pointer| nearest(curves, pointer, at))
+        {
+            painter.circle_stroke(at(c, i), 6.0, egui::Stroke::new(2.0, series_colour(k)));
+            let name = describe(m, c, i);
+            plot_response
+                .clone()
+                .on_hover_text_at_pointer(tooltip(&name, class_name, k));
+            if plot_response.clicked() {
+                filter = filter.or_else(|| pick(k, c, i));
             }
-        }
-        let (_, k, i) = best?;
-        let m = curves.models.get(k)?;
-        let c = m.curve.as_ref()?;
-        painter.circle_stroke(at(c, i), 6.0, egui::Stroke::new(2.0, series_colour(k)));
-        let name = describe(m, c, i);
-        plot_response.clone().on_hover_text_at_pointer(tooltip(&name, class_name, k));
-        if plot_response.clicked() {
-            filter = filter.or_else(|| pick(k, c, i));
         }
         filter
     }
+}
+
+/// The point of any curve nearest to `pointer` on screen, within a few pixels: (model index,
+/// model, curve, point index).
+fn nearest<'a>(
+    curves: &'a PrCurves,
+    pointer: egui::Pos2,
+    at: impl Fn(&PrCurve, usize) -> egui::Pos2,
+) -> Option<(usize, &'a ModelCurve, &'a PrCurve, usize)> {
+    let mut best: Option<(f32, usize, &ModelCurve, &PrCurve, usize)> = None;
+    for (k, m) in curves.models.iter().enumerate() {
+        let Some(c) = &m.curve else { continue };
+        for i in 0..c.thresholds.len() {
+            let d = at(c, i).distance(pointer);
+            if d < 8.0 && best.as_ref().is_none_or(|b| d < b.0) {
+                best = Some((d, k, m, c, i));
+            }
+        }
+    }
+    best.map(|(_, k, m, c, i)| (k, m, c, i))
 }
 
 /// A point's hover text: what it is and what a click does.
