@@ -13,6 +13,7 @@ mod inspector;
 mod inspector_state;
 pub mod label_next;
 mod loaded;
+pub mod overlay;
 mod scroll_bench;
 mod summary;
 mod texture_cache;
@@ -30,6 +31,7 @@ pub fn run(
     predictions: Option<PathBuf>,
     annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
+    overlays: Option<PathBuf>,
 ) -> Result<(), eframe::Error> {
     crate::core::data::load::hf::quiet_reader_panics();
     let options = eframe::NativeOptions {
@@ -43,7 +45,9 @@ pub fn run(
         "spotcheck",
         options,
         Box::new(move |cc| {
-            let mut app = App::new(cc).with_state_dir(state_dir);
+            let mut app = App::new(cc)
+                .with_state_dir(state_dir)
+                .with_overlays(overlays);
             if let Some(path) = dataset {
                 app.open_with(path, predictions, annotations, cc.egui_ctx.clone());
             }

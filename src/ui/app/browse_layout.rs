@@ -19,6 +19,7 @@ use super::super::inspector::{InspectorAction, inspector_ui};
 use super::super::summary::summary_ui;
 use super::super::texture_cache::TextureCache;
 use super::hover_audio::hover_audio;
+use crate::ui::overlay::OverlayState;
 use super::selection_bar::selection_bar_ui;
 use super::warnings_panel::warnings_ui;
 
@@ -30,6 +31,7 @@ pub fn browse_ui(
     cache: &mut TextureCache,
     pool: &DecodePool,
     audio: &mut AudioPlayer,
+    overlay: &mut OverlayState,
 ) {
     audio.tick();
     if audio.active() {
@@ -98,7 +100,7 @@ pub fn browse_ui(
         return;
     }
     if browse.inspecting {
-        match inspector_ui(ui, browse, cache, pool, audio) {
+        match inspector_ui(ui, browse, cache, pool, audio, overlay) {
             Some(InspectorAction::Close) => {
                 audio.stop();
                 browse.inspecting = false;
