@@ -30,8 +30,8 @@ fn write_npy(path: &Path, descr: &str, shape: &str, data: &[u8]) {
     std::fs::write(path, out).unwrap();
 }
 
-/// The overlay folder: orientation3 has a float map (and a PNG under the replaced name, which must
-/// lose), orientation4 a 3-D array, orientation5 a grey PNG under the replaced name.
+/// The overlay folder: orientation3 has a float map (and PNGs under the appended and the replaced
+/// name, which must lose to it), orientation4 a 3-D array, orientation5 a grey PNG under the replaced name.
 fn overlays() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("train/landscape");
@@ -39,10 +39,21 @@ fn overlays() -> tempfile::TempDir {
         .iter()
         .flat_map(|v| v.to_le_bytes())
         .collect();
-    write_npy(&d.join("landscape_orientation3.jpg.npy"), "<f4", "(2, 3)", &floats);
+    write_npy(
+        &d.join("landscape_orientation3.jpg.npy"),
+        "<f4",
+        "(2, 3)",
+        &floats,
+    );
     let grey = image::GrayImage::from_raw(4, 2, vec![0, 40, 80, 120, 160, 200, 240, 255]).unwrap();
     grey.save(d.join("landscape_orientation3.png")).unwrap();
-    write_npy(&d.join("landscape_orientation4.npy"), "<f4", "(2, 2, 2)", &[0; 32]);
+    grey.save(d.join("landscape_orientation3.jpg.png")).unwrap();
+    write_npy(
+        &d.join("landscape_orientation4.npy"),
+        "<f4",
+        "(2, 2, 2)",
+        &[0; 32],
+    );
     grey.save(d.join("landscape_orientation5.png")).unwrap();
     dir
 }
@@ -87,7 +98,10 @@ fn an_overlay_shows_hides_and_says_what_it_drew_or_why_not() {
     // O hides it and shows it again; so does the checkbox.
     h.key_press(Key::O);
     h.run_steps(2);
-    wait_for(&mut h, "Overlay hidden: train/landscape/landscape_orientation3.jpg.npy");
+    wait_for(
+        &mut h,
+        "Overlay hidden: train/landscape/landscape_orientation3.jpg.npy",
+    );
     assert!(h.state().overlay().texture().is_none());
     h.key_press(Key::O);
     h.run_steps(2);
@@ -111,7 +125,10 @@ fn an_overlay_shows_hides_and_says_what_it_drew_or_why_not() {
 
     // A grey PNG under the replaced extension.
     step(&mut h, "train/landscape/landscape_orientation5.jpg");
-    wait_for(&mut h, "Overlay: train/landscape/landscape_orientation5.png");
+    wait_for(
+        &mut h,
+        "Overlay: train/landscape/landscape_orientation5.png",
+    );
     assert!(h.state().overlay().texture().is_some());
 
     // None at all.

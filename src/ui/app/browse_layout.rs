@@ -19,9 +19,9 @@ use super::super::inspector::{InspectorAction, inspector_ui};
 use super::super::summary::summary_ui;
 use super::super::texture_cache::TextureCache;
 use super::hover_audio::hover_audio;
-use crate::ui::overlay::OverlayState;
 use super::selection_bar::selection_bar_ui;
 use super::warnings_panel::warnings_ui;
+use crate::ui::overlay::OverlayState;
 
 /// Lays out a loaded dataset: the edits panel, the summary tab, the inspector, or the filters,
 /// evaluation and warnings panels around the grid.

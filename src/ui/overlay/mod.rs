@@ -29,7 +29,10 @@ struct Key {
 
 /// What the worker found for a request.
 enum Outcome {
-    Drawn { file: String, image: egui::ColorImage },
+    Drawn {
+        file: String,
+        image: egui::ColorImage,
+    },
     Missing,
     Failed(String),
 }
@@ -103,8 +106,7 @@ impl OverlayState {
         };
         if self.worker.is_none() {
             let waker = ctx.clone();
-            self.worker =
-                LatestWorker::new("overlay", load, move || waker.request_repaint()).ok();
+            self.worker = LatestWorker::new("overlay", load, move || waker.request_repaint()).ok();
         }
         let Some(worker) = &mut self.worker else {
             return;

@@ -93,7 +93,11 @@ pub fn value_range(values: &[f32]) -> (f32, f32) {
     if lo > hi {
         return (0.0, 1.0);
     }
-    if lo >= 0.0 && hi <= 1.0 { (0.0, 1.0) } else { (lo, hi) }
+    if lo >= 0.0 && hi <= 1.0 {
+        (0.0, 1.0)
+    } else {
+        (lo, hi)
+    }
 }
 
 /// For output index `i` of `out` samples over `n` source samples: the two source indices around
@@ -121,18 +125,36 @@ mod tests {
     fn values_in_zero_one_keep_their_scale_others_are_min_max() {
         assert_eq!(value_range(&[0.2, 0.4]), (0.0, 1.0));
         assert_eq!(value_range(&[-1.0, 3.0, f32::NAN]), (-1.0, 3.0));
-        let map = Heatmap { width: 2, height: 1, values: vec![10.0, 20.0] };
+        let map = Heatmap {
+            width: 2,
+            height: 1,
+            values: vec![10.0, 20.0],
+        };
         let rgba = colourise(&map, 2, 1);
-        assert_eq!(&rgba[0..4], &[INFERNO[0][0], INFERNO[0][1], INFERNO[0][2], 255]);
-        assert_eq!(&rgba[4..8], &[INFERNO[255][0], INFERNO[255][1], INFERNO[255][2], 255]);
+        assert_eq!(
+            &rgba[0..4],
+            &[INFERNO[0][0], INFERNO[0][1], INFERNO[0][2], 255]
+        );
+        assert_eq!(
+            &rgba[4..8],
+            &[INFERNO[255][0], INFERNO[255][1], INFERNO[255][2], 255]
+        );
         // In range: 0.5 stays 0.5 (not stretched to 1).
-        let half = Heatmap { width: 1, height: 1, values: vec![0.5] };
+        let half = Heatmap {
+            width: 1,
+            height: 1,
+            values: vec![0.5],
+        };
         assert_eq!(&colourise(&half, 1, 1)[0..3], &INFERNO[128]);
     }
 
     #[test]
     fn resizing_keeps_corners_and_interpolates_between() {
-        let map = Heatmap { width: 2, height: 1, values: vec![0.0, 1.0] };
+        let map = Heatmap {
+            width: 2,
+            height: 1,
+            values: vec![0.0, 1.0],
+        };
         let rgba = colourise(&map, 4, 2);
         assert_eq!(rgba.len(), 4 * 2 * 4);
         let first = &rgba[0..3];

@@ -100,7 +100,9 @@ pub enum OverlayError {
 /// none for an identity that would leave the folder (`..`, an absolute path).
 pub fn overlay_candidates(identity: &str) -> Vec<String> {
     let escapes = identity.starts_with('/')
-        || identity.split(['/', '\\']).any(|part| part == ".." || part.contains(':'));
+        || identity
+            .split(['/', '\\'])
+            .any(|part| part == ".." || part.contains(':'));
     if identity.is_empty() || escapes {
         return Vec::new();
     }
@@ -142,7 +144,10 @@ pub fn read_overlay(path: &Path, file: &str) -> Result<Heatmap, OverlayError> {
         });
     }
     let data = std::fs::read(path).map_err(read_err)?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    {
         return read_npy(&data, file);
     }
     let options = DecodeOptions {
@@ -190,7 +195,10 @@ mod tests {
             ]
         );
         assert_eq!(overlay_candidates("a.jpg")[2], "a.npy");
-        assert_eq!(overlay_candidates("val/17"), vec!["val/17.npy", "val/17.png"]);
+        assert_eq!(
+            overlay_candidates("val/17"),
+            vec!["val/17.npy", "val/17.png"]
+        );
         assert!(overlay_candidates("../etc/passwd").is_empty());
         assert!(overlay_candidates("/abs.jpg").is_empty());
     }

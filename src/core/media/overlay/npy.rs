@@ -78,7 +78,11 @@ pub fn read_npy(bytes: &[u8], file: &str) -> Result<Heatmap, OverlayError> {
         return Err(not_2d("Fortran order".into()));
     }
     let [height, width] = fields.shape[..] else {
-        return Err(not_2d(format!("{}-D, shape {:?}", fields.shape.len(), fields.shape)));
+        return Err(not_2d(format!(
+            "{}-D, shape {:?}",
+            fields.shape.len(),
+            fields.shape
+        )));
     };
     if height == 0 || width == 0 {
         return Err(not_2d(format!("an empty array, shape ({height}, {width})")));
@@ -263,7 +267,8 @@ mod tests {
 
     /// A `.npy` file as numpy 2 writes it (version 1, header padded to 64 bytes with a newline).
     pub fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
-        let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         while (10 + header.len() + 1) % 64 != 0 {
             header.push(' ');
         }
@@ -284,23 +289,36 @@ mod tests {
         let m = read_npy(&npy("<f4", "(2, 3)", &f4), "a.npy").unwrap();
         assert_eq!((m.width, m.height), (3, 2));
         assert_eq!(m.values, vec![0.0, 0.5, 1.0, 2.0, 3.0, 4.0]);
-        let f8: Vec<u8> = [0.25f64, -1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let f8: Vec<u8> = [0.25f64, -1.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let m = read_npy(&npy("<f8", "(1, 2)", &f8), "b.npy").unwrap();
         assert_eq!(m.values, vec![0.25, -1.0]);
         let m = read_npy(&npy("|u1", "(2, 1)", &[0, 255]), "c.npy").unwrap();
-        assert_eq!((m.width, m.height, m.values.clone()), (1, 2, vec![0.0, 1.0]));
+        assert_eq!(
+            (m.width, m.height, m.values.clone()),
+            (1, 2, vec![0.0, 1.0])
+        );
     }
 
     #[test]
     fn refuses_what_is_not_a_2d_float_array_and_says_which_file() {
         let three_d = npy("<f4", "(1, 1, 1)", &[0; 4]);
-        let e = read_npy(&three_d, "train/cat/img1.npy").unwrap_err().to_string();
+        let e = read_npy(&three_d, "train/cat/img1.npy")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("overlay train/cat/img1.npy: not a 2-D float array"),
             "{e}"
         );
         let ints = npy("<i8", "(1, 1)", &[0; 8]);
-        assert!(read_npy(&ints, "x.npy").unwrap_err().to_string().contains("dtype <i8"));
+        assert!(
+            read_npy(&ints, "x.npy")
+                .unwrap_err()
+                .to_string()
+                .contains("dtype <i8")
+        );
         let big_endian = npy(">f4", "(1, 1)", &[0; 4]);
         assert!(matches!(
             read_npy(&big_endian, "x.npy"),
@@ -335,6 +353,11 @@ mod tests {
             Err(OverlayError::Header { .. })
         ));
         let extra_key = npy("<f4", "(1, 1), 'x': 1", &[0; 4]);
-        assert!(read_npy(&extra_key, "x.npy").unwrap_err().to_string().contains("'x'"));
+        assert!(
+            read_npy(&extra_key, "x.npy")
+                .unwrap_err()
+                .to_string()
+                .contains("'x'")
+        );
     }
 }
