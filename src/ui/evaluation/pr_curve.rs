@@ -373,11 +373,11 @@ impl PrCurveState {
 
 /// The point of any curve nearest to `pointer` on screen, within a few pixels: (model index,
 /// model, curve, point index).
-fn nearest<'a>(
-    curves: &'a PrCurves,
+fn nearest(
+    curves: &PrCurves,
     pointer: egui::Pos2,
     at: impl Fn(&PrCurve, usize) -> egui::Pos2,
-) -> Option<(usize, &'a ModelCurve, &'a PrCurve, usize)> {
+) -> Option<(usize, &ModelCurve, &PrCurve, usize)> {
     let mut best: Option<(f32, usize, &ModelCurve, &PrCurve, usize)> = None;
     for (k, m) in curves.models.iter().enumerate() {
         let Some(c) = &m.curve else { continue };
