@@ -445,7 +445,11 @@ impl Browse {
                 let class = classes
                     .get(at_least.class as usize)
                     .map_or("?", String::as_str);
-                ui.label(format!("PR point: P({class}) >= {:.4}", at_least.threshold));
+                // One piece: in the wrapped toolbar it moves to the next row whole.
+                ui.add(
+                    egui::Label::new(format!("PR point: P({class}) >= {:.4}", at_least.threshold))
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
                 if ui
                     .small_button("x")
                     .on_hover_text("Remove this filter")
