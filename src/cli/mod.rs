@@ -41,6 +41,10 @@ pub struct Cli {
     /// Keep the label journal in DIR instead of DATASET/.spotcheck (for a read-only dataset).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Saliency overlays for the app's inspector: DIR/<sample path>.png|.npy (a greyscale PNG or a
+    /// 2-D float array), or the sample path with its extension replaced.
+    #[arg(long, value_name = "DIR")]
+    overlays: Option<PathBuf>,
     /// The column whose text is the sample (a text dataset), when it is not named text, sentence,
     /// content or review. Applies to every command.
     #[arg(long, value_name = "NAME", global = true)]
@@ -168,7 +172,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Agreement(args)) => crowd::run_agreement(args),
         Some(Command::SoftLabels(args)) => crowd::run_soft_labels(args),
-        None => open_app(cli.dataset, cli.predictions, cli.annotations, cli.state_dir),
+        None => open_app(
+            cli.dataset,
+            cli.predictions,
+            cli.annotations,
+            cli.state_dir,
+            cli.overlays,
+        ),
     }
 }
 
@@ -178,9 +188,10 @@ fn open_app(
     predictions: Vec<PathBuf>,
     annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
+    overlays: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     // eframe's error holds the windowing backend's raw handles (not Send): keep its message.
-    crate::ui::run(dataset, predictions, annotations, state_dir)
+    crate::ui::run(dataset, predictions, annotations, state_dir, overlays)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -191,6 +202,7 @@ fn open_app(
     _predictions: Vec<PathBuf>,
     _annotations: Option<PathBuf>,
     _state_dir: Option<PathBuf>,
+    _overlays: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this build has no GUI (built without the `gui` feature); try `spotcheck stats DATASET`"

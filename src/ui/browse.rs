@@ -310,6 +310,7 @@ impl Browse {
             label: f.label,
             predicted: f.predicted,
             probability_bin: f.probability_bin,
+            score_at_least: f.score_at_least,
             ..SampleFilter::default()
         };
         self.confidence_on = false;
@@ -464,6 +465,24 @@ impl Browse {
                     .clicked()
                 {
                     self.common_only = false;
+                    changed = true;
+                }
+            }
+            if let Some(at_least) = self.filter.score_at_least {
+                let class = classes
+                    .get(at_least.class as usize)
+                    .map_or("?", String::as_str);
+                // One piece: in the wrapped toolbar it moves to the next row whole.
+                ui.add(
+                    egui::Label::new(format!("PR point: P({class}) >= {:.4}", at_least.threshold))
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
+                if ui
+                    .small_button("x")
+                    .on_hover_text("Remove this filter")
+                    .clicked()
+                {
+                    self.filter.score_at_least = None;
                     changed = true;
                 }
             }

@@ -9,6 +9,7 @@ use crate::ui::workers::decode_pool::{DecodePool, Picture};
 
 use super::browse::Browse;
 use super::inspector_state::{InspectorState, SoftEditor};
+use super::overlay::OverlayState;
 use super::texture_cache::{TextureCache, TextureEntry, TextureKey, ThumbnailInfo, paint_texture};
 use crate::core::labels::SoftLabel;
 
@@ -30,6 +31,7 @@ pub fn inspector_ui(
     cache: &mut TextureCache,
     pool: &DecodePool,
     audio: &mut super::audio_player::AudioPlayer,
+    overlay: &mut OverlayState,
 ) -> Option<InspectorAction> {
     let pos = browse.selected?;
     let sample = *browse.shown.get(pos)?;
@@ -62,6 +64,7 @@ pub fn inspector_ui(
         if input.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft) {
             action = Some(InspectorAction::Step(-1));
         }
+        overlay.keys(input);
     });
 
     let mut edit = None;
@@ -130,6 +133,12 @@ pub fn inspector_ui(
         });
         return finish(browse, i, edit, action);
     }
+    // The overlay fits the upright picture as decoded (the stored pixels get none).
+    if let Some(TextureEntry::Ready { texture, .. }) = cache.get(key)
+        && !state.as_stored
+    {
+        overlay.sync(ui.ctx(), sample, file, texture.size());
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             if ui.button("Fit").clicked() {
@@ -144,8 +153,11 @@ pub fn inspector_ui(
                 None => "fit to window".to_string(),
                 Some(z) => format!("{:.0}%", z * ui.ctx().pixels_per_point() * 100.0),
             });
+            ui.separator();
+            overlay.toolbar_ui(ui);
         });
-        image_view_ui(ui, cache.get(key), state);
+        let drawn = overlay.texture().filter(|_| !state.as_stored);
+        image_view_ui(ui, cache.get(key), state, drawn);
     });
     finish(browse, i, edit, action)
 }
@@ -578,7 +590,12 @@ fn details_ui(
     }
 }
 
-fn image_view_ui(ui: &mut egui::Ui, entry: Option<&TextureEntry>, state: &mut InspectorState) {
+fn image_view_ui(
+    ui: &mut egui::Ui,
+    entry: Option<&TextureEntry>,
+    state: &mut InspectorState,
+    overlay: Option<(&egui::TextureHandle, f32)>,
+) {
     let (rect, response) =
         ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
     let painter = ui.painter_at(rect);
@@ -628,6 +645,14 @@ fn image_view_ui(ui: &mut egui::Ui, entry: Option<&TextureEntry>, state: &mut In
                 egui::vec2(w * zoom, h * zoom),
             );
             paint_texture(&painter, texture, shown);
+            if let Some((heat, opacity)) = overlay {
+                painter.image(
+                    heat.id(),
+                    shown,
+                    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                    egui::Color32::from_white_alpha((opacity.clamp(0.0, 1.0) * 255.0) as u8),
+                );
+            }
         }
         Some(TextureEntry::Failed(why)) => {
             // A real label (not painted text), so it wraps and screen readers and tests see it.

@@ -15,6 +15,7 @@ mod inspector_state;
 pub mod label_next;
 mod loaded;
 pub mod models;
+pub mod overlay;
 mod scroll_bench;
 mod summary;
 mod texture_cache;
@@ -33,6 +34,7 @@ pub fn run(
     predictions: Vec<PathBuf>,
     annotations: Option<PathBuf>,
     state_dir: Option<PathBuf>,
+    overlays: Option<PathBuf>,
 ) -> Result<(), eframe::Error> {
     crate::core::data::load::hf::quiet_reader_panics();
     let options = eframe::NativeOptions {
@@ -46,7 +48,9 @@ pub fn run(
         "spotcheck",
         options,
         Box::new(move |cc| {
-            let mut app = App::new(cc).with_state_dir(state_dir);
+            let mut app = App::new(cc)
+                .with_state_dir(state_dir)
+                .with_overlays(overlays);
             if let Some(path) = dataset {
                 app.open_models(path, predictions, annotations, cc.egui_ctx.clone());
             }

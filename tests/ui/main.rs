@@ -18,4 +18,6 @@ mod frame_budget;
 mod health;
 mod hf;
 mod label_next;
+mod overlay;
+mod pr_curve;
 mod soft_labels;

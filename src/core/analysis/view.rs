@@ -37,6 +37,18 @@ pub struct SampleFilter {
     pub search: String,
     /// Only the samples of one reliability-diagram bin (labelled, with probabilities).
     pub probability_bin: Option<ProbabilityBin>,
+    /// Only the labelled samples whose probability of one class is at least a threshold: the
+    /// samples a precision–recall curve's point predicts positive.
+    pub score_at_least: Option<ScoreAtLeast>,
+}
+
+/// "Class `class`'s probability >= `threshold`": one point of a precision–recall curve as a filter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreAtLeast {
+    /// The class scored one against the rest.
+    pub class: u32,
+    /// The curve point's threshold (a sample is predicted positive when its score is >= it).
+    pub threshold: f64,
 }
 
 /// One bin of a reliability diagram, as a filter: the samples a click on that bar stands for.
@@ -128,6 +140,14 @@ pub fn shown_samples(
             match value {
                 Some(v) if crate::core::analysis::metrics::bin_index(v, pb.bins) == pb.bin => {}
                 _ => return false,
+            }
+        }
+        if let Some(at_least) = filter.score_at_least {
+            let score = predictions
+                .filter(|_| label != NONE)
+                .and_then(|p| p.probability(i, at_least.class as usize));
+            if !score.is_some_and(|s| s >= at_least.threshold) {
+                return false;
             }
         }
         // A text dataset is searched in its texts too.

@@ -11,6 +11,7 @@ mod file;
 mod jpeg;
 mod options;
 mod orientation;
+pub mod overlay;
 mod pixels;
 mod thumbnail;
 

@@ -21,6 +21,7 @@ use super::super::texture_cache::TextureCache;
 use super::hover_audio::hover_audio;
 use super::selection_bar::selection_bar_ui;
 use super::warnings_panel::warnings_ui;
+use crate::ui::overlay::OverlayState;
 
 /// Lays out a loaded dataset: the edits panel, the summary tab, the inspector, or the filters,
 /// evaluation and warnings panels around the grid.
@@ -30,6 +31,7 @@ pub fn browse_ui(
     cache: &mut TextureCache,
     pool: &DecodePool,
     audio: &mut AudioPlayer,
+    overlay: &mut OverlayState,
 ) {
     audio.tick();
     if audio.active() {
@@ -98,7 +100,7 @@ pub fn browse_ui(
         return;
     }
     if browse.inspecting {
-        match inspector_ui(ui, browse, cache, pool, audio) {
+        match inspector_ui(ui, browse, cache, pool, audio, overlay) {
             Some(InspectorAction::Close) => {
                 audio.stop();
                 browse.inspecting = false;

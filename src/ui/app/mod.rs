@@ -31,6 +31,7 @@ use crate::ui::workers::thumb_store::ThumbnailStore;
 use super::audio_player::AudioPlayer;
 use super::browse::Browse;
 use super::edits::session::EditSession;
+use super::overlay::OverlayState;
 use super::scroll_bench::ScrollBench;
 use super::texture_cache::TextureCache;
 use closing::CloseGuard;
@@ -74,6 +75,8 @@ pub struct App {
     path_window: bool,
     /// Journal threads still committing, and a window close that waits for them.
     close: CloseGuard,
+    /// Saliency overlays in the inspector (`--overlays`, "Open overlays…").
+    overlay: OverlayState,
 }
 
 impl Default for App {
@@ -94,6 +97,7 @@ impl Default for App {
             path_field: PathField::default(),
             path_window: false,
             close: CloseGuard::default(),
+            overlay: OverlayState::default(),
         }
     }
 }
@@ -121,6 +125,18 @@ impl App {
     /// Plays into a null output that never touches a sound device (tests).
     pub fn with_null_audio(mut self) -> Self {
         self.audio = AudioPlayer::null();
+        self
+    }
+
+    /// The inspector's overlay state (tests look at what it draws).
+    pub fn overlay(&self) -> &OverlayState {
+        &self.overlay
+    }
+
+    /// Draws the overlays in `dir` over samples in the inspector (`--overlays`; `None`: none until
+    /// a folder is opened there).
+    pub fn with_overlays(mut self, dir: Option<PathBuf>) -> Self {
+        self.overlay = OverlayState::new(dir);
         self
     }
 
@@ -273,7 +289,14 @@ impl App {
         let no_dialog = self.dialogs.unavailable.as_deref();
         match (&mut self.screen, self.pool.as_ref()) {
             (Screen::Browsing(browse), Some(pool)) => {
-                browse_layout::browse_ui(ui, browse, &mut self.cache, pool, &mut self.audio);
+                browse_layout::browse_ui(
+                    ui,
+                    browse,
+                    &mut self.cache,
+                    pool,
+                    &mut self.audio,
+                    &mut self.overlay,
+                );
                 if browse.visible_pending == 0
                     && !browse.shown.is_empty()
                     && !browse.inspecting

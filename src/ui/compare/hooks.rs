@@ -26,13 +26,7 @@ impl Browse {
     /// After the models' predictions changed (an edit renumbered classes, another model was
     /// selected): the evaluation views and the Compare view compute again.
     pub fn models_changed(&mut self) {
-        let models: Vec<_> = self
-            .loaded
-            .models
-            .list
-            .iter()
-            .map(|m| Arc::clone(&m.predictions))
-            .collect();
+        let models = self.loaded.models.named();
         if let Some(panel) = &mut self.evaluation {
             panel.set_models(models);
         }

@@ -50,6 +50,7 @@ impl ExportState {
             EvalView::Balance => "class-balance",
             EvalView::Confusion => "confusion-matrix",
             EvalView::Reliability => "reliability",
+            EvalView::PrecisionRecall => "precision-recall",
         };
         let ctx = ui.ctx().clone();
         ui.separator();
@@ -221,6 +222,9 @@ pub fn csv(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> String
                 }
             }
         }
+        // Not offered: the panel shows no export under the precision–recall view (its curves live
+        // in its own state, not in the views).
+        EvalView::PrecisionRecall => {}
     }
     out
 }
@@ -275,6 +279,8 @@ pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde
                 })
             }
         },
+        // Not offered (see `csv`).
+        EvalView::PrecisionRecall => serde_json::Value::Null,
     }
 }
 

@@ -12,6 +12,7 @@ mod balance;
 mod balance_export;
 mod confusion;
 mod export;
+pub mod pr_curve;
 mod reliability;
 pub mod weights;
 
@@ -22,7 +23,7 @@ use eframe::egui;
 
 use crate::core::analysis::evaluation::{EvaluationRequest, EvaluationViews, evaluate_views};
 use crate::core::analysis::report::DEFAULT_BINS;
-use crate::core::analysis::view::ProbabilityBin;
+use crate::core::analysis::view::{ProbabilityBin, ScoreAtLeast};
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Predictions;
 use crate::ui::models::common_labels;
@@ -40,10 +41,12 @@ pub enum EvalView {
     Confusion,
     /// Reliability diagram and temperature scaling.
     Reliability,
+    /// Precision–recall curves of one class against the rest, per model.
+    PrecisionRecall,
 }
 
 /// What a click in a view asks the grid to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GridFilter {
     /// Keep this split (`Some(None)`: all splits).
     pub split: Option<Option<u32>>,
@@ -53,6 +56,8 @@ pub struct GridFilter {
     pub predicted: Option<u32>,
     /// Keep the samples of this reliability bin.
     pub probability_bin: Option<ProbabilityBin>,
+    /// Keep the samples a precision–recall point predicts positive (class score >= threshold).
+    pub score_at_least: Option<ScoreAtLeast>,
 }
 
 /// The data a request is computed on: the dataset with its current (edited) labels, the selected
@@ -122,6 +127,10 @@ pub struct EvaluationPanel {
     pub confusion: ConfusionState,
     /// Reliability settings (bins, fit split, class-wise, temperature toggle).
     pub reliability: ReliabilityState,
+    /// The precision–recall view (class, its worker, the last curves).
+    pub pr_curve: pr_curve::PrCurveState,
+    /// The models the precision–recall view overlays; the first is the grid's predictions.
+    models: Vec<pr_curve::Model>,
     worker: EvaluationWorker,
     data: Data,
     generation: u64,
@@ -150,6 +159,8 @@ impl EvaluationPanel {
             balance: BalanceState::default(),
             confusion: ConfusionState::default(),
             reliability: ReliabilityState::new(DEFAULT_BINS),
+            pr_curve: pr_curve::PrCurveState::default(),
+            models: models_of(predictions.as_ref()),
             worker: EvaluationWorker::new(move || ctx.request_repaint()),
             data: (dataset, predictions, Vec::new()),
             generation: 0,
@@ -167,20 +178,26 @@ impl EvaluationPanel {
     pub fn set_data(&mut self, dataset: Arc<Dataset>, predictions: Option<Arc<Predictions>>) {
         self.has_predictions = predictions.is_some();
         self.has_probabilities = predictions.as_ref().is_some_and(|p| p.has_probabilities());
+        if self.data.2.is_empty() {
+            self.models = models_of(predictions.as_ref());
+        }
         self.data.0 = dataset;
         self.data.1 = predictions;
         self.generation += 1;
         self.asked = None;
     }
 
-    /// Every loaded model (two or more: the views count only the samples all of them predict;
-    /// fewer: every sample the selected model predicts). Call [`EvaluationPanel::set_data`] too.
-    pub fn set_models(&mut self, models: Vec<Arc<Predictions>>) {
-        self.data.2 = if models.len() >= 2 {
-            models
+    /// Every loaded model, named (two or more: the views count only the samples all of them
+    /// predict, and the precision–recall view overlays them; fewer: every sample the selected model
+    /// predicts). Call [`EvaluationPanel::set_data`] too.
+    pub fn set_models(&mut self, models: Vec<(String, Arc<Predictions>)>) {
+        if models.len() >= 2 {
+            self.data.2 = models.iter().map(|(_, p)| Arc::clone(p)).collect();
+            self.models = models;
         } else {
-            Vec::new()
-        };
+            self.data.2 = Vec::new();
+            self.models = models_of(self.data.1.as_ref());
+        }
         self.generation += 1;
         self.asked = None;
     }
@@ -238,6 +255,11 @@ impl EvaluationPanel {
             ui.selectable_value(&mut self.view, EvalView::Balance, "Class balance");
             ui.selectable_value(&mut self.view, EvalView::Confusion, "Confusion matrix");
             ui.selectable_value(&mut self.view, EvalView::Reliability, "Reliability");
+            ui.selectable_value(
+                &mut self.view,
+                EvalView::PrecisionRecall,
+                "Precision–recall",
+            );
             if !self.is_current() {
                 ui.spinner();
             }
@@ -301,8 +323,22 @@ impl EvaluationPanel {
                     filter = f;
                     export_rect = rect;
                 }
+                EvalView::PrecisionRecall => {
+                    if let Some(why) = self.missing_predictions() {
+                        ui.label(why);
+                        return;
+                    }
+                    let data = Arc::clone(&self.data.0);
+                    let (f, _) =
+                        self.pr_curve
+                            .ui(ui, &data, &self.models, self.generation, split);
+                    filter = f;
+                }
             });
-        self.export.ui(ui, self.view, dataset, &views, export_rect);
+        // The precision–recall view has no export yet: its curves are not part of the views.
+        if self.view != EvalView::PrecisionRecall {
+            self.export.ui(ui, self.view, dataset, &views, export_rect);
+        }
         filter
     }
 
@@ -312,6 +348,20 @@ impl EvaluationPanel {
              (prob_<class>, logit_<class> or prediction columns); class balance works without one.",
         )
     }
+}
+
+/// The precision–recall view's model when one is loaded: the predictions file, named by its stem.
+fn models_of(predictions: Option<&Arc<Predictions>>) -> Vec<pr_curve::Model> {
+    predictions
+        .map(|p| {
+            let name = p
+                .path()
+                .file_stem()
+                .map_or_else(|| "model".to_string(), |s| s.to_string_lossy().into_owned());
+            (name, Arc::clone(p))
+        })
+        .into_iter()
+        .collect()
 }
 
 /// An interactive rectangle with an accessible name (for hover, click, screen readers and tests).
