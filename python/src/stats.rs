@@ -85,7 +85,7 @@ pub fn bucket_shard(
     data: &Bound<'_, PyAny>,
     name: &str,
     buckets: u32,
-) -> PyResult<(Vec<u8>, Vec<(u32, Vec<u8>)>)> {
+) -> PyResult<Buckets> {
     if buckets == 0 {
         return Err(PyValueError::new_err("buckets must be at least 1"));
     }
