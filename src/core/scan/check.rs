@@ -377,6 +377,8 @@ fn duplicate_groups(
     let mut by_hash: Vec<((u128, u64), u32)> = records
         .iter()
         .enumerate()
+        // Empty files are reported as `empty`, not as copies of each other.
+        .filter(|(_, r)| r.size_bytes != Some(0))
         .filter_map(|(i, r)| Some(((r.xxh3_128?, r.size_bytes?), i as u32)))
         .collect();
     by_hash.sort_unstable();

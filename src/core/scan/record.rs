@@ -321,11 +321,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_sample_is_empty_and_not_hashed() {
+    fn an_empty_sample_is_empty_with_the_hash_of_no_bytes() {
         let r = scan_bytes(b"", "a.jpg", None, &ScanOptions::default());
-        assert_eq!(r.problem.map(|p| p.0), Some(ProblemKind::Empty));
-        assert_eq!(r.xxh3_128, None);
+        assert_eq!(r.problem.as_ref().map(|p| p.0), Some(ProblemKind::Empty));
+        // The contract: an `empty` row has size 0 and the xxh3_128 of no bytes; kind by its name.
+        assert_eq!(
+            r.xxh3_hex().as_deref(),
+            Some("99aa06d3014798d86001c324468d497f")
+        );
         assert_eq!(r.size_bytes, Some(0));
+        assert_eq!(r.kind, Some(MediaKind::Image));
     }
 
     #[test]
