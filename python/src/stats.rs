@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use spotcheck::core::analysis::stats_partial::{
-    StatsPartial, TemperaturePartial, finish, grid as temperature_grid,
+    PartialError, StatsPartial, TemperaturePartial, finish, grid as temperature_grid,
 };
 use spotcheck::core::data::dataset::Dataset;
 use spotcheck::core::data::error::LoadError;
@@ -322,15 +322,31 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> PyResult<T> 
     serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("not a {what}: {e}")))
 }
 
-/// Merges `StatsPartial`s (JSON) into one; associative and commutative (a Beam combiner).
-#[pyfunction]
-pub fn merge_partials(parts: Vec<String>) -> PyResult<Option<String>> {
-    let mut merged: Option<StatsPartial> = None;
-    for text in &parts {
-        let part: StatsPartial = parse(text, "stats partial")?;
+/// Partials that merge pairwise.
+trait Mergeable: serde::Serialize + serde::de::DeserializeOwned {
+    fn merged(self, other: &Self) -> Result<Self, PartialError>;
+}
+
+impl Mergeable for StatsPartial {
+    fn merged(self, other: &Self) -> Result<Self, PartialError> {
+        self.merge(other)
+    }
+}
+
+impl Mergeable for TemperaturePartial {
+    fn merged(self, other: &Self) -> Result<Self, PartialError> {
+        self.merge(other)
+    }
+}
+
+/// Merges JSON partials of one kind (`what` names it in errors); None for no parts.
+fn merge_json<T: Mergeable>(parts: &[String], what: &str) -> PyResult<Option<String>> {
+    let mut merged: Option<T> = None;
+    for text in parts {
+        let part: T = parse(text, what)?;
         merged = Some(match merged {
             None => part,
-            Some(m) => m.merge(&part).map_err(value_error)?,
+            Some(m) => m.merged(&part).map_err(value_error)?,
         });
     }
     merged
@@ -338,20 +354,16 @@ pub fn merge_partials(parts: Vec<String>) -> PyResult<Option<String>> {
         .transpose()
 }
 
+/// Merges `StatsPartial`s (JSON) into one; associative and commutative (a Beam combiner).
+#[pyfunction]
+pub fn merge_partials(parts: Vec<String>) -> PyResult<Option<String>> {
+    merge_json::<StatsPartial>(&parts, "stats partial")
+}
+
 /// Merges `TemperaturePartial`s (JSON, all at the same b).
 #[pyfunction]
 pub fn merge_temperature(parts: Vec<String>) -> PyResult<Option<String>> {
-    let mut merged: Option<TemperaturePartial> = None;
-    for text in &parts {
-        let part: TemperaturePartial = parse(text, "temperature partial")?;
-        merged = Some(match merged {
-            None => part,
-            Some(m) => m.merge(&part).map_err(value_error)?,
-        });
-    }
-    merged
-        .map(|m| serde_json::to_string(&m).map_err(value_error))
-        .transpose()
+    merge_json::<TemperaturePartial>(&parts, "temperature partial")
 }
 
 /// Where the refinement passes start (b = 1/T), from a merged partial's grid.

@@ -16,7 +16,6 @@ use crate::core::analysis::label_issues::{
     LabelIssuesError, LabelIssuesReport, RankBy, find_label_issues,
 };
 use crate::core::analysis::report::resolve_split;
-use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{self, Annotations, Predictions};
 use crate::core::data::warnings::Warnings;
 use crate::core::util::thousands;
@@ -53,7 +52,8 @@ pub fn run(args: LabelIssuesArgs) -> anyhow::Result<ExitCode> {
         return run_crowdlab(args, &annotations);
     }
     let started = std::time::Instant::now();
-    let (dataset, predictions) = load(&args)?;
+    let (dataset, predictions) =
+        super::load_with_predictions(&args.dataset, &args.predictions, &args.edits)?;
     let split = resolve_split(&dataset, args.split.as_deref())?;
     let result = find_label_issues(
         &dataset,
@@ -82,7 +82,8 @@ pub fn run(args: LabelIssuesArgs) -> anyhow::Result<ExitCode> {
 /// split), ranked by `1 - consensus_quality_score`.
 fn run_crowdlab(args: LabelIssuesArgs, annotations_path: &Path) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let (mut dataset, mut predictions) = load(&args)?;
+    let (mut dataset, mut predictions) =
+        super::load_with_predictions(&args.dataset, &args.predictions, &args.edits)?;
     let mut warnings = Warnings::default();
     let (annotations, remap) =
         load::load_annotations(&mut dataset, annotations_path, None, &mut warnings)?;
@@ -134,28 +135,6 @@ fn run_crowdlab(args: LabelIssuesArgs, annotations_path: &Path) -> anyhow::Resul
     drop(report);
     super::release_in_background((result, dataset, predictions, annotations, probs));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Loads the dataset (with the journal's pending edits unless `--no-edits`) and its predictions,
-/// printing load warnings.
-fn load(args: &LabelIssuesArgs) -> anyhow::Result<(Dataset, Predictions)> {
-    let mut warnings = Warnings::default();
-    // Pending label edits count (a corrected label is no longer an issue); --no-edits reads the files.
-    let (dataset, predictions, _) = crate::core::labels::open_edited(
-        &args.dataset,
-        Some(&args.predictions),
-        None,
-        &mut warnings,
-        &args.edits.mode(),
-    )?;
-    super::print_warnings(&warnings);
-    let predictions = predictions.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: the predictions were not loaded",
-            args.predictions.display()
-        )
-    })?;
-    Ok((dataset, predictions))
 }
 
 /// The table: the estimate of how many labels are wrong, then the ranked candidates (at most

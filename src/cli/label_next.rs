@@ -14,8 +14,7 @@ use serde::Serialize;
 use crate::core::analysis::label_next::{Candidate, LabelNextOptions, Strategy, label_next};
 use crate::core::analysis::report::resolve_split;
 use crate::core::data::dataset::Dataset;
-use crate::core::data::load::{self, Predictions, quote_field};
-use crate::core::data::warnings::Warnings;
+use crate::core::data::load::{self, quote_field};
 use crate::core::scan::near_batch::label_next_skipping_near_duplicates;
 use crate::core::scan::near_duplicates::{DEFAULT_NEAR_THRESHOLD, MAX_NEAR_THRESHOLD};
 use crate::core::util::thousands;
@@ -109,7 +108,8 @@ pub fn run(args: LabelNextArgs) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("{}: --out is a folder; give a file name", out.display());
     }
-    let (dataset, predictions) = load(&args)?;
+    let (dataset, predictions) =
+        super::load_with_predictions(&args.dataset, &args.predictions, &args.edits)?;
     load::timing("load", started);
     let split = resolve_split(&dataset, args.split.as_deref())
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.dataset.display()))?;
@@ -180,27 +180,6 @@ fn class_name<'a>(dataset: &'a Dataset, c: &Candidate) -> &'a str {
         .classes()
         .get(c.predicted as usize)
         .map_or("", String::as_str)
-}
-
-/// Loads the dataset (pending label edits count: a sample labelled in the journal is no longer a
-/// candidate) and its predictions, printing load warnings.
-fn load(args: &LabelNextArgs) -> anyhow::Result<(Dataset, Predictions)> {
-    let mut warnings = Warnings::default();
-    let (dataset, predictions, _) = crate::core::labels::open_edited(
-        &args.dataset,
-        Some(&args.predictions),
-        None,
-        &mut warnings,
-        &args.edits.mode(),
-    )?;
-    super::print_warnings(&warnings);
-    let predictions = predictions.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: the predictions were not loaded",
-            args.predictions.display()
-        )
-    })?;
-    Ok((dataset, predictions))
 }
 
 /// Writes `file_name,predicted,score` rows in ranking order, atomically (a temporary file beside

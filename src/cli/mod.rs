@@ -216,6 +216,32 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Loads a dataset with its journal's pending edits (unless the flags say `--no-edits`) and the
+/// predictions a command needs, printing load warnings: a corrected label is no longer a likely
+/// error, and a sample labelled in the journal is no longer a candidate to label next.
+pub fn load_with_predictions(
+    dataset: &std::path::Path,
+    predictions: &std::path::Path,
+    edits: &edits::EditFlags,
+) -> anyhow::Result<(
+    crate::core::data::dataset::Dataset,
+    crate::core::data::load::Predictions,
+)> {
+    let mut warnings = Warnings::default();
+    let (dataset, loaded, _) = crate::core::labels::open_edited(
+        dataset,
+        Some(predictions),
+        None,
+        &mut warnings,
+        &edits.mode(),
+    )?;
+    print_warnings(&warnings);
+    let loaded = loaded.ok_or_else(|| {
+        anyhow::anyhow!("{}: the predictions were not loaded", predictions.display())
+    })?;
+    Ok((dataset, loaded))
+}
+
 /// Prints load warnings on stderr, one line each.
 pub fn print_warnings(warnings: &Warnings) {
     let mut err = std::io::stderr().lock();

@@ -41,3 +41,27 @@ pub fn demo_copy() -> tempfile::TempDir {
     super::copy_demo(dir.path());
     dir
 }
+
+/// Steps the UI until `check` holds, or fails after `limit` saying `what` never happened.
+pub fn until_within(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    limit: Duration,
+    check: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    while !check(h) {
+        assert!(start.elapsed() < limit, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(20));
+        h.run_steps(1);
+    }
+}
+
+/// [`until_within`] 20 s: a worker's result (a load, a ranking, an edit's reply) shows.
+pub fn until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    check: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    until_within(h, what, Duration::from_secs(20), check);
+}

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -101,15 +101,7 @@ fn until(
     what: &str,
     check: impl Fn(&Harness<'static, App>) -> bool,
 ) {
-    let start = Instant::now();
-    while !check(h) {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
+    common::ui::until_within(h, what, Duration::from_secs(30), check);
     h.run_steps(3);
 }
 

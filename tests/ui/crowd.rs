@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
@@ -15,7 +14,7 @@ use spotcheck::ui::App;
 
 use crate::common;
 
-use common::ui::{demo_copy, harness_with, wait_for};
+use common::ui::{demo_copy, harness_with, until, wait_for};
 
 const DIFFERS: &str = "train/landscape/landscape_orientation0.jpg";
 const SPLIT: &str = "train/portrait/portrait_orientation0.jpg";
@@ -47,22 +46,6 @@ fn write_annotations(dir: &Path) -> std::path::PathBuf {
         }
     }
     common::write(dir, "crowd.csv", text)
-}
-
-fn until(
-    h: &mut Harness<'static, App>,
-    what: &str,
-    check: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let start = Instant::now();
-    while !check(h) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
 }
 
 fn label_of(h: &Harness<'static, App>, file: &str) -> Option<String> {

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -14,7 +14,7 @@ use spotcheck::ui::App;
 
 use crate::common;
 
-use common::ui::{demo_copy, harness_with, wait_for};
+use common::ui::{demo_copy, harness_with, until, wait_for};
 
 const FILE: &str = "landscape_orientation3.jpg";
 const SAMPLE: &str = "train/landscape/landscape_orientation3.jpg";
@@ -40,23 +40,6 @@ fn counts(h: &Harness<'static, App>) -> Vec<u64> {
         .loaded
         .dataset
         .class_counts(None)
-}
-
-/// Steps until `check` holds, or fails after 20 s with `what`.
-fn until(
-    h: &mut Harness<'static, App>,
-    what: &str,
-    check: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let start = Instant::now();
-    while !check(h) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
 }
 
 fn saved(h: &Harness<'static, App>) -> bool {

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -14,7 +13,7 @@ use spotcheck::ui::App;
 
 use crate::common;
 
-use common::ui::{demo_copy, harness_with, wait_for};
+use common::ui::{demo_copy, harness_with, until, wait_for};
 
 /// A manifest over the demo photos with the seven landscape photos of `val` unlabelled.
 fn manifest_with_an_unlabelled_pool(dir: &Path) -> std::path::PathBuf {
@@ -42,22 +41,6 @@ fn manifest_with_an_unlabelled_pool(dir: &Path) -> std::path::PathBuf {
         text.push_str(&format!("{f},{label}\n"));
     }
     common::write(dir, "manifest.csv", text)
-}
-
-fn until(
-    h: &mut Harness<'static, App>,
-    what: &str,
-    check: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let start = Instant::now();
-    while !check(h) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
 }
 
 #[test]

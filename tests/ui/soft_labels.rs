@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
@@ -16,7 +15,7 @@ use spotcheck::ui::App;
 
 use crate::common;
 
-use common::ui::{demo_copy, harness_with, wait_for};
+use common::ui::{demo_copy, harness_with, until, wait_for};
 
 const FILE: &str = "landscape_orientation3.jpg";
 const SAMPLE: &str = "train/landscape/landscape_orientation3.jpg";
@@ -27,22 +26,6 @@ fn open(dir: &Path) -> Harness<'static, App> {
     h.state_mut().open(dir.to_path_buf(), None, ctx);
     wait_for(&mut h, "42 of 42 shown");
     h
-}
-
-fn until(
-    h: &mut Harness<'static, App>,
-    what: &str,
-    check: impl Fn(&Harness<'static, App>) -> bool,
-) {
-    let start = Instant::now();
-    while !check(h) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what} never happened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.run_steps(1);
-    }
 }
 
 /// The hand soft label the app holds for `SAMPLE`, once saved.

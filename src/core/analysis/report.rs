@@ -27,6 +27,30 @@ pub struct DatasetSummary {
 #[derive(Debug, Clone)]
 pub struct ClassCounts(pub Vec<(String, Vec<(String, u64)>)>);
 
+impl ClassCounts {
+    /// "all" first, then each split in order (a split named "all" is keyed "all (split)"), each
+    /// listing every class with `count(split index)`'s count (class order, 0 included).
+    pub fn listed(
+        classes: &[String],
+        splits: &[String],
+        count: impl Fn(Option<usize>) -> Vec<u64>,
+    ) -> Self {
+        let named = |split: Option<usize>| -> Vec<(String, u64)> {
+            classes.iter().cloned().zip(count(split)).collect()
+        };
+        let mut out = vec![("all".to_string(), named(None))];
+        for (i, name) in splits.iter().enumerate() {
+            let key = if name == "all" {
+                "all (split)".to_string()
+            } else {
+                name.clone()
+            };
+            out.push((key, named(Some(i))));
+        }
+        Self(out)
+    }
+}
+
 struct CountsMap<'a>(&'a [(String, u64)]);
 
 impl Serialize for CountsMap<'_> {
@@ -172,22 +196,9 @@ impl StatsReport {
         num_bins: usize,
     ) -> Self {
         let classes = dataset.classes().to_vec();
-        let counts_for = |split: Option<usize>| -> Vec<(String, u64)> {
-            classes
-                .iter()
-                .cloned()
-                .zip(dataset.class_counts(split))
-                .collect()
-        };
-        let mut class_counts = vec![("all".to_string(), counts_for(None))];
-        for (i, name) in dataset.splits().iter().enumerate() {
-            let key = if name == "all" {
-                "all (split)".to_string()
-            } else {
-                name.clone()
-            };
-            class_counts.push((key, counts_for(Some(i))));
-        }
+        let class_counts = ClassCounts::listed(&classes, dataset.splits(), |split| {
+            dataset.class_counts(split)
+        });
         let evaluation = predictions.and_then(|p| {
             let t0 = std::time::Instant::now();
             let scored = scored_samples(dataset.labels(), p, |i| {
@@ -210,7 +221,7 @@ impl StatsReport {
                 classes,
                 splits: dataset.splits().to_vec(),
             },
-            class_counts: ClassCounts(class_counts),
+            class_counts,
             predictions: predictions.map(|p| PredictionSummary {
                 matched: p.matched(),
                 unmatched: p.unmatched(),

@@ -402,26 +402,16 @@ pub fn finish(
             )));
         }
     }
-    let listed = |counts: Option<&BTreeMap<String, u64>>| -> Vec<(String, u64)> {
+    let class_counts = ClassCounts::listed(&classes, &splits, |split| {
+        let counts = match split {
+            None => Some(&partial.counts),
+            Some(i) => splits.get(i).and_then(|s| partial.split_counts.get(s)),
+        };
         classes
             .iter()
-            .map(|c| {
-                (
-                    c.clone(),
-                    counts.and_then(|m| m.get(c)).copied().unwrap_or(0),
-                )
-            })
+            .map(|c| counts.and_then(|m| m.get(c)).copied().unwrap_or(0))
             .collect()
-    };
-    let mut class_counts = vec![("all".to_string(), listed(Some(&partial.counts)))];
-    for name in &splits {
-        let key = if name == "all" {
-            "all (split)".to_string()
-        } else {
-            name.clone()
-        };
-        class_counts.push((key, listed(partial.split_counts.get(name))));
-    }
+    });
     let index: BTreeMap<&str, usize> = classes
         .iter()
         .enumerate()
@@ -473,7 +463,7 @@ pub fn finish(
             classes,
             splits,
         },
-        class_counts: ClassCounts(class_counts),
+        class_counts,
         predictions: partial.predictions.as_ref().map(|p| PredictionSummary {
             matched: p.matched,
             unmatched: p.unmatched,

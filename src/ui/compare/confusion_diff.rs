@@ -6,6 +6,7 @@ use eframe::egui;
 
 use super::hit;
 use super::state::ModelDetail;
+use crate::ui::evaluation::paint_class_names;
 
 /// Room for the class names left of and above the cells.
 const LABEL_SPACE: f32 = 90.0;
@@ -41,27 +42,7 @@ pub fn confusion_diff_ui(
     let origin = area.min + egui::vec2(LABEL_SPACE, LABEL_SPACE);
     let font = egui::FontId::proportional(11.0);
     let text = ui.visuals().text_color();
-    let chars = ((LABEL_SPACE - 8.0) / 6.5) as usize;
-    let step = ((12.0 / cell).ceil() as usize).max(1);
-    for (i, name) in classes.iter().enumerate().step_by(step) {
-        let short = abbreviate(name, chars);
-        painter.text(
-            egui::pos2(origin.x - 4.0, origin.y + cell * (i as f32 + 0.5)),
-            egui::Align2::RIGHT_CENTER,
-            &short,
-            font.clone(),
-            text,
-        );
-        let galley = painter.layout_no_wrap(short, font.clone(), text);
-        let pos = egui::pos2(
-            origin.x + cell * (i as f32 + 0.5) - galley.size().y / 2.0,
-            origin.y - 4.0,
-        );
-        painter.add(
-            egui::epaint::TextShape::new(pos, galley, text)
-                .with_angle(-std::f32::consts::FRAC_PI_2),
-        );
-    }
+    paint_class_names(&painter, origin, cell, classes, LABEL_SPACE, text);
     for t in 0..k {
         for p in 0..k {
             let d = diff(t, p);
@@ -143,15 +124,4 @@ fn diverging(share: f64) -> egui::Color32 {
     let t = s.abs();
     let mix = |to: f32| (245.0 + (to - 245.0) * t) as u8;
     egui::Color32::from_rgb(mix(r), mix(g), mix(b))
-}
-
-/// A name shortened to `max` characters.
-fn abbreviate(name: &str, max: usize) -> String {
-    if name.chars().count() <= max {
-        name.to_string()
-    } else {
-        let mut s: String = name.chars().take(max.saturating_sub(1)).collect();
-        s.push('.');
-        s
-    }
 }

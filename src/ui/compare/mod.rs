@@ -21,12 +21,8 @@ pub mod state;
 
 use eframe::egui;
 
-/// An interactive rectangle with an accessible name (for hover, click, screen readers and tests).
-fn hit(ui: &egui::Ui, rect: egui::Rect, id: egui::Id, name: String) -> egui::Response {
-    let response = ui.interact(rect, id, egui::Sense::click());
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &name));
-    response
-}
+/// The evaluation views' named, clickable rectangle.
+use crate::ui::evaluation::hit;
 
 /// Each model's colour, the same in every part of the view (readable on dark and light themes).
 pub fn model_colour(m: usize) -> egui::Color32 {

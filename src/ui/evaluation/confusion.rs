@@ -5,7 +5,7 @@
 
 use eframe::egui;
 
-use super::{GridFilter, abbreviate, hit};
+use super::{GridFilter, hit};
 use crate::core::analysis::evaluation::EvaluationViews;
 use crate::core::data::dataset::Dataset;
 
@@ -125,7 +125,6 @@ impl ConfusionState {
         let origin = area.min + egui::vec2(LABEL_SPACE, LABEL_SPACE);
         let font = egui::FontId::proportional(11.0);
         let text = ui.visuals().text_color();
-        let chars = ((LABEL_SPACE - 8.0) / 6.5) as usize;
         painter.text(
             egui::pos2(origin.x, area.min.y),
             egui::Align2::LEFT_TOP,
@@ -140,28 +139,8 @@ impl ConfusionState {
             font.clone(),
             ui.visuals().weak_text_color(),
         );
-        let step = ((12.0 / cell).ceil() as usize).max(1);
+        super::paint_class_names(&painter, origin, cell, classes, LABEL_SPACE, text);
         for (i, name) in classes.iter().enumerate() {
-            let short = abbreviate(name, chars);
-            if i % step == 0 {
-                painter.text(
-                    egui::pos2(origin.x - 4.0, origin.y + cell * (i as f32 + 0.5)),
-                    egui::Align2::RIGHT_CENTER,
-                    &short,
-                    font.clone(),
-                    text,
-                );
-                // Column names run upwards.
-                let galley = painter.layout_no_wrap(short, font.clone(), text);
-                let pos = egui::pos2(
-                    origin.x + cell * (i as f32 + 0.5) - galley.size().y / 2.0,
-                    origin.y - 4.0,
-                );
-                painter.add(
-                    egui::epaint::TextShape::new(pos, galley, text)
-                        .with_angle(-std::f32::consts::FRAC_PI_2),
-                );
-            }
             let row_rect = egui::Rect::from_min_size(
                 egui::pos2(area.min.x, origin.y + cell * i as f32),
                 egui::vec2(LABEL_SPACE - 2.0, cell),

@@ -365,7 +365,7 @@ fn models_of(predictions: Option<&Arc<Predictions>>) -> Vec<pr_curve::Model> {
 }
 
 /// An interactive rectangle with an accessible name (for hover, click, screen readers and tests).
-fn hit(ui: &egui::Ui, rect: egui::Rect, id: egui::Id, name: String) -> egui::Response {
+pub(crate) fn hit(ui: &egui::Ui, rect: egui::Rect, id: egui::Id, name: String) -> egui::Response {
     let response = ui.interact(rect, id, egui::Sense::click());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &name));
     response
@@ -384,8 +384,44 @@ fn series_colour(k: usize) -> egui::Color32 {
     COLOURS[k % COLOURS.len()]
 }
 
+/// Class names beside a k x k grid of `cell`-point cells whose top-left corner is `origin`: rows
+/// on the left, right-aligned, columns above running upwards; every `step`-th name when cells are
+/// too small for each. Shared by the confusion matrix and the Compare view's difference.
+pub(crate) fn paint_class_names(
+    painter: &egui::Painter,
+    origin: egui::Pos2,
+    cell: f32,
+    classes: &[String],
+    label_space: f32,
+    text: egui::Color32,
+) {
+    let font = egui::FontId::proportional(11.0);
+    let chars = ((label_space - 8.0) / 6.5) as usize;
+    let step = ((12.0 / cell).ceil() as usize).max(1);
+    for (i, name) in classes.iter().enumerate().step_by(step) {
+        let short = abbreviate(name, chars);
+        painter.text(
+            egui::pos2(origin.x - 4.0, origin.y + cell * (i as f32 + 0.5)),
+            egui::Align2::RIGHT_CENTER,
+            &short,
+            font.clone(),
+            text,
+        );
+        // Column names run upwards.
+        let galley = painter.layout_no_wrap(short, font.clone(), text);
+        let pos = egui::pos2(
+            origin.x + cell * (i as f32 + 0.5) - galley.size().y / 2.0,
+            origin.y - 4.0,
+        );
+        painter.add(
+            egui::epaint::TextShape::new(pos, galley, text)
+                .with_angle(-std::f32::consts::FRAC_PI_2),
+        );
+    }
+}
+
 /// A name shortened to `max` characters (with the full name on hover where it is shown).
-fn abbreviate(name: &str, max: usize) -> String {
+pub(crate) fn abbreviate(name: &str, max: usize) -> String {
     if name.chars().count() <= max {
         name.to_string()
     } else {

@@ -143,7 +143,7 @@ fn parse_header(text: &str) -> Result<Header, String> {
         s: text.as_bytes(),
         i: 0,
     };
-    p.expect(b'{')?;
+    p.consume(b'{')?;
     let (mut descr, mut fortran, mut shape) = (None, None, None);
     loop {
         p.skip_space();
@@ -151,7 +151,7 @@ fn parse_header(text: &str) -> Result<Header, String> {
             break;
         }
         let key = p.string()?;
-        p.expect(b':')?;
+        p.consume(b':')?;
         let slot_taken = match key.as_str() {
             "descr" => descr.replace(p.string()?).is_some(),
             "fortran_order" => fortran.replace(p.boolean()?).is_some(),
@@ -163,7 +163,7 @@ fn parse_header(text: &str) -> Result<Header, String> {
         }
         p.skip_space();
         if !p.eat(b',') {
-            p.expect(b'}')?;
+            p.consume(b'}')?;
             break;
         }
     }
@@ -200,7 +200,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, c: u8) -> Result<(), String> {
+    fn consume(&mut self, c: u8) -> Result<(), String> {
         if self.eat(c) {
             Ok(())
         } else {
@@ -237,7 +237,7 @@ impl Parser<'_> {
 
     /// `(a, b, …)` of non-negative integers, a trailing comma allowed.
     fn tuple(&mut self) -> Result<Vec<u64>, String> {
-        self.expect(b'(')?;
+        self.consume(b'(')?;
         let mut out = Vec::new();
         loop {
             if self.eat(b')') {
@@ -254,7 +254,7 @@ impl Parser<'_> {
                 .map_err(|_| format!("expected a dimension at byte {begin}"))?;
             out.push(n);
             if !self.eat(b',') {
-                self.expect(b')')?;
+                self.consume(b')')?;
                 return Ok(out);
             }
         }
