@@ -302,8 +302,10 @@ fn the_demo_opens_with_two_models_to_compare() {
         demo().join("predictions.csv"),
         demo().join("predictions_upright.csv"),
     ];
-    h.state_mut().open_models(demo(), models, None, ctx);
+    h.state_mut().open_models(demo(), models.clone(), None, ctx);
     wait_for(&mut h, "42 of 42 shown");
+    // The welcome screen's recent entry reopens both models, not only the first.
+    assert_eq!(h.state().recent()[0].all_predictions(), models);
     h.get_by_label("Compare").click();
     wait_for(&mut h, "McNemar exact p = 0.0923");
     h.get_by_label("A wrong, B right: 10");

@@ -19,7 +19,8 @@ pub enum AppCommand {
     OpenPredictions(PathBuf),
     /// Open one more predictions file (another model) for the dataset on screen.
     AddPredictions(PathBuf),
-    /// Load a dataset again with these predictions files and annotations (after a write-back).
+    /// Load a dataset with these predictions files and annotations (a recent entry, or the
+    /// dataset on screen again after a write-back).
     Reopen {
         /// The dataset folder or manifest.
         path: PathBuf,

@@ -196,6 +196,8 @@ impl App {
         self.opening = Some(RecentDataset {
             path: absolute(&path),
             predictions: predictions.first().map(absolute),
+            more_predictions: predictions.iter().skip(1).map(absolute).collect(),
+            annotations: annotations.as_ref().map(absolute),
         });
         self.report = None;
         self.screen = match Loading::start(

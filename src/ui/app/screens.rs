@@ -60,9 +60,10 @@ pub fn welcome_ui(
         });
         ui.add_space(24.0);
         if let Some(r) = recent.ui(ui) {
-            commands.push(AppCommand::Open {
+            commands.push(AppCommand::Reopen {
+                predictions: r.all_predictions(),
                 path: r.path,
-                predictions: r.predictions,
+                annotations: r.annotations,
             });
         }
     });

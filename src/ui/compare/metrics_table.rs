@@ -7,7 +7,7 @@ use super::{hit, metric_text, model_colour, swatch};
 use crate::core::analysis::compare::{Comparison, Interval};
 
 /// Width of an error-bar strip.
-const BAR_WIDTH: f32 = 130.0;
+const BAR_WIDTH: f32 = 110.0;
 /// Height of an error-bar strip.
 const BAR_HEIGHT: f32 = 14.0;
 
@@ -103,9 +103,14 @@ fn interval_cell(
     m: usize,
 ) {
     ui.vertical(|ui| {
+        // The estimate over its interval, on two lines: on one line the three numbers made each
+        // column ~150 px and pushed NLL past the right edge of the default 640 px panel.
+        ui.add(egui::Label::new(egui::RichText::new(format!("{point:.3}")).monospace()).extend());
         ui.add(
             egui::Label::new(
-                egui::RichText::new(format!("{point:.3} [{:.3}, {:.3}]", ci[0], ci[1])).monospace(),
+                egui::RichText::new(format!("[{:.3}, {:.3}]", ci[0], ci[1]))
+                    .monospace()
+                    .weak(),
             )
             .extend(),
         );

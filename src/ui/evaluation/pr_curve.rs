@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoint, PlotTransform};
+use egui_plot::{Corner, Legend, Line, Plot, PlotPoint, PlotTransform, log_grid_spacer};
 
 use super::{GridFilter, hit, series_colour};
 use crate::core::analysis::metrics::scored_samples;
@@ -264,10 +264,15 @@ impl PrCurveState {
             .include_y(1.05)
             .x_axis_label("Recall")
             .y_axis_label("Precision")
+            // Steps of 0.2 (then 0.04, ...) rather than the default tenths, whose labels egui_plot
+            // hides at this width: with them the axes said only 0 and 1.
+            .x_grid_spacer(log_grid_spacer(5))
+            .y_grid_spacer(log_grid_spacer(5))
             .allow_scroll(false)
             .show_x(false)
             .show_y(false)
-            .legend(Legend::default())
+            // Bottom left: a precision–recall curve rarely goes there (top right is where it ends).
+            .legend(Legend::default().position(Corner::LeftBottom))
             .show(ui, |plot_ui| {
                 for (k, m) in curves.models.iter().enumerate() {
                     let Some(c) = &m.curve else { continue };
