@@ -1,3 +1,7 @@
+//! Unit tests of the crowd-label analyses, compiled only under `#[cfg(test)]` (see `mod tests;` in mod.rs).
+//! Their `unwrap()`s are on fixtures the tests write themselves into temporary folders: one
+//! failing is the test failing, with the error in the panic message, never a user's input.
+
 use std::path::Path;
 
 use super::*;
