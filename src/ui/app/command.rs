@@ -31,6 +31,8 @@ pub enum AppCommand {
     },
     /// Open an annotations file for the dataset on screen.
     OpenAnnotations(PathBuf),
+    /// Show saliency overlays from this folder.
+    OpenOverlays(PathBuf),
     /// Ask for a path with a file dialog (or the path field where none can open).
     Pick(DialogKind),
     /// Show the path field for `PathPurpose`.

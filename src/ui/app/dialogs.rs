@@ -27,6 +27,8 @@ pub enum DialogKind {
     AddPredictions,
     /// An annotations file (several judgements per sample) for the open dataset.
     Annotations,
+    /// A folder of per-sample saliency overlays.
+    Overlays,
 }
 
 /// The dialog that is open, if any, and whether dialogs work here at all.
@@ -59,7 +61,7 @@ impl FileDialogs {
             .spawn(move || {
                 let dialog = rfd::AsyncFileDialog::new();
                 let picked = match kind {
-                    DialogKind::Folder => block_on(dialog.pick_folder()),
+                    DialogKind::Folder | DialogKind::Overlays => block_on(dialog.pick_folder()),
                     DialogKind::Manifest => block_on(
                         dialog
                             .add_filter("Dataset file", &["csv", "jsonl", "parquet", "arrow"])

@@ -283,6 +283,9 @@ impl App {
         {
             commands.push(AppCommand::Pick(DialogKind::AddPredictions));
         }
+        if std::mem::take(&mut self.overlay.open_asked) {
+            commands.push(AppCommand::Pick(DialogKind::Overlays));
+        }
         self.apply(commands, &ctx);
     }
 
@@ -343,6 +346,7 @@ impl App {
                     PathPurpose::Predictions => AppCommand::OpenPredictions(path),
                     PathPurpose::AddPredictions => AppCommand::AddPredictions(path),
                     PathPurpose::Annotations => AppCommand::OpenAnnotations(path),
+                    PathPurpose::Overlays => AppCommand::OpenOverlays(path),
                 });
                 open = false;
             }
@@ -367,6 +371,10 @@ impl App {
                             (b.loaded.path.clone(), b.loaded.annotations_path.clone());
                         self.open_with(path, Some(file), annotations, ctx.clone());
                     }
+                }
+                AppCommand::OpenOverlays(dir) => {
+                    self.path_window = false;
+                    self.overlay.set_dir(dir);
                 }
                 AppCommand::OpenAnnotations(file) => {
                     if let Some(b) = self.browse() {
@@ -393,6 +401,7 @@ impl App {
                         DialogKind::Predictions => PathPurpose::Predictions,
                         DialogKind::AddPredictions => PathPurpose::AddPredictions,
                         DialogKind::Annotations => PathPurpose::Annotations,
+                        DialogKind::Overlays => PathPurpose::Overlays,
                         DialogKind::Folder | DialogKind::Manifest => PathPurpose::Dataset,
                     };
                     self.apply(vec![AppCommand::TypePath(purpose)], ctx);
@@ -413,6 +422,7 @@ fn picked_command(kind: DialogKind, path: PathBuf) -> AppCommand {
         DialogKind::Predictions => AppCommand::OpenPredictions(path),
         DialogKind::AddPredictions => AppCommand::AddPredictions(path),
         DialogKind::Annotations => AppCommand::OpenAnnotations(path),
+        DialogKind::Overlays => AppCommand::OpenOverlays(path),
         DialogKind::Folder | DialogKind::Manifest => AppCommand::Open {
             path,
             predictions: None,

@@ -20,6 +20,8 @@ pub enum PathPurpose {
     AddPredictions,
     /// An annotations file for the open dataset.
     Annotations,
+    /// A folder of saliency overlays.
+    Overlays,
 }
 
 /// The result of completing a partly typed path.
@@ -135,6 +137,7 @@ impl PathField {
                 PathPurpose::Predictions => "Predictions path",
                 PathPurpose::AddPredictions => "Another model's predictions path",
                 PathPurpose::Annotations => "Annotations path",
+                PathPurpose::Overlays => "Overlays folder path",
             });
             // Tab completes instead of moving the focus (the field keeps it: lock_focus).
             if ui.memory(|m| m.has_focus(id))

@@ -6,13 +6,10 @@
 //! picture and paints it over the sample.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 
 use crate::core::media::overlay::{colourise, find_overlay, read_overlay};
-use crate::ui::workers::file_dialog::block_on;
 use crate::ui::workers::latest::{LatestWorker, Staleness};
 
 /// Opacity when the app starts.
@@ -58,8 +55,8 @@ pub struct OverlayState {
     worker: Option<LatestWorker<Key, (Key, Outcome)>>,
     asked: Option<Key>,
     status: Option<(Key, Status)>,
-    dialog: Option<(Instant, Receiver<Option<PathBuf>>)>,
-    dialog_note: Option<String>,
+    /// "Open overlays…" was clicked: the app asks for the folder.
+    pub open_asked: bool,
 }
 
 impl Default for OverlayState {
@@ -78,8 +75,7 @@ impl OverlayState {
             worker: None,
             asked: None,
             status: None,
-            dialog: None,
-            dialog_note: None,
+            open_asked: false,
         }
     }
 
@@ -162,18 +158,13 @@ impl OverlayState {
 
     /// The controls above the picture: Open overlays…, the toggle, the opacity and the status.
     pub fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
-        self.poll_dialog();
-        let open = ui
-            .add_enabled(self.dialog.is_none(), egui::Button::new("Open overlays…"))
-            .on_hover_text(
-                "A folder of per-sample heatmaps: <sample path>.png|.npy or the sample path with \
+        let open = ui.button("Open overlays…").on_hover_text(
+            "A folder of per-sample heatmaps: <sample path>.png|.npy or the sample path with \
                  its extension replaced",
-            );
+        );
+        // The app's file dialogs (or its path field where none can open) ask for the folder.
         if open.clicked() {
-            self.open_dialog(ui.ctx());
-        }
-        if let Some(note) = &self.dialog_note {
-            ui.colored_label(ui.visuals().warn_fg_color, note);
+            self.open_asked = true;
         }
         if self.dir.is_none() {
             return;
@@ -197,47 +188,6 @@ impl OverlayState {
                     ui.label(text);
                 }
             }
-        }
-    }
-
-    fn open_dialog(&mut self, ctx: &egui::Context) {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let picked = block_on(rfd::AsyncFileDialog::new().pick_folder());
-                tx.send(picked.map(|h| h.path().to_path_buf())).ok();
-                ctx.request_repaint();
-            });
-        match spawned {
-            Ok(_) => self.dialog = Some((Instant::now(), rx)),
-            Err(e) => self.dialog_note = Some(format!("No folder dialog could start ({e}).")),
-        }
-    }
-
-    fn poll_dialog(&mut self) {
-        let Some((started, rx)) = &self.dialog else {
-            return;
-        };
-        let answer = match rx.try_recv() {
-            Err(TryRecvError::Empty) => return,
-            Ok(answer) => answer,
-            Err(TryRecvError::Disconnected) => None,
-        };
-        let too_fast = started.elapsed() < Duration::from_millis(300);
-        self.dialog = None;
-        match answer {
-            Some(dir) => {
-                self.dialog_note = None;
-                self.set_dir(dir);
-            }
-            None if too_fast => {
-                self.dialog_note = Some(
-                    "No folder dialog could open here: start the app with --overlays DIR.".into(),
-                );
-            }
-            None => {}
         }
     }
 }
