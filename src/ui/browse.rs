@@ -304,6 +304,11 @@ impl Browse {
     /// are cleared; the split is kept unless the click names one; a stratified draw becomes the
     /// dataset order, since it would hide some of them).
     pub fn apply_grid_filter(&mut self, f: super::evaluation::GridFilter) {
+        if let Some(model) = f.model {
+            // A point on another model's curve: the grid follows that model, whose scores the
+            // filter then compares.
+            self.select_model(model);
+        }
         let split = f.split.unwrap_or(self.filter.split);
         self.filter = SampleFilter {
             split,
@@ -472,10 +477,18 @@ impl Browse {
                 let class = classes
                     .get(at_least.class as usize)
                     .map_or("?", String::as_str);
+                // Which model's scores, when there are several to choose from.
+                let model = match self.loaded.models.selected() {
+                    Some(m) if self.loaded.models.len() >= 2 => format!("{} ", m.name),
+                    _ => String::new(),
+                };
                 // One piece: in the wrapped toolbar it moves to the next row whole.
                 ui.add(
-                    egui::Label::new(format!("PR point: P({class}) >= {:.4}", at_least.threshold))
-                        .wrap_mode(egui::TextWrapMode::Extend),
+                    egui::Label::new(format!(
+                        "PR point: {model}P({class}) >= {:.4}",
+                        at_least.threshold
+                    ))
+                    .wrap_mode(egui::TextWrapMode::Extend),
                 );
                 if ui
                     .small_button("x")

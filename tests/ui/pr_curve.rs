@@ -130,3 +130,69 @@ fn a_curve_point_filters_the_grid_to_the_samples_predicted_positive_there() {
     // The last point (lowest threshold) is every scored sample.
     assert_eq!(h.state().browse().unwrap().shown.len(), 42);
 }
+
+#[test]
+fn a_point_on_the_second_models_curve_selects_it_and_filters_by_its_scores() {
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
+    let ctx = h.ctx.clone();
+    let models = vec![
+        demo().join("predictions.csv"),
+        demo().join("predictions_upright.csv"),
+    ];
+    h.state_mut().open_models(demo(), models, None, ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h.get_by_label("Evaluation").click();
+    h.run_steps(2);
+    h.get_by_label("Precision–recall").click();
+    h.run_steps(2);
+    let curves = settle(&mut h);
+    assert_eq!(curves.models.len(), 2);
+    assert_eq!(h.state().browse().unwrap().loaded.models.selected, 0);
+    let m = &curves.models[1];
+    assert_eq!(m.name, "predictions_upright");
+    let c = m.curve.as_ref().unwrap();
+    // By hand, from the second file: the point with the 5th highest threshold predicts positive
+    // every row whose P(landscape) is >= the 5th highest distinct value.
+    let rows = {
+        let text = std::fs::read_to_string(demo().join("predictions_upright.csv")).unwrap();
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[1].parse::<f64>().unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut distinct: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    distinct.sort_by(|a, b| b.total_cmp(a));
+    distinct.dedup();
+    let j = 5;
+    let i = c.thresholds.len() - j;
+    let expected: BTreeSet<String> = rows
+        .iter()
+        .filter(|r| r.1 >= distinct[j - 1])
+        .map(|r| r.0.clone())
+        .collect();
+    // The first model scores these samples differently: the filter must not use its scores.
+    let first = by_hand("prob_landscape");
+    let by_first: BTreeSet<String> = first
+        .iter()
+        .filter(|r| r.2 >= distinct[j - 1])
+        .map(|r| r.0.clone())
+        .collect();
+    assert_ne!(expected, by_first, "the fixture tells the models apart");
+    let name = format!(
+        "predictions_upright: threshold {:.4}, {} predicted positive, precision {:.3}, recall {:.3}",
+        c.thresholds[i], m.predicted_positive[i], c.precision[i], c.recall[i]
+    );
+    h.get_by_label(&name).click();
+    h.run_steps(2);
+    let b = h.state().browse().unwrap();
+    assert_eq!(
+        b.loaded.models.selected, 1,
+        "the clicked curve's model is selected"
+    );
+    let shown: BTreeSet<String> = b.shown_files().iter().map(|f| f.to_string()).collect();
+    assert_eq!(shown, expected);
+    h.get_by_label_contains("PR point: predictions_upright P(landscape) >=");
+}

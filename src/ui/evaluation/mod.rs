@@ -58,6 +58,9 @@ pub struct GridFilter {
     pub probability_bin: Option<ProbabilityBin>,
     /// Keep the samples a precision–recall point predicts positive (class score >= threshold).
     pub score_at_least: Option<ScoreAtLeast>,
+    /// Select this model (index in the loaded models) first: the point clicked was on its curve,
+    /// so its scores are the ones the filter compares.
+    pub model: Option<usize>,
 }
 
 /// The data a request is computed on: the dataset with its current (edited) labels, the selected

@@ -320,14 +320,13 @@ impl PrCurveState {
                 c.recall.get(i).copied().unwrap_or(f64::NAN),
             )
         };
-        let pick = |k: usize, c: &PrCurve, i: usize| {
-            (k == 0).then(|| GridFilter {
-                score_at_least: c.thresholds.get(i).map(|&threshold| ScoreAtLeast {
-                    class: curves.class,
-                    threshold,
-                }),
-                ..GridFilter::default()
-            })
+        let pick = |k: usize, c: &PrCurve, i: usize| GridFilter {
+            score_at_least: c.thresholds.get(i).map(|&threshold| ScoreAtLeast {
+                class: curves.class,
+                threshold,
+            }),
+            model: Some(k),
+            ..GridFilter::default()
         };
         for (k, m) in curves.models.iter().enumerate() {
             let Some(c) = &m.curve else { continue };
@@ -346,7 +345,8 @@ impl PrCurveState {
                 );
                 let radius = if response.hovered() { 5.0 } else { 3.0 };
                 painter.circle_filled(pos, radius, series_colour(k));
-                let response = response.on_hover_text(tooltip(&name, class_name, k));
+                let response =
+                    response.on_hover_text(tooltip(&name, class_name, m, curves.models.len()));
                 if response.clicked() {
                     // Markers of close points overlap: the point under the pointer is the one meant.
                     let meant = response
@@ -354,7 +354,7 @@ impl PrCurveState {
                         .and_then(|p| nearest(curves, p, at))
                         .filter(|(k2, ..)| *k2 == k)
                         .map_or(i, |(.., i2)| i2);
-                    filter = pick(k, c, meant);
+                    filter = Some(pick(k, c, meant));
                 }
             }
         }
@@ -365,11 +365,14 @@ impl PrCurveState {
         {
             painter.circle_stroke(at(c, i), 6.0, egui::Stroke::new(2.0, series_colour(k)));
             let name = describe(m, c, i);
-            plot_response
-                .clone()
-                .on_hover_text_at_pointer(tooltip(&name, class_name, k));
+            plot_response.clone().on_hover_text_at_pointer(tooltip(
+                &name,
+                class_name,
+                m,
+                curves.models.len(),
+            ));
             if plot_response.clicked() {
-                filter = filter.or_else(|| pick(k, c, i));
+                filter = filter.or_else(|| Some(pick(k, c, i)));
             }
         }
         filter
@@ -397,13 +400,15 @@ fn nearest(
 }
 
 /// A point's hover text: what it is and what a click does.
-fn tooltip(name: &str, class_name: &str, model: usize) -> String {
-    let click = if model == 0 {
-        format!("Click: show the samples with P({class_name}) >= this threshold")
-    } else {
-        "The grid holds the first model's predictions, so only its points filter".to_string()
-    };
-    format!("{name}\n{click}")
+fn tooltip(name: &str, class_name: &str, model: &ModelCurve, models: usize) -> String {
+    if models < 2 {
+        return format!("{name}\nClick: show the samples with P({class_name}) >= this threshold");
+    }
+    format!(
+        "{name}\nClick: show the samples {0} scores P({class_name}) >= this threshold (the grid and \
+         the views then follow {0})",
+        model.name
+    )
 }
 
 /// At most `max` indices of `0..n`, evenly spread, always the first and the last.
