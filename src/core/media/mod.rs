@@ -7,6 +7,7 @@
 mod audio;
 mod audio_view;
 mod decode;
+mod fft;
 mod file;
 mod jpeg;
 mod options;

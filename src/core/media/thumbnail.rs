@@ -36,13 +36,16 @@ pub fn resize_to_fit(pixels: Pixels, size: u32) -> Result<Pixels, MediaError> {
             size,
         )
     };
-    let pixel_type = match pixels.channels {
-        1 => fr::PixelType::U8,
-        2 => fr::PixelType::U8x2,
-        3 => fr::PixelType::U8x3,
-        _ => fr::PixelType::U8x4,
+    // Grey+alpha (rare: a few PNGs) is filtered as RGBA with the grey copied into RGB, so the
+    // resizer's two-channel kernels are not compiled into this crate (see `resize_as`).
+    let channels = pixels.channels;
+    let (pixel_type, source) = match channels {
+        1 => (fr::PixelType::U8, pixels.data),
+        2 => (fr::PixelType::U8x4, grey_alpha_to_rgba(&pixels.data)),
+        3 => (fr::PixelType::U8x3, pixels.data),
+        _ => (fr::PixelType::U8x4, pixels.data),
     };
-    let src = fr::images::ImageRef::new(w, h, &pixels.data, pixel_type)
+    let src = fr::images::ImageRef::new(w, h, &source, pixel_type)
         .map_err(|e| MediaError::unreadable(format!("cannot resize: {e}")))?;
     let mut dst = fr::images::Image::new(dw, dh, pixel_type);
     let options =
@@ -52,20 +55,37 @@ pub fn resize_to_fit(pixels: Pixels, size: u32) -> Result<Pixels, MediaError> {
             let r = &mut r.borrow_mut();
             match pixel_type {
                 fr::PixelType::U8 => resize_as::<fr::pixels::U8>(r, &src, &mut dst, &options),
-                fr::PixelType::U8x2 => resize_as::<fr::pixels::U8x2>(r, &src, &mut dst, &options),
                 fr::PixelType::U8x3 => resize_as::<fr::pixels::U8x3>(r, &src, &mut dst, &options),
                 _ => resize_as::<fr::pixels::U8x4>(r, &src, &mut dst, &options),
             }
         })
         .map_err(|e| MediaError::unreadable(format!("cannot resize: {e}")))?;
-    Pixels::new(dw, dh, pixels.channels, dst.into_vec())
+    let data = match channels {
+        2 => rgba_to_grey_alpha(&dst.into_vec()),
+        _ => dst.into_vec(),
+    };
+    Pixels::new(dw, dh, channels, data)
         .ok_or_else(|| MediaError::unreadable("the resizer returned a buffer of the wrong size"))
+}
+
+/// Grey+alpha as RGBA (the grey in each colour channel).
+fn grey_alpha_to_rgba(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() * 2);
+    for px in data.chunks_exact(2) {
+        out.extend_from_slice(&[px[0], px[0], px[0], px[1]]);
+    }
+    out
+}
+
+/// RGBA whose colour channels are equal back to grey+alpha.
+fn rgba_to_grey_alpha(rgba: &[u8]) -> Vec<u8> {
+    rgba.chunks_exact(4).flat_map(|px| [px[0], px[3]]).collect()
 }
 
 /// `Resizer::resize` for one 8-bit pixel type. The untyped `resize` matches on all 13 of the crate's
 /// pixel types, so calling it compiled every convolution kernel (SSE4.1 and AVX2, 16-bit and float
-/// ones included) into this crate: a quarter of its LLVM IR and of its release build time. Decoded
-/// pixels here are only ever 8-bit with 1 to 4 channels.
+/// ones included) into this crate: a quarter of its LLVM IR and of its release build time. Called
+/// for grey, RGB and RGBA: each pixel type's kernels are about 6% of this crate's IR.
 fn resize_as<P: fr::PixelTrait>(
     resizer: &mut fr::Resizer,
     src: &fr::images::ImageRef<'_>,
@@ -150,4 +170,59 @@ pub fn encode_png(pixels: &Pixels) -> Result<Vec<u8>, MediaError> {
     writer.write_image_data(&data).map_err(fail)?;
     writer.finish().map_err(fail)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// White where opaque, black where fully transparent, alternating: `channels` 2 or 4.
+    fn stripes(channels: u8) -> Pixels {
+        let mut data = Vec::new();
+        for x in 0..8 {
+            let (v, a) = if x % 2 == 0 { (255, 255) } else { (0, 0) };
+            for _ in 0..2 {
+                match channels {
+                    2 => data.extend_from_slice(&[v, a]),
+                    _ => data.extend_from_slice(&[v, v, v, a]),
+                }
+            }
+        }
+        Pixels::new(8, 2, channels, data).unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn grey_with_alpha_keeps_its_channels_and_transparent_pixels_do_not_darken() {
+        let small = resize_to_fit(stripes(2), 4).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((small.width, small.height, small.channels), (4, 1, 2));
+        for px in small.data.chunks_exact(2) {
+            // Premultiplied while filtering: the black under alpha 0 adds nothing, so every
+            // pixel that is not transparent stays white; alpha is a blend of 255 and 0.
+            assert!(px[1] > 0 && px[1] < 255, "{px:?}");
+            assert_eq!(px[0], 255, "{px:?}");
+        }
+        // The same as filtering the RGBA image and keeping its first and last channel.
+        let rgba = resize_to_fit(stripes(4), 4).unwrap_or_else(|e| panic!("{e}"));
+        let expected: Vec<u8> = rgba
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[3]])
+            .collect();
+        assert_eq!(small.data, expected);
+    }
+
+    #[test]
+    fn each_channel_count_gives_the_size_asked_for() {
+        for channels in 1..=4u8 {
+            let data = vec![200u8; 300 * 100 * usize::from(channels)];
+            let px = Pixels::new(300, 100, channels, data).unwrap_or_else(|| unreachable!());
+            let small = resize_to_fit(px, 60).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                (small.width, small.height, small.channels),
+                (60, 20, channels)
+            );
+            // A flat image stays flat under any interpolating filter.
+            assert!(small.data.iter().all(|&v| v == 200), "{channels} channels");
+        }
+    }
 }
