@@ -75,6 +75,10 @@ fn average_precision_in_the_legend_equals_cores() {
     let shown = curves.models[0].average_precision.unwrap();
     assert!((shown - core).abs() < 1e-12, "{shown} vs {core}");
     h.get_by_label_contains(&format!("predictions AP {core:.3} (21 of 42"));
+    // The view's numbers and plot can be saved (pr_csv/pr_json are unit-tested in export.rs).
+    h.get_by_label("Save PNG...");
+    h.get_by_label("Save CSV...");
+    h.get_by_label("Save JSON...");
     // The other class through the selector.
     h.get_by_role_and_label(Role::ComboBox, "Class").click();
     h.run_steps(2);

@@ -7,6 +7,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use eframe::egui;
 
 use super::EvalView;
+use super::pr_curve::PrCurves;
 use crate::core::analysis::evaluation::EvaluationViews;
 use crate::core::data::dataset::Dataset;
 use crate::ui::workers::file_dialog::spawn_save;
@@ -33,7 +34,8 @@ impl Default for ExportState {
 }
 
 impl ExportState {
-    /// The save buttons under a view; `plot` is where the plot was drawn this frame.
+    /// The save buttons under a view; `plot` is where the plot was drawn this frame; `pr` the
+    /// precision–recall curves on screen (the CSV and JSON of that view; none while computing).
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -41,6 +43,7 @@ impl ExportState {
         dataset: &Dataset,
         views: &EvaluationViews,
         plot: Option<egui::Rect>,
+        pr: Option<&PrCurves>,
     ) {
         while let Ok(m) = self.done_rx.try_recv() {
             self.message = Some(m);
@@ -67,17 +70,30 @@ impl ExportState {
                 self.started(started);
                 self.png = Some((rx, rect));
             }
-            if ui.button("Save CSV...").clicked() {
-                let text = csv(view, dataset, views);
+            let numbers = view != EvalView::PrecisionRecall || pr.is_some();
+            if ui
+                .add_enabled(numbers, egui::Button::new("Save CSV..."))
+                .clicked()
+            {
+                let text = match (view, pr) {
+                    (EvalView::PrecisionRecall, Some(pr)) => pr_csv(dataset, pr),
+                    _ => csv(view, dataset, views),
+                };
                 let tx = self.done_tx.clone();
                 let started = spawn_save(&format!("{stem}.csv"), "CSV", "csv", &ctx, move |path| {
                     tx.send(write(path, text)).ok();
                 });
                 self.started(started);
             }
-            if ui.button("Save JSON...").clicked() {
-                let text =
-                    serde_json::to_string_pretty(&json(view, dataset, views)).unwrap_or_default();
+            if ui
+                .add_enabled(numbers, egui::Button::new("Save JSON..."))
+                .clicked()
+            {
+                let value = match (view, pr) {
+                    (EvalView::PrecisionRecall, Some(pr)) => pr_json(dataset, pr),
+                    _ => json(view, dataset, views),
+                };
+                let text = serde_json::to_string_pretty(&value).unwrap_or_default();
                 let tx = self.done_tx.clone();
                 let started =
                     spawn_save(&format!("{stem}.json"), "JSON", "json", &ctx, move |path| {
@@ -222,8 +238,7 @@ pub fn csv(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> String
                 }
             }
         }
-        // Not offered: the panel shows no export under the precision–recall view (its curves live
-        // in its own state, not in the views).
+        // Its curves live in the view's own state, not in the views: see `pr_csv`.
         EvalView::PrecisionRecall => {}
     }
     out
@@ -279,9 +294,58 @@ pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde
                 })
             }
         },
-        // Not offered (see `csv`).
+        // See `pr_json`.
         EvalView::PrecisionRecall => serde_json::Value::Null,
     }
+}
+
+/// The precision–recall curves as CSV: one row per point of each model's curve, as
+/// scikit-learn's `precision_recall_curve` returns them (thresholds increasing; the final point,
+/// precision 1 and recall 0, has no threshold and no samples predicted positive).
+pub fn pr_csv(dataset: &Dataset, curves: &PrCurves) -> String {
+    let class = dataset
+        .classes()
+        .get(curves.class as usize)
+        .map_or("", String::as_str);
+    let split = curves
+        .split
+        .and_then(|s| dataset.splits().get(s as usize))
+        .map_or("all", String::as_str);
+    let mut out = String::from("model,class,split,threshold,precision,recall,predicted_positive\n");
+    for m in &curves.models {
+        let Some(c) = &m.curve else { continue };
+        for (i, (p, r)) in c.precision.iter().zip(&c.recall).enumerate() {
+            let threshold = c.thresholds.get(i).map_or(String::new(), f64::to_string);
+            let positive = m.predicted_positive.get(i).copied().unwrap_or(0);
+            out.push_str(&format!(
+                "{},{},{},{threshold},{p},{r},{positive}\n",
+                quote(&m.name),
+                quote(class),
+                quote(split)
+            ));
+        }
+    }
+    out
+}
+
+/// The precision–recall curves as JSON: per model its average precision and the curve's arrays
+/// (`precision` and `recall` one longer than `thresholds`, as in scikit-learn).
+pub fn pr_json(dataset: &Dataset, curves: &PrCurves) -> serde_json::Value {
+    use serde_json::json;
+    json!({
+        "class": dataset.classes().get(curves.class as usize),
+        "split": curves.split.and_then(|s| dataset.splits().get(s as usize)),
+        "models": curves.models.iter().map(|m| json!({
+            "name": m.name,
+            "scored": m.scored,
+            "average_precision": m.average_precision,
+            "positives": m.curve.as_ref().map(|c| c.positives),
+            "thresholds": m.curve.as_ref().map(|c| &c.thresholds),
+            "precision": m.curve.as_ref().map(|c| &c.precision),
+            "recall": m.curve.as_ref().map(|c| &c.recall),
+            "predicted_positive": m.predicted_positive,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 #[cfg(test)]
@@ -323,5 +387,52 @@ mod tests {
         assert_eq!(j["reliability_bins"].as_array().map(Vec::len), Some(15));
         let j = json(EvalView::Confusion, &dataset, &views);
         assert_eq!(j["confusion_matrix"][0][1].as_u64(), Some(7));
+    }
+
+    #[test]
+    fn precision_recall_export_lists_every_point_as_scikit_learn_does() {
+        use crate::core::analysis::precision_recall::pr_curve;
+        use crate::ui::evaluation::pr_curve::ModelCurve;
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+        let mut warnings = crate::core::data::warnings::Warnings::default();
+        let (dataset, _) = crate::core::data::load::open(&demo, None, None, &mut warnings).unwrap();
+        // scikit-learn's precision_recall_curve example: scores 0.1, 0.4, 0.35, 0.8 with labels
+        // 0, 0, 1, 1 give precision 0.5, 2/3, 0.5, 1, 1 and recall 1, 1, 0.5, 0.5, 0 at thresholds
+        // 0.1, 0.35, 0.4, 0.8; 4, 3, 2, 1 samples score at least each threshold.
+        let curve = pr_curve(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
+        let curves = PrCurves {
+            class: 1,
+            split: Some(1),
+            generation: 0,
+            models: vec![ModelCurve {
+                name: "m,1".into(),
+                curve: Some(curve),
+                average_precision: Some(0.8333333333333333),
+                predicted_positive: vec![4, 3, 2, 1],
+                scored: 4,
+            }],
+        };
+        assert_eq!(
+            pr_csv(&dataset, &curves),
+            "model,class,split,threshold,precision,recall,predicted_positive\n\
+             \"m,1\",portrait,val,0.1,0.5,1,4\n\
+             \"m,1\",portrait,val,0.35,0.6666666666666666,1,3\n\
+             \"m,1\",portrait,val,0.4,0.5,0.5,2\n\
+             \"m,1\",portrait,val,0.8,1,0.5,1\n\
+             \"m,1\",portrait,val,,1,0,0\n"
+        );
+        let j = pr_json(&dataset, &curves);
+        assert_eq!(j["class"], "portrait");
+        assert_eq!(j["split"], "val");
+        assert_eq!(
+            j["models"][0]["thresholds"].as_array().map(Vec::len),
+            Some(4)
+        );
+        assert_eq!(
+            j["models"][0]["precision"].as_array().map(Vec::len),
+            Some(5)
+        );
+        assert_eq!(j["models"][0]["positives"], 2);
+        assert_eq!(j["models"][0]["average_precision"], 0.8333333333333333);
     }
 }

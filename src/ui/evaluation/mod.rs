@@ -332,16 +332,18 @@ impl EvaluationPanel {
                         return;
                     }
                     let data = Arc::clone(&self.data.0);
-                    let (f, _) =
+                    let (f, rect) =
                         self.pr_curve
                             .ui(ui, &data, &self.models, self.generation, split);
                     filter = f;
+                    export_rect = rect;
                 }
             });
-        // The precision–recall view has no export yet: its curves are not part of the views.
-        if self.view != EvalView::PrecisionRecall {
-            self.export.ui(ui, self.view, dataset, &views, export_rect);
-        }
+        let pr = (self.view == EvalView::PrecisionRecall && self.pr_curve.is_current())
+            .then(|| self.pr_curve.curves())
+            .flatten();
+        self.export
+            .ui(ui, self.view, dataset, &views, export_rect, pr);
         filter
     }
 
