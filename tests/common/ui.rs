@@ -22,6 +22,17 @@ pub fn harness_with(app: App, width: f32, height: f32) -> Harness<'static, App> 
         .build_ui_state(|ui, app: &mut App| app.show(ui), app)
 }
 
+/// The demo opened with `files` (predictions files in `assets/demo`, one model each) in a window of
+/// `width` x `height` points, stepped until its 42 samples show.
+pub fn demo_with_models(files: &[&str], width: f32, height: f32) -> Harness<'static, App> {
+    let mut h = harness_with(App::default(), width, height);
+    let ctx = h.ctx.clone();
+    let models = files.iter().map(|f| demo().join(f)).collect();
+    h.state_mut().open_models(demo(), models, None, ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h
+}
+
 /// Steps the UI until `label` shows, or fails after 20 s.
 pub fn wait_for(h: &mut Harness<'static, App>, label: &str) {
     let start = Instant::now();

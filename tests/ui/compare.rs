@@ -17,7 +17,7 @@ use spotcheck::ui::App;
 
 use crate::common;
 
-use common::ui::{demo, harness_with, wait_for};
+use common::ui::{demo, demo_with_models, harness_with, wait_for};
 
 const CLASSES: [&str; 4] = ["ant", "bee", "cat", "dog"];
 
@@ -296,14 +296,15 @@ fn a_label_edit_recomputes_the_comparison() {
 /// The README's demo command: the shipped demo with both its models compares in the app.
 #[test]
 fn the_demo_opens_with_two_models_to_compare() {
-    let mut h = harness_with(App::default(), 1800.0, 1100.0);
-    let ctx = h.ctx.clone();
+    let mut h = demo_with_models(
+        &["predictions.csv", "predictions_upright.csv"],
+        1800.0,
+        1100.0,
+    );
     let models = vec![
         demo().join("predictions.csv"),
         demo().join("predictions_upright.csv"),
     ];
-    h.state_mut().open_models(demo(), models.clone(), None, ctx);
-    wait_for(&mut h, "42 of 42 shown");
     // The welcome screen's recent entry reopens both models, not only the first.
     assert_eq!(h.state().recent()[0].all_predictions(), models);
     h.get_by_label("Compare").click();

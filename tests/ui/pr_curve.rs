@@ -15,15 +15,12 @@ use spotcheck::core::analysis::precision_recall::average_precision;
 use spotcheck::ui::App;
 use spotcheck::ui::evaluation::pr_curve::PrCurves;
 
-use crate::common::ui::{demo, harness_with, wait_for};
+use crate::common::ui::{demo, demo_with_models, wait_for};
 
-/// The demo with its predictions, the evaluation panel on the precision–recall view.
-fn open() -> Harness<'static, App> {
-    let mut h = harness_with(App::default(), 1600.0, 1000.0);
-    let ctx = h.ctx.clone();
-    h.state_mut()
-        .open(demo(), Some(demo().join("predictions.csv")), ctx);
-    wait_for(&mut h, "42 of 42 shown");
+/// The demo with the predictions `files` (one model each), the evaluation panel on the
+/// precision–recall view.
+fn open(files: &[&str]) -> Harness<'static, App> {
+    let mut h = demo_with_models(files, 1600.0, 1000.0);
     h.get_by_label("Evaluation").click();
     h.run_steps(2);
     h.get_by_label("Precision–recall").click();
@@ -65,7 +62,7 @@ fn by_hand(column: &str) -> Vec<(String, String, f64)> {
 
 #[test]
 fn average_precision_in_the_legend_equals_cores() {
-    let mut h = open();
+    let mut h = open(&["predictions.csv"]);
     let curves = settle(&mut h);
     assert_eq!(curves.class, 0, "landscape first");
     let rows = by_hand("prob_landscape");
@@ -97,7 +94,7 @@ fn average_precision_in_the_legend_equals_cores() {
 
 #[test]
 fn a_curve_point_filters_the_grid_to_the_samples_predicted_positive_there() {
-    let mut h = open();
+    let mut h = open(&["predictions.csv"]);
     let curves = settle(&mut h);
     let m = &curves.models[0];
     let c = m.curve.as_ref().unwrap();
@@ -137,18 +134,7 @@ fn a_curve_point_filters_the_grid_to_the_samples_predicted_positive_there() {
 
 #[test]
 fn a_point_on_the_second_models_curve_selects_it_and_filters_by_its_scores() {
-    let mut h = harness_with(App::default(), 1600.0, 1000.0);
-    let ctx = h.ctx.clone();
-    let models = vec![
-        demo().join("predictions.csv"),
-        demo().join("predictions_upright.csv"),
-    ];
-    h.state_mut().open_models(demo(), models, None, ctx);
-    wait_for(&mut h, "42 of 42 shown");
-    h.get_by_label("Evaluation").click();
-    h.run_steps(2);
-    h.get_by_label("Precision–recall").click();
-    h.run_steps(2);
+    let mut h = open(&["predictions.csv", "predictions_upright.csv"]);
     let curves = settle(&mut h);
     assert_eq!(curves.models.len(), 2);
     assert_eq!(h.state().browse().unwrap().loaded.models.selected, 0);

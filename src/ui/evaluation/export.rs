@@ -2,6 +2,7 @@
 //! the user sees), its numbers as CSV or JSON.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
 use eframe::egui;
@@ -36,14 +37,15 @@ impl Default for ExportState {
 impl ExportState {
     /// The save buttons under a view; `plot` is where the plot was drawn this frame; `pr` the
     /// precision–recall curves on screen (the CSV and JSON of that view; none while computing).
+    /// The text is made on the export thread, after the dialog: a curve can have a million points.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         view: EvalView,
-        dataset: &Dataset,
-        views: &EvaluationViews,
+        dataset: &Arc<Dataset>,
+        views: &Arc<EvaluationViews>,
         plot: Option<egui::Rect>,
-        pr: Option<&PrCurves>,
+        pr: Option<Arc<PrCurves>>,
     ) {
         while let Ok(m) = self.done_rx.try_recv() {
             self.message = Some(m);
@@ -70,41 +72,47 @@ impl ExportState {
                 self.started(started);
                 self.png = Some((rx, rect));
             }
+            // The precision–recall numbers exist once its curves are computed.
             let numbers = view != EvalView::PrecisionRecall || pr.is_some();
             if ui
                 .add_enabled(numbers, egui::Button::new("Save CSV..."))
                 .clicked()
             {
-                let text = match (view, pr) {
-                    (EvalView::PrecisionRecall, Some(pr)) => pr_csv(dataset, pr),
-                    _ => csv(view, dataset, views),
-                };
-                let tx = self.done_tx.clone();
-                let started = spawn_save(&format!("{stem}.csv"), "CSV", "csv", &ctx, move |path| {
-                    tx.send(write(path, text)).ok();
+                let (dataset, views, pr) = (Arc::clone(dataset), Arc::clone(views), pr.clone());
+                self.save_text(&format!("{stem}.csv"), "CSV", "csv", &ctx, move || {
+                    csv(view, &dataset, &views, pr.as_deref())
                 });
-                self.started(started);
             }
             if ui
                 .add_enabled(numbers, egui::Button::new("Save JSON..."))
                 .clicked()
             {
-                let value = match (view, pr) {
-                    (EvalView::PrecisionRecall, Some(pr)) => pr_json(dataset, pr),
-                    _ => json(view, dataset, views),
-                };
-                let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-                let tx = self.done_tx.clone();
-                let started =
-                    spawn_save(&format!("{stem}.json"), "JSON", "json", &ctx, move |path| {
-                        tx.send(write(path, text)).ok();
-                    });
-                self.started(started);
+                let (dataset, views, pr) = (Arc::clone(dataset), Arc::clone(views), pr.clone());
+                self.save_text(&format!("{stem}.json"), "JSON", "json", &ctx, move || {
+                    serde_json::to_string_pretty(&json(view, &dataset, &views, pr.as_deref()))
+                        .unwrap_or_default()
+                });
             }
         });
         if let Some(m) = &self.message {
             ui.weak(m);
         }
+    }
+
+    /// Asks where to save, then makes the text and writes it, all on an `export` thread.
+    fn save_text(
+        &mut self,
+        name: &str,
+        filter: &str,
+        ext: &str,
+        ctx: &egui::Context,
+        make: impl FnOnce() -> String + Send + 'static,
+    ) {
+        let tx = self.done_tx.clone();
+        let started = spawn_save(name, filter, ext, ctx, move |path| {
+            tx.send(write(path, make())).ok();
+        });
+        self.started(started);
     }
 
     /// Says so when an export thread could not start.
@@ -191,8 +199,13 @@ fn quote(field: &str) -> String {
     crate::core::data::load::quote_field(field, false).into_owned()
 }
 
-/// The numbers behind a view as CSV.
-pub fn csv(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> String {
+/// The numbers behind a view as CSV (`pr`: the precision–recall view's curves, when computed).
+pub fn csv(
+    view: EvalView,
+    dataset: &Dataset,
+    views: &EvaluationViews,
+    pr: Option<&PrCurves>,
+) -> String {
     let classes = dataset.classes();
     let mut out = String::new();
     match view {
@@ -238,14 +251,24 @@ pub fn csv(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> String
                 }
             }
         }
-        // Its curves live in the view's own state, not in the views: see `pr_csv`.
-        EvalView::PrecisionRecall => {}
+        // Its curves live in the view's own state, not in the views.
+        EvalView::PrecisionRecall => {
+            if let Some(curves) = pr {
+                out = pr_csv(dataset, curves);
+            }
+        }
     }
     out
 }
 
-/// The numbers behind a view as JSON (field names as in `stats --json` where they overlap).
-pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde_json::Value {
+/// The numbers behind a view as JSON (field names as in `stats --json` where they overlap; `pr` as
+/// in [`csv`]).
+pub fn json(
+    view: EvalView,
+    dataset: &Dataset,
+    views: &EvaluationViews,
+    pr: Option<&PrCurves>,
+) -> serde_json::Value {
     use serde_json::json;
     let classes = dataset.classes();
     let split = |s: Option<u32>| s.and_then(|s| dataset.splits().get(s as usize)).cloned();
@@ -294,8 +317,7 @@ pub fn json(view: EvalView, dataset: &Dataset, views: &EvaluationViews) -> serde
                 })
             }
         },
-        // See `pr_json`.
-        EvalView::PrecisionRecall => serde_json::Value::Null,
+        EvalView::PrecisionRecall => pr.map_or(serde_json::Value::Null, |c| pr_json(dataset, c)),
     }
 }
 
@@ -371,21 +393,21 @@ mod tests {
             class_wise: None,
         };
         let views = evaluate_views(&dataset, dataset.labels(), predictions.as_ref(), &request);
-        let balance = csv(EvalView::Balance, &dataset, &views);
+        let balance = csv(EvalView::Balance, &dataset, &views, None);
         assert_eq!(
             balance,
             "class,split,count\nlandscape,train,14\nportrait,train,14\nlandscape,val,7\nportrait,val,7\n"
         );
-        let confusion = csv(EvalView::Confusion, &dataset, &views);
+        let confusion = csv(EvalView::Confusion, &dataset, &views, None);
         assert!(confusion.contains("landscape,portrait,7\n"), "{confusion}");
-        let reliability = csv(EvalView::Reliability, &dataset, &views);
+        let reliability = csv(EvalView::Reliability, &dataset, &views, None);
         assert_eq!(reliability.lines().count(), 16, "a header and 15 bins");
-        let j = json(EvalView::Reliability, &dataset, &views);
+        let j = json(EvalView::Reliability, &dataset, &views, None);
         let cal = views.calibration.as_ref().unwrap();
         assert_eq!(j["ece"].as_f64(), Some(cal.reliability.ece));
         assert_eq!(j["temperature"].as_f64(), Some(cal.temperature));
         assert_eq!(j["reliability_bins"].as_array().map(Vec::len), Some(15));
-        let j = json(EvalView::Confusion, &dataset, &views);
+        let j = json(EvalView::Confusion, &dataset, &views, None);
         assert_eq!(j["confusion_matrix"][0][1].as_u64(), Some(7));
     }
 

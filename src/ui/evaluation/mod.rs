@@ -340,10 +340,10 @@ impl EvaluationPanel {
                 }
             });
         let pr = (self.view == EvalView::PrecisionRecall && self.pr_curve.is_current())
-            .then(|| self.pr_curve.curves())
+            .then(|| self.pr_curve.shared_curves())
             .flatten();
         self.export
-            .ui(ui, self.view, dataset, &views, export_rect, pr);
+            .ui(ui, self.view, &self.data.0, &views, export_rect, pr);
         filter
     }
 

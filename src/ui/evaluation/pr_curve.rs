@@ -140,6 +140,11 @@ impl PrCurveState {
         self.latest.as_deref()
     }
 
+    /// The curves on screen, shared (an export thread writes them out).
+    pub fn shared_curves(&self) -> Option<Arc<PrCurves>> {
+        self.latest.clone()
+    }
+
     /// Whether the curves on screen answer the current class, split and data.
     pub fn is_current(&self) -> bool {
         self.latest
