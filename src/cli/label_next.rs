@@ -17,6 +17,7 @@ use crate::core::data::dataset::Dataset;
 use crate::core::data::load::{self, quote_field};
 use crate::core::scan::near_batch::label_next_skipping_near_duplicates;
 use crate::core::scan::near_duplicates::{DEFAULT_NEAR_THRESHOLD, MAX_NEAR_THRESHOLD};
+use crate::core::util::atomic_file::write_atomically;
 use crate::core::util::thousands;
 
 /// The `--strategy` values.
@@ -185,14 +186,7 @@ fn class_name<'a>(dataset: &'a Dataset, c: &Candidate) -> &'a str {
 /// Writes `file_name,predicted,score` rows in ranking order, atomically (a temporary file beside
 /// `out`, synced, then renamed). `file_name` is the sample's identity, as in the predictions file.
 fn write_csv(dataset: &Dataset, samples: &[Candidate], out: &Path) -> std::io::Result<()> {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "label-next.csv".into());
-    let tmp = out.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
+    write_atomically(out, |w| {
         writeln!(w, "file_name,predicted,score")?;
         for c in samples {
             writeln!(
@@ -203,15 +197,8 @@ fn write_csv(dataset: &Dataset, samples: &[Candidate], out: &Path) -> std::io::R
                 c.score
             )?;
         }
-        w.flush()?;
-        drop(w);
-        file.sync_all()
-    };
-    let written = write().and_then(|()| std::fs::rename(&tmp, out));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+        Ok(())
+    })
 }
 
 /// The table: what was ranked, then rank, score, predicted class and file.

@@ -452,7 +452,11 @@ impl Browse {
                     None => "confidence".to_string(),
                     Some(name) => format!("P({name})"),
                 };
-                ui.label(format!("Reliability bin: {what} in ({lo:.2}, {hi:.2}]"));
+                // Each filter's text is one piece: in the wrapped toolbar it moves to the next row whole.
+                ui.add(
+                    egui::Label::new(format!("Reliability bin: {what} in ({lo:.2}, {hi:.2}]"))
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
                 if ui
                     .small_button("x")
                     .on_hover_text("Remove this filter")
@@ -463,7 +467,10 @@ impl Browse {
                 }
             }
             if self.common_only {
-                ui.label("Only samples every model predicts");
+                ui.add(
+                    egui::Label::new("Only samples every model predicts")
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
                 if ui
                     .small_button("x")
                     .on_hover_text("Remove this filter")
@@ -482,7 +489,6 @@ impl Browse {
                     Some(m) if self.loaded.models.len() >= 2 => format!("{} ", m.name),
                     _ => String::new(),
                 };
-                // One piece: in the wrapped toolbar it moves to the next row whole.
                 ui.add(
                     egui::Label::new(format!(
                         "PR point: {model}P({class}) >= {:.4}",

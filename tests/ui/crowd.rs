@@ -76,6 +76,8 @@ fn votes_the_annotators_view_and_accepting_a_consensus_from_the_queue() {
     h.get_by_label("Annotators").click();
     wait_for(&mut h, "Krippendorff's alpha");
     wait_for(&mut h, "Disagreement queue (1 sample)");
+    // 40 of the 42 labels are the consensus (DIFFERS and SPLIT are not).
+    wait_for(&mut h, "95.2% of 42");
     h.get_by_label("Dawid–Skene").click();
     wait_for(&mut h, "EM iterations");
     // "a" and "b" agree with the consensus everywhere, "c" is the odd one out on SPLIT.
@@ -113,8 +115,13 @@ fn votes_the_annotators_view_and_accepting_a_consensus_from_the_queue() {
         label_of(h, SPLIT).as_deref() == Some("landscape")
     });
     wait_for(&mut h, "Edits (1)");
+    // Back from the inspector to the grid, where the Annotators view still is open: its
+    // "Consensus = label" follows the edit (41 of 42), then the undo (40 of 42).
+    h.key_press(Key::Escape);
+    wait_for(&mut h, "97.6% of 42");
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     until(&mut h, "the undo", |h| {
         label_of(h, SPLIT).as_deref() == Some("portrait")
     });
+    wait_for(&mut h, "95.2% of 42");
 }

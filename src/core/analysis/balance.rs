@@ -11,13 +11,13 @@
 //! class with no samples has no weight (`None`). Resampling draws with [`SplitMix64`], the generator the
 //! app's seeded orders use, so a seed means the same thing in every version and on every machine.
 
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::core::analysis::view::{SplitMix64, shuffle};
 use crate::core::data::columns::NONE;
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::quote_field;
+use crate::core::util::atomic_file::write_atomically;
 
 /// The effective-number weights' default `beta`.
 pub const DEFAULT_BETA: f64 = 0.999;
@@ -165,17 +165,15 @@ pub fn write_resampled(
         None => PathBuf::from("."),
     };
     let out_dir = std::fs::canonicalize(&out_dir)?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "balanced.csv".into());
-    let tmp = out_dir.join(format!(".{name}.{}.partial", std::process::id()));
-    let written = write_rows(dataset, labels, rows, root, &out_dir, &tmp)
-        .and_then(|()| std::fs::rename(&tmp, out_dir.join(&name)));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    let Some(name) = out.file_name() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} names no file", out.display()),
+        ));
+    };
+    write_atomically(&out_dir.join(name), |w| {
+        write_rows(dataset, labels, rows, root, &out_dir, w)
+    })
 }
 
 fn write_rows(
@@ -184,10 +182,8 @@ fn write_rows(
     rows: &[u32],
     root: &Path,
     out_dir: &Path,
-    path: &Path,
+    w: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
     let with_split = !dataset.splits().is_empty();
     writeln!(
         w,
@@ -225,9 +221,6 @@ fn write_rows(
         writeln!(w)?;
         last = Some((i, rel));
     }
-    w.flush()?;
-    drop(w);
-    file.sync_all()?;
     Ok(())
 }
 

@@ -193,10 +193,7 @@ fn keep_backup(dir: &Path, name: &str, target: &Path) -> Result<PathBuf, String>
     ))
 }
 
-/// Makes a folder's entries durable (after a create, rename, link or unlink in it).
-pub(crate) fn sync_dir(dir: &Path) -> bool {
-    File::open(dir).and_then(|d| d.sync_all()).is_ok()
-}
+pub(crate) use crate::core::util::atomic_file::sync_dir;
 
 #[cfg(test)]
 mod tests {

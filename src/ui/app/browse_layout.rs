@@ -262,8 +262,7 @@ pub fn browse_ui(
                 egui::ScrollArea::vertical()
                     .id_salt("annotators_panel")
                     .show(ui, |ui| {
-                        asked =
-                            view.ui(ui, state, &annotations, dataset.labels(), dataset.classes());
+                        asked = view.ui(ui, state, &annotations, &dataset);
                     });
             });
         match asked {

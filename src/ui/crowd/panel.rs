@@ -2,9 +2,12 @@
 //! annotators (judgements, agreement with the consensus, estimated accuracy), the selected
 //! annotator's confusion matrix against the consensus, and the way into the disagreement queue.
 
+use std::sync::{Arc, Weak};
+
 use eframe::egui;
 
 use crate::core::analysis::crowd::{ConsensusMethod, CrowdAnalysis};
+use crate::core::data::dataset::Dataset;
 use crate::core::data::load::Annotations;
 use crate::core::util::thousands;
 
@@ -45,6 +48,47 @@ pub struct AnnotatorsView {
     pub selected: Option<u32>,
     /// That matrix, cached with the analysis it came from.
     confusion: Option<(u32, usize, Vec<u64>)>,
+    /// "Consensus = label", counted once per analysis and labelling (a pass over every annotated
+    /// sample, ~1 ms at 1M: too much for every frame).
+    agreement: Option<LabelAgreement>,
+}
+
+/// How many annotated samples carry a label, and how many of those equal the consensus, for one
+/// analysis and one labelling. `Weak` keeps both allocations' addresses from being reused, so a
+/// pointer match means the very same analysis and labels (an edit makes a new `Dataset`).
+#[derive(Debug, Clone)]
+struct LabelAgreement {
+    analysis: Weak<CrowdAnalysis>,
+    dataset: Weak<Dataset>,
+    labelled: usize,
+    same: usize,
+}
+
+impl LabelAgreement {
+    fn count(analysis: &Arc<CrowdAnalysis>, dataset: &Arc<Dataset>) -> Self {
+        let labels = dataset.labels();
+        let c = &analysis.consensus;
+        let (mut labelled, mut same) = (0usize, 0usize);
+        for (r, &s) in c.samples.iter().enumerate() {
+            if let Some(&l) = labels.get(s as usize)
+                && l != crate::core::data::columns::NONE
+            {
+                labelled += 1;
+                same += usize::from(l == c.label[r]);
+            }
+        }
+        Self {
+            analysis: Arc::downgrade(analysis),
+            dataset: Arc::downgrade(dataset),
+            labelled,
+            same,
+        }
+    }
+
+    fn is_for(&self, analysis: &Arc<CrowdAnalysis>, dataset: &Arc<Dataset>) -> bool {
+        Weak::ptr_eq(&self.analysis, &Arc::downgrade(analysis))
+            && Weak::ptr_eq(&self.dataset, &Arc::downgrade(dataset))
+    }
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
@@ -58,8 +102,7 @@ impl AnnotatorsView {
         ui: &mut egui::Ui,
         state: &mut CrowdState,
         annotations: &Annotations,
-        labels: &[u32],
-        classes: &[String],
+        dataset: &Arc<Dataset>,
     ) -> Option<CrowdAction> {
         let mut action = None;
         ui.horizontal(|ui| {
@@ -122,15 +165,17 @@ impl AnnotatorsView {
                     None => "n/a (samples have different numbers of judgements)".into(),
                 });
                 ui.end_row();
-                let (mut labelled, mut same) = (0usize, 0usize);
-                for (r, &s) in c.samples.iter().enumerate() {
-                    if let Some(&l) = labels.get(s as usize)
-                        && l != crate::core::data::columns::NONE
-                    {
-                        labelled += 1;
-                        same += usize::from(l == c.label[r]);
-                    }
+                if !self
+                    .agreement
+                    .as_ref()
+                    .is_some_and(|a| a.is_for(&analysis, dataset))
+                {
+                    self.agreement = Some(LabelAgreement::count(&analysis, dataset));
                 }
+                let (labelled, same) = self
+                    .agreement
+                    .as_ref()
+                    .map_or((0, 0), |a| (a.labelled, a.same));
                 ui.label("Consensus = label");
                 ui.label(if labelled > 0 {
                     format!(
@@ -164,7 +209,7 @@ impl AnnotatorsView {
         }
         if let Some(a) = self.selected {
             ui.separator();
-            self.confusion_ui(ui, &analysis, annotations, a, classes);
+            self.confusion_ui(ui, &analysis, annotations, a, dataset.classes());
         }
         action
     }

@@ -1,11 +1,11 @@
 //! Soft labels as a predictions file (`file_name,prob_<class>,...`): what a training pipeline with
 //! soft targets reads, and what `--predictions` reads back to see the crowd's own calibration.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::quote_field;
+use crate::core::util::atomic_file::write_atomically;
 
 use super::Consensus;
 
@@ -29,27 +29,15 @@ pub fn write_soft_labels_with(
     hand: &[(usize, Vec<f64>)],
     out: &Path,
 ) -> std::io::Result<()> {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "soft-labels.csv".into());
-    let tmp = out.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let written =
-        write_rows(dataset, consensus, hand, &tmp).and_then(|()| std::fs::rename(&tmp, out));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    write_atomically(out, |w| write_rows(dataset, consensus, hand, w))
 }
 
 fn write_rows(
     dataset: &Dataset,
     consensus: &Consensus,
     hand: &[(usize, Vec<f64>)],
-    path: &Path,
+    w: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
     write!(w, "file_name")?;
     for class in dataset.classes() {
         write!(w, ",{}", quote_field(&format!("prob_{class}"), false))?;
@@ -85,8 +73,5 @@ fn write_rows(
         }
         writeln!(w)?;
     }
-    w.flush()?;
-    drop(w);
-    file.sync_all()?;
     Ok(())
 }
