@@ -17,7 +17,7 @@ use crate::core::analysis::view::{SplitMix64, shuffle};
 use crate::core::data::columns::NONE;
 use crate::core::data::dataset::Dataset;
 use crate::core::data::load::quote_field;
-use crate::core::util::atomic_file::write_atomically;
+use crate::core::util::atomic_file::{parent_dir, write_atomically};
 
 /// The effective-number weights' default `beta`.
 pub const DEFAULT_BETA: f64 = 0.999;
@@ -160,11 +160,7 @@ pub fn write_resampled(
     root: &Path,
     out: &Path,
 ) -> std::io::Result<()> {
-    let out_dir = match out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(p) => p.to_path_buf(),
-        None => PathBuf::from("."),
-    };
-    let out_dir = std::fs::canonicalize(&out_dir)?;
+    let out_dir = std::fs::canonicalize(parent_dir(out))?;
     let Some(name) = out.file_name() else {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

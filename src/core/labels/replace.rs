@@ -97,10 +97,7 @@ pub(crate) fn replace_checked_into(
     backup_dir: Option<&Path>,
 ) -> Result<PathBuf, String> {
     let target = &read.target;
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = parent_dir(target);
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -193,6 +190,7 @@ fn keep_backup(dir: &Path, name: &str, target: &Path) -> Result<PathBuf, String>
     ))
 }
 
+use crate::core::util::atomic_file::parent_dir;
 pub(crate) use crate::core::util::atomic_file::sync_dir;
 
 #[cfg(test)]

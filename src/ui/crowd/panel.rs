@@ -86,8 +86,8 @@ impl LabelAgreement {
     }
 
     fn is_for(&self, analysis: &Arc<CrowdAnalysis>, dataset: &Arc<Dataset>) -> bool {
-        Weak::ptr_eq(&self.analysis, &Arc::downgrade(analysis))
-            && Weak::ptr_eq(&self.dataset, &Arc::downgrade(dataset))
+        self.analysis.as_ptr() == Arc::as_ptr(analysis)
+            && self.dataset.as_ptr() == Arc::as_ptr(dataset)
     }
 }
 
