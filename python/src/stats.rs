@@ -17,7 +17,7 @@ use spotcheck::core::analysis::stats_partial::{
 use spotcheck::core::data::dataset::Dataset;
 use spotcheck::core::data::error::LoadError;
 use spotcheck::core::data::load::{
-    CsvReader, FILE_COLUMNS, PredictionKind, Predictions, Record, find_column,
+    CsvReader, FILE_COLUMNS, JsonlReader, PredictionKind, Predictions, Record, find_column,
     normalize_sample_path, open_with, parse_predictions, read_csv_header,
 };
 use spotcheck::core::data::warnings::Warnings;
@@ -32,8 +32,25 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// A shard's header line and its data rows by bucket (raw bytes, quoting kept).
+/// A shard's header line and its data rows by bucket (raw bytes, quoting kept). JSON Lines shards
+/// have no header: theirs is empty, which no CSV header can be (it names the file column), so an
+/// empty header is how a bucket knows to write its rows back as JSON Lines.
 type Buckets = (Vec<u8>, Vec<(u32, Vec<u8>)>);
+
+/// Which bucket a sample identity (the file column's value) belongs to.
+fn bucket_of(file: &str, buckets: u32) -> usize {
+    let identity = normalize_sample_path(file, Path::new(""));
+    (xxhash_bucket(&identity) % u64::from(buckets)) as usize
+}
+
+/// The buckets that got rows, numbered.
+fn numbered(out: Vec<Vec<u8>>) -> Vec<(u32, Vec<u8>)> {
+    out.into_iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(b, r)| (b as u32, r))
+        .collect()
+}
 
 fn bucket_csv(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> {
     let path = Path::new(name);
@@ -57,20 +74,37 @@ fn bucket_csv(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> 
     let mut rec = Record::default();
     while reader.read_record(&mut rec).map_err(|e| e.to_string())? {
         let f = rec.str(file, path, "file").map_err(|e| e.to_string())?;
-        let identity = normalize_sample_path(f, Path::new(""));
-        let bucket = (xxhash_bucket(&identity) % u64::from(buckets)) as usize;
-        if let Some(rows) = out.get_mut(bucket) {
+        if let Some(rows) = out.get_mut(bucket_of(f, buckets)) {
             rows.extend_from_slice(&raw(&rec));
             rows.push(b'\n');
         }
     }
-    let rows = out
-        .into_iter()
-        .enumerate()
-        .filter(|(_, r)| !r.is_empty())
-        .map(|(b, r)| (b as u32, r))
-        .collect();
-    Ok((header_line, rows))
+    Ok((header_line, numbered(out)))
+}
+
+/// As [`bucket_csv`] for a JSON Lines shard: every object needs a file key (`file_name`, ...) holding
+/// a string; its line goes to its bucket as written. The header is empty. An empty shard is allowed,
+/// as a CSV shard with only its header is.
+fn bucket_jsonl(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> {
+    let path = Path::new(name);
+    let mut reader = JsonlReader::from_reader(data, path);
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); buckets as usize];
+    while let Some((at, obj)) = reader.next_object().map_err(|e| e.to_string())? {
+        let Some(key) = FILE_COLUMNS.iter().find(|k| obj.contains_key(**k)) else {
+            return Err(format!(
+                "{name}:{at}: no file key (expected one of {}); the Beam stats routes rows by file",
+                FILE_COLUMNS.join(", ")
+            ));
+        };
+        let Some(f) = obj.get(*key).and_then(|v| v.as_str()) else {
+            return Err(format!("{name}:{at}: {key:?} must be a string"));
+        };
+        if let Some(rows) = out.get_mut(bucket_of(f, buckets)) {
+            rows.extend_from_slice(reader.last_line());
+            rows.push(b'\n');
+        }
+    }
+    Ok((Vec::new(), numbered(out)))
 }
 
 fn xxhash_bucket(identity: &str) -> u64 {
@@ -90,12 +124,18 @@ pub fn bucket_shard(
         return Err(PyValueError::new_err("buckets must be at least 1"));
     }
     let data = bytes_arg(data, "data")?;
-    if !name.to_ascii_lowercase().ends_with(".csv") {
+    let lower = name.to_ascii_lowercase();
+    let split: fn(&[u8], &str, u32) -> Result<Buckets, String> = if lower.ends_with(".csv") {
+        bucket_csv
+    } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+        bucket_jsonl
+    } else {
         return Err(PyValueError::new_err(format!(
-            "{name}: the Beam stats reads CSV shards (with a header each)"
+            "{name}: the Beam stats reads CSV shards (each with its header) or JSON Lines shards \
+             (.jsonl, .ndjson)"
         )));
-    }
-    py.detach(|| bucket_csv(data, name, buckets))
+    };
+    py.detach(|| split(data, name, buckets))
         .map_err(PyValueError::new_err)
 }
 
@@ -113,11 +153,22 @@ impl Drop for BucketFiles {
     }
 }
 
+/// The file name a bucket's part is written under: its extension tells the loader the format.
+fn part_name(stem: &str, header: &[u8]) -> String {
+    if header.is_empty() {
+        format!("{stem}.jsonl")
+    } else {
+        format!("{stem}.csv")
+    }
+}
+
 fn write_part(path: &Path, header: &[u8], rows: &[Vec<u8>]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    f.write_all(header)?;
-    f.write_all(b"\n")?;
+    if !header.is_empty() {
+        f.write_all(header)?;
+        f.write_all(b"\n")?;
+    }
     for r in rows {
         f.write_all(r)?;
     }
@@ -139,11 +190,11 @@ fn bucket_files(
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir)?;
-    let manifest_path = dir.join("manifest.csv");
+    let manifest_path = dir.join(part_name("manifest", &manifest.0));
     write_part(&manifest_path, &manifest.0, &manifest.1)?;
     let predictions_path = match predictions {
         Some(p) => {
-            let path = dir.join("predictions.csv");
+            let path = dir.join(part_name("predictions", &p.0));
             write_part(&path, &p.0, &p.1)?;
             Some(path)
         }

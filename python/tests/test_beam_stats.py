@@ -115,3 +115,68 @@ def test_a_bad_row_names_the_bucket(tmp_path):
     (tmp_path / "m.csv").write_text('file_name,label\na.jpg,"cat\n')
     with pytest.raises(Exception, match="m.csv"):
         beam_stats(tmp_path, "--manifest", str(tmp_path / "m.csv"))
+
+
+def to_jsonl(src, out, numbers=False):
+    """`src` (CSV) as JSON Lines; with `numbers`, every column but the first holds a JSON number."""
+    with open(src, newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(out, "w") as f:
+        for row in rows:
+            if numbers:
+                row = {k: (v if i == 0 else float(v)) for i, (k, v) in enumerate(row.items())}
+            f.write(json.dumps(row) + "\n")
+    return out
+
+
+def shard_jsonl(src, out_dir, stem, n):
+    """Writes JSON Lines `src` as n shards `stem-0000k-of-0000n.jsonl`, the last one empty."""
+    lines = src.read_text().splitlines()
+    for k in range(n):
+        rows = lines[k::n - 1] if k < n - 1 else []
+        (out_dir / f"{stem}-{k:05d}-of-{n:05d}.jsonl").write_text("".join(r + "\n" for r in rows))
+    return str(out_dir / f"{stem}-*.jsonl")
+
+
+def test_json_lines_shards_equal_stats(tmp_path, spotcheck_bin):
+    manifest = to_jsonl(COMPARE / "manifest.csv", tmp_path / "manifest.jsonl")
+    predictions = to_jsonl(COMPARE / "model_b.csv", tmp_path / "model_b.jsonl", numbers=True)
+    (tmp_path / "shards").mkdir()
+    got = beam_stats(
+        tmp_path,
+        "--manifest", shard_jsonl(manifest, tmp_path / "shards", "manifest", 3),
+        "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", 4),
+        "--buckets", "5",
+    )
+    want = json.loads(
+        run_spotcheck(spotcheck_bin, "stats", manifest, "--predictions", predictions, "--json")
+    )
+    assert want["metrics"]["num_samples"] > 0
+    assert want["calibration"] is not None
+    assert_same(got, want)
+    # JSON Lines manifest shards with CSV predictions shards.
+    mixed = beam_stats(
+        tmp_path,
+        "--manifest", str(tmp_path / "shards" / "manifest-*.jsonl"),
+        "--predictions", shard(COMPARE / "model_b.csv", tmp_path, "csvpred", 2),
+    )
+    assert_same(mixed, want)
+
+
+def test_csv_and_json_lines_shards_of_one_kind_are_refused(tmp_path):
+    (tmp_path / "m-00000-of-00002.csv").write_text("file_name,label\na.jpg,cat\n")
+    (tmp_path / "m-00001-of-00002.jsonl").write_text('{"file_name": "b.jpg", "label": "dog"}\n')
+    with pytest.raises(Exception, match="same format"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m-*"))
+
+
+def test_a_json_lines_row_without_a_file_key_names_shard_and_line(tmp_path):
+    (tmp_path / "m.jsonl").write_text('{"file_name": "a.jpg", "label": "cat"}\n\n{"label": "dog"}\n')
+    with pytest.raises(Exception, match=r"m\.jsonl:3: no file key"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m.jsonl"))
+    (tmp_path / "m.jsonl").write_text('{"file_name": "a.jpg"}\n{"file_name": 7}\n')
+    with pytest.raises(Exception, match=r"m\.jsonl:2: \"file_name\" must be a string"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m.jsonl"))
+    (tmp_path / "m.jsonl").write_text('{"file_name": "a.jpg"}\n[1, 2]\n')
+    with pytest.raises(Exception, match=r"m\.jsonl:2: expected a JSON object"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m.jsonl"))

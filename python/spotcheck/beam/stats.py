@@ -44,6 +44,11 @@ def _check_headers(headers):
     out = {}
     for kind, index, path, header in sorted(headers, key=lambda h: (h[0], h[1])):
         if kind in out and out[kind][0] != header:
+            if not header or not out[kind][0]:
+                raise ValueError(
+                    f"{path} and {out[kind][1]}: one is JSON Lines and the other CSV; "
+                    "every shard needs the same format"
+                )
             raise ValueError(
                 f"{path}: its header differs from {out[kind][1]}'s; every shard needs the same columns"
             )
@@ -147,7 +152,8 @@ def main(argv):
     parser = argparse.ArgumentParser(
         prog="python -m spotcheck.beam stats",
         description="The `spotcheck stats --json` document of a manifest and predictions given as "
-        "CSV shards (each with its header). Other arguments are Beam options.",
+        "CSV shards (each with its header) or JSON Lines shards (.jsonl, .ndjson). Other arguments "
+        "are Beam options.",
     )
     parser.add_argument("--manifest", required=True, help="glob of the manifest shard(s)")
     parser.add_argument("--predictions", help="glob of the predictions shard(s)")

@@ -17,9 +17,9 @@ use super::csv_reader::MAX_RECORD_BYTES;
 /// One JSONL object and the line it was on.
 pub type JsonRow = (u64, Map<String, Value>);
 
-/// Streams objects from a JSONL file.
-pub struct JsonlReader {
-    reader: BufReader<File>,
+/// Streams objects from a JSONL file (or bytes already in memory, as a Beam shard is).
+pub struct JsonlReader<R = BufReader<File>> {
+    reader: R,
     path: PathBuf,
     line: u64,
     buf: Vec<u8>,
@@ -39,6 +39,20 @@ impl JsonlReader {
             control,
             max_line: MAX_RECORD_BYTES,
         })
+    }
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// Reads objects from `reader`; `path` names the source in errors.
+    pub fn from_reader(reader: R, path: &Path) -> Self {
+        Self {
+            reader,
+            path: path.to_path_buf(),
+            line: 0,
+            buf: Vec::new(),
+            control: None,
+            max_line: MAX_RECORD_BYTES,
+        }
     }
 
     /// The same reader with a smaller line cap (tests: a long line without writing 64 MiB).
@@ -106,6 +120,19 @@ impl JsonlReader {
                 )),
             };
         }
+    }
+}
+
+impl<R> JsonlReader<R> {
+    /// The text of the object [`Self::next_object`] returned last, as written (byte-order mark and
+    /// surrounding white space removed): a Beam shard's rows are routed as they are, so a bucket
+    /// reads exactly what the shard held (key order included).
+    pub fn last_line(&self) -> &[u8] {
+        let mut bytes = self.buf.as_slice();
+        if self.line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes = &bytes[3..];
+        }
+        bytes.trim_ascii()
     }
 }
 
@@ -234,5 +261,19 @@ mod tests {
         let (line, second) = reader.next_object().unwrap().unwrap();
         assert_eq!((line, second.get("b")), (2, Some(&Value::from(2))));
         assert!(reader.next_object().unwrap().is_none());
+    }
+
+    #[test]
+    fn bytes_in_memory_read_as_a_file_and_each_line_comes_back_as_written() {
+        let text = b"\xEF\xBB\xBF{\"z\": 1, \"a\": 2}\r\n\n  {\"b\": [1,2]}  \n{\"c\": }\n";
+        let mut reader = JsonlReader::from_reader(&text[..], Path::new("shard.jsonl"));
+        let (line, first) = reader.next_object().unwrap().unwrap();
+        assert_eq!((line, first.len()), (1, 2));
+        // Key order and spacing as written, without the byte-order mark or the line break.
+        assert_eq!(reader.last_line(), b"{\"z\": 1, \"a\": 2}");
+        let (line, _) = reader.next_object().unwrap().unwrap();
+        assert_eq!((line, reader.last_line()), (3, &b"{\"b\": [1,2]}"[..]));
+        let err = reader.next_object().unwrap_err().to_string();
+        assert!(err.starts_with("shard.jsonl:4: not valid JSON"), "{err}");
     }
 }

@@ -23,7 +23,7 @@ pub use control::{LoadControl, timing};
 pub use conventions::{FILE_COLUMNS, LABEL_COLUMNS, SPLIT_COLUMN, SPLIT_NAMES, is_media_file};
 pub use csv_reader::{CsvReader, Record, quote_field};
 pub use folder::{class_folder_sample, is_split_level};
-pub use jsonl_reader::value_text;
+pub use jsonl_reader::{JsonlReader, value_text};
 pub(crate) use manifest::RowIdentity;
 pub use manifest::{find_column, read_csv_header};
 pub use paths::normalize_sample_path;
