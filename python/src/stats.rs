@@ -18,7 +18,8 @@ use spotcheck::core::data::dataset::Dataset;
 use spotcheck::core::data::error::LoadError;
 use spotcheck::core::data::load::{
     CsvReader, FILE_COLUMNS, JsonlReader, PredictionKind, Predictions, Record, find_column,
-    normalize_sample_path, open_with, parse_predictions, read_csv_header,
+    normalize_sample_path, open_with, parquet_predictions_as_csv, parse_predictions,
+    read_csv_header,
 };
 use spotcheck::core::data::warnings::Warnings;
 
@@ -111,14 +112,59 @@ fn xxhash_bucket(identity: &str) -> u64 {
     spotcheck::core::data::sample_files::path_hash(identity)
 }
 
-/// Splits a CSV shard (manifest or predictions) into buckets by its file column: returns the header
-/// line and `(bucket, rows)` pairs for the buckets that got rows.
+/// As [`bucket_csv`] for a Parquet predictions shard: its rows become CSV lines under a header of its
+/// file and value columns (values in a form that parses back to the same bits), so Parquet and CSV
+/// shards with the same columns mix. The Parquet reader needs a file: the bytes go to a temporary
+/// one, removed when done.
+fn bucket_parquet(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> {
+    let dir = TempDir::new("shard").map_err(|e| format!("cannot write a temporary file: {e}"))?;
+    let local = dir.0.join("shard.parquet");
+    std::fs::write(&local, data).map_err(|e| format!("cannot write a temporary file: {e}"))?;
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); buckets as usize];
+    let header = parquet_predictions_as_csv(&local, |file, line| {
+        if let Some(rows) = out.get_mut(bucket_of(file, buckets)) {
+            rows.extend_from_slice(line);
+            rows.push(b'\n');
+        }
+    })
+    .map_err(|e| e.to_string().replace(&local.display().to_string(), name))?;
+    Ok((header, numbered(out)))
+}
+
+/// A temporary folder of this process, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> std::io::Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "spotcheck-{what}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+/// Splits a shard (manifest or predictions: CSV, JSON Lines, or for predictions Parquet) into
+/// buckets by its file column: returns the header line (empty for JSON Lines) and `(bucket, rows)`
+/// pairs for the buckets that got rows.
 #[pyfunction]
+#[pyo3(signature = (data, name, buckets, predictions = false))]
 pub fn bucket_shard(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     name: &str,
     buckets: u32,
+    predictions: bool,
 ) -> PyResult<Buckets> {
     if buckets == 0 {
         return Err(PyValueError::new_err("buckets must be at least 1"));
@@ -129,10 +175,13 @@ pub fn bucket_shard(
         bucket_csv
     } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
         bucket_jsonl
+    } else if lower.ends_with(".parquet") && predictions {
+        bucket_parquet
     } else {
+        let parquet = if predictions { ", Parquet" } else { "" };
         return Err(PyValueError::new_err(format!(
-            "{name}: the Beam stats reads CSV shards (each with its header) or JSON Lines shards \
-             (.jsonl, .ndjson)"
+            "{name}: the Beam stats reads CSV shards (each with its header), JSON Lines \
+             (.jsonl, .ndjson){parquet}"
         )));
     };
     py.detach(|| split(data, name, buckets))
@@ -141,16 +190,10 @@ pub fn bucket_shard(
 
 /// One bucket's rows: the header all its shards share and the rows of every shard.
 struct BucketFiles {
-    _dir: PathBuf,
+    _dir: TempDir,
     manifest: PathBuf,
     predictions: Option<PathBuf>,
     label: String,
-}
-
-impl Drop for BucketFiles {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self._dir).ok();
-    }
 }
 
 /// The file name a bucket's part is written under: its extension tells the loader the format.
@@ -181,15 +224,8 @@ fn bucket_files(
     manifest: &(Vec<u8>, Vec<Vec<u8>>),
     predictions: Option<&(Vec<u8>, Vec<Vec<u8>>)>,
 ) -> std::io::Result<BucketFiles> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "spotcheck-bucket-{}-{}-{}",
-        std::process::id(),
-        bucket,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir)?;
+    let temp = TempDir::new(&format!("bucket-{bucket}"))?;
+    let dir = &temp.0;
     let manifest_path = dir.join(part_name("manifest", &manifest.0));
     write_part(&manifest_path, &manifest.0, &manifest.1)?;
     let predictions_path = match predictions {
@@ -201,7 +237,7 @@ fn bucket_files(
         None => None,
     };
     Ok(BucketFiles {
-        _dir: dir,
+        _dir: temp,
         manifest: manifest_path,
         predictions: predictions_path,
         label: format!("bucket {bucket}"),

@@ -180,3 +180,66 @@ def test_a_json_lines_row_without_a_file_key_names_shard_and_line(tmp_path):
     (tmp_path / "m.jsonl").write_text('{"file_name": "a.jpg"}\n[1, 2]\n')
     with pytest.raises(Exception, match=r"m\.jsonl:2: expected a JSON object"):
         beam_stats(tmp_path, "--manifest", str(tmp_path / "m.jsonl"))
+
+
+def parquet_shards(src, out_dir, stem, n, float_type):
+    """`src` (CSV predictions) as one Parquet file `stem.parquet` and n Parquet shards
+    `stem-0000k-of-0000n.parquet`, the value columns as `float_type`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with open(src, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    def table(part):
+        columns = {header[0]: pa.array([r[0] for r in part], pa.string())}
+        for j, name in enumerate(header[1:], start=1):
+            columns[name] = pa.array([float(r[j]) for r in part], float_type)
+        return pa.table(columns)
+    pq.write_table(table(body), out_dir / f"{stem}.parquet")
+    for k in range(n):
+        pq.write_table(table(body[k::n]), out_dir / f"{stem}-{k:05d}-of-{n:05d}.parquet")
+    return str(out_dir / f"{stem}-*.parquet")
+
+
+def test_parquet_predictions_shards_equal_stats(tmp_path, spotcheck_bin):
+    import pyarrow as pa
+
+    manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 2)
+    predictions = parquet_shards(COMPARE / "model_b.csv", tmp_path, "pred", 3, pa.float32())
+    got = beam_stats(tmp_path, "--manifest", manifest, "--predictions", predictions, "--buckets", "4")
+    want = json.loads(
+        run_spotcheck(
+            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
+            tmp_path / "pred.parquet", "--json",
+        )
+    )
+    assert want["calibration"] is not None
+    assert_same(got, want)
+
+
+def test_parquet_and_csv_predictions_shards_with_the_same_columns_mix(tmp_path, spotcheck_bin):
+    import pyarrow as pa
+
+    manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 2)
+    parquet_shards(COMPARE / "model_a.csv", tmp_path, "pred", 2, pa.float64())
+    (tmp_path / "pred-00000-of-00002.parquet").unlink()
+    shard(COMPARE / "model_a.csv", tmp_path, "csvpred", 2)
+    (tmp_path / "csvpred-00000-of-00002.csv").rename(tmp_path / "pred-00000-of-00002.csv")
+    got = beam_stats(tmp_path, "--manifest", manifest, "--predictions", str(tmp_path / "pred-*-of-*"))
+    want = json.loads(
+        run_spotcheck(
+            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
+            COMPARE / "model_a.csv", "--json",
+        )
+    )
+    assert_same(got, want)
+
+
+def test_a_parquet_manifest_is_refused_by_name(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"file_name": ["a.jpg"], "label": ["cat"]}), tmp_path / "m.parquet")
+    with pytest.raises(Exception, match=r"m\.parquet: the Beam stats reads CSV shards"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m.parquet"))

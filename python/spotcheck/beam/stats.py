@@ -33,7 +33,7 @@ def _route(item, buckets):
     kind, index, path = item
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         data = f.read()
-    header, rows = _native.bucket_shard(data, path, buckets)
+    header, rows = _native.bucket_shard(data, path, buckets, predictions=kind == "p")
     yield ("header", (kind, index, path, header))
     for bucket, chunk in rows:
         yield (bucket, (kind, index, chunk))
@@ -46,8 +46,8 @@ def _check_headers(headers):
         if kind in out and out[kind][0] != header:
             if not header or not out[kind][0]:
                 raise ValueError(
-                    f"{path} and {out[kind][1]}: one is JSON Lines and the other CSV; "
-                    "every shard needs the same format"
+                    f"{path} and {out[kind][1]}: one is JSON Lines and the other CSV or Parquet; "
+                    "every shard of one kind needs the same format"
                 )
             raise ValueError(
                 f"{path}: its header differs from {out[kind][1]}'s; every shard needs the same columns"
@@ -152,8 +152,8 @@ def main(argv):
     parser = argparse.ArgumentParser(
         prog="python -m spotcheck.beam stats",
         description="The `spotcheck stats --json` document of a manifest and predictions given as "
-        "CSV shards (each with its header) or JSON Lines shards (.jsonl, .ndjson). Other arguments "
-        "are Beam options.",
+        "CSV shards (each with its header) or JSON Lines shards (.jsonl, .ndjson); predictions also as "
+        "Parquet. Other arguments are Beam options.",
     )
     parser.add_argument("--manifest", required=True, help="glob of the manifest shard(s)")
     parser.add_argument("--predictions", help="glob of the predictions shard(s)")

@@ -29,7 +29,7 @@ pub use manifest::{find_column, read_csv_header};
 pub use paths::normalize_sample_path;
 pub use predictions::{
     ChunkPlan, CsvPlan, PredictionKind, Predictions, RawPredictions, argmax, join_predictions,
-    load_predictions, parse_predictions, plan_predictions,
+    load_predictions, parquet_predictions_as_csv, parse_predictions, plan_predictions,
 };
 
 use super::dataset::{Dataset, TableFormat};

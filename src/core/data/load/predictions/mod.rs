@@ -25,6 +25,7 @@ use chunks::*;
 pub(in crate::core::data::load) use chunks::{CHUNK_BYTES, chunk_ranges};
 pub use chunks::{ChunkPlan, CsvPlan};
 pub use join::{argmax, join_predictions};
+pub use parquet::parquet_predictions_as_csv;
 use parse::*;
 pub use parse::{parse_predictions, plan_predictions};
 

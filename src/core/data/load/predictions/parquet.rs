@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::super::csv_reader::quote_field;
 use super::super::hf::cells::{f64_values, for_each_text};
 use super::super::hf::{OpenShard, guarded};
 use super::header::layout;
@@ -108,4 +109,191 @@ pub(super) fn parse_parquet(
     })?;
     raw.hard_names = interner.into_names();
     Ok(raw)
+}
+
+/// A Parquet predictions file as CSV text, for a pipeline that moves rows as text (the Beam stats
+/// routes every row to a bucket by its file): returns the header (the file column, then the value
+/// columns the layout keeps) and calls `each` with every row's file and its CSV line (no line
+/// break). Values are written so the CSV reader reads back the same bits (shortest round-trip form;
+/// a null as `NaN`, which is what [`parse_parquet`] makes of it), so metrics agree exactly.
+pub fn parquet_predictions_as_csv(
+    path: &Path,
+    mut each: impl FnMut(&str, &[u8]),
+) -> Result<Vec<u8>, LoadError> {
+    let open =
+        OpenShard::open(path, ShardFormat::Parquet).map_err(|e| LoadError::parse_file(path, e))?;
+    let names: Vec<String> = open
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let layout = layout(&names, path, None, &mut Warnings::default())?;
+    let wanted: Vec<usize> = std::iter::once(layout.file_col)
+        .chain(layout.value_cols.iter().map(|(i, _)| *i))
+        .collect();
+    let header = wanted
+        .iter()
+        .map(|&i| quote_field(&names[i], false).into_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+        .into_bytes();
+    let mut fail: Option<LoadError> = None;
+    let mut line = Vec::new();
+    let read = guarded(|| {
+        open.read_columns(path, &wanted, |batch| {
+            let n = batch.num_rows();
+            let mut cells: Vec<Vec<String>> = Vec::with_capacity(wanted.len());
+            for &col in &wanted {
+                let name = &names[col];
+                let Some(array) = batch.column_by_name(name) else {
+                    fail = Some(LoadError::parse_file(path, format!("no column {name}")));
+                    return Err("stop".into());
+                };
+                let mut texts = vec![String::new(); n];
+                if col == layout.file_col || layout.kind == PredictionKind::Hard {
+                    let trim = col != layout.file_col;
+                    for_each_text(array.as_ref(), |i, t| {
+                        if let (Some(slot), Some(t)) = (texts.get_mut(i), t) {
+                            *slot = if trim { t.trim() } else { t }.to_string();
+                        }
+                    });
+                } else {
+                    let Some(values) = f64_values(array.as_ref()) else {
+                        fail = Some(LoadError::parse_file(
+                            path,
+                            format!("{name} does not hold numbers"),
+                        ));
+                        return Err("stop".into());
+                    };
+                    for (slot, v) in texts.iter_mut().zip(values) {
+                        *slot = format!("{v:?}");
+                    }
+                }
+                cells.push(texts);
+            }
+            for i in 0..n {
+                line.clear();
+                for (k, column) in cells.iter().enumerate() {
+                    if k > 0 {
+                        line.push(b',');
+                    }
+                    let text = column.get(i).map_or("", String::as_str);
+                    line.extend_from_slice(quote_field(text, false).as_bytes());
+                }
+                let file = cells
+                    .first()
+                    .and_then(|c| c.get(i))
+                    .map_or("", String::as_str);
+                each(file, &line);
+            }
+            Ok(())
+        })
+    });
+    if let Some(e) = fail {
+        return Err(e);
+    }
+    read.map_err(|e| LoadError::parse_file(path, e))?;
+    Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Float32Array, Float64Array, RecordBatch, StringArray};
+
+    use super::*;
+
+    fn write_parquet(path: &Path, batch: &RecordBatch) {
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = ::parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// The file converted to CSV text, then parsed as CSV.
+    fn via_csv(dir: &Path, pq: &Path) -> RawPredictions {
+        let mut text = Vec::new();
+        let header = parquet_predictions_as_csv(pq, |_, line| {
+            text.extend_from_slice(line);
+            text.push(b'\n');
+        })
+        .unwrap();
+        let csv = dir.join("converted.csv");
+        std::fs::write(&csv, [header, b"\n".to_vec(), text].concat()).unwrap();
+        parse_predictions(&csv, Path::new(""), None, &mut Warnings::default()).unwrap()
+    }
+
+    #[test]
+    fn parquet_rows_as_csv_parse_to_the_same_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("p.parquet");
+        let files = vec!["a,b.jpg", " spaced.jpg", "q\"uote.jpg", "d.jpg"];
+        let batch = RecordBatch::try_from_iter([
+            ("split", Arc::new(StringArray::from(vec!["x"; 4])) as _),
+            ("file_name", Arc::new(StringArray::from(files)) as _),
+            (
+                "prob_cat",
+                Arc::new(Float32Array::from(vec![
+                    Some(0.1),
+                    None,
+                    Some(1e-30),
+                    Some(0.3),
+                ])) as _,
+            ),
+            (
+                "prob_dog",
+                Arc::new(Float64Array::from(vec![0.9, 0.7, 1e-300, 0.1 + 0.2])) as _,
+            ),
+        ])
+        .unwrap();
+        write_parquet(&pq, &batch);
+        let direct = parse_parquet(&pq, Path::new(""), None, &mut Warnings::default()).unwrap();
+        let converted = via_csv(dir.path(), &pq);
+        assert_eq!(direct.values.len(), 8);
+        let bits = |r: &RawPredictions| r.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&converted), bits(&direct));
+        assert!(direct.values[2].is_nan(), "a null is NaN");
+        assert_eq!(converted.hashes, direct.hashes);
+        assert_eq!(converted.columns, direct.columns);
+    }
+
+    #[test]
+    fn hard_predictions_convert_trimmed_and_a_bad_value_column_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("hard.parquet");
+        let batch = RecordBatch::try_from_iter([
+            (
+                "file_name",
+                Arc::new(StringArray::from(vec!["a.jpg", "b.jpg"])) as _,
+            ),
+            (
+                "prediction",
+                Arc::new(StringArray::from(vec![Some(" dog "), None])) as _,
+            ),
+        ])
+        .unwrap();
+        write_parquet(&pq, &batch);
+        let direct = parse_parquet(&pq, Path::new(""), None, &mut Warnings::default()).unwrap();
+        let converted = via_csv(dir.path(), &pq);
+        assert_eq!(converted.hard_ids, direct.hard_ids);
+        assert_eq!(converted.hard_names, vec!["dog".to_string()]);
+        assert_eq!(direct.hard_ids[1], NONE);
+
+        let bad = dir.path().join("bad.parquet");
+        let batch = RecordBatch::try_from_iter([
+            ("file_name", Arc::new(StringArray::from(vec!["a.jpg"])) as _),
+            ("prob_cat", Arc::new(StringArray::from(vec!["high"])) as _),
+        ])
+        .unwrap();
+        write_parquet(&bad, &batch);
+        let err = parquet_predictions_as_csv(&bad, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad.parquet") && err.contains("prob_cat does not hold numbers"),
+            "{err}"
+        );
+    }
 }
