@@ -6,7 +6,7 @@ use std::path::Path;
 
 use spotcheck::core::analysis::report::StatsReport;
 use spotcheck::core::analysis::stats_partial::{
-    REFINEMENT_PASSES, StatsPartial, TemperaturePartial, finish,
+    REFINEMENT_PASSES, ScoredRows, StatsPartial, TemperaturePartial, finish,
 };
 use spotcheck::core::data::dataset::Dataset;
 use spotcheck::core::data::load::{open, open_with};
@@ -114,12 +114,27 @@ fn distributed(parts: usize, model: &str, split: Option<&str>, bins: usize) -> s
         .map(|(d, p)| StatsPartial::of_part(d, p.as_ref(), split, bins))
         .reduce(|a, b| a.merge(&b).unwrap())
         .unwrap();
+    // The pipeline keeps each part's scored rows (as bytes) for the refinement passes: a pass over
+    // them must give exactly what a pass over the loaded part gives.
+    let kept: Vec<ScoredRows> = loaded
+        .iter()
+        .map(|(d, p)| {
+            let bytes = ScoredRows::of_part(d, p.as_ref(), split).to_bytes();
+            ScoredRows::from_bytes(&bytes).unwrap()
+        })
+        .collect();
     let mut b = partial.temperature_start();
     let mut last = None;
     for _ in 0..REFINEMENT_PASSES {
-        let pass = loaded
+        let passes: Vec<TemperaturePartial> = loaded
             .iter()
             .map(|(d, p)| TemperaturePartial::of_part(d, p.as_ref(), split, bins, b))
+            .collect();
+        for (rows, pass) in kept.iter().zip(&passes) {
+            assert_eq!(&TemperaturePartial::of_rows(rows, bins, b), pass);
+        }
+        let pass = passes
+            .into_iter()
             .reduce(|x, y| x.merge(&y).unwrap())
             .unwrap();
         b = pass.next_b();
@@ -170,4 +185,34 @@ fn merging_refuses_parts_that_do_not_fit() {
     assert!(a.clone().merge(&b).is_err());
     let none = StatsPartial::of_part(&d, None, None, 15);
     assert!(a.merge(&none).is_err());
+}
+
+#[test]
+fn scored_rows_bytes_that_do_not_fit_are_an_error() {
+    let (d, p) = open(
+        &Path::new(FIXTURE).join("manifest.csv"),
+        Some(&Path::new(FIXTURE).join("model_a.csv")),
+        None,
+        &mut Warnings::default(),
+    )
+    .unwrap();
+    let rows = ScoredRows::of_part(&d, p.as_ref(), None);
+    assert!(rows.len() > 100);
+    let bytes = rows.to_bytes();
+    assert_eq!(ScoredRows::from_bytes(&bytes).unwrap(), rows);
+    for cut in [0, 5, 12, bytes.len() - 1] {
+        assert!(ScoredRows::from_bytes(&bytes[..cut]).is_err(), "{cut}");
+    }
+    let mut wrong = bytes.clone();
+    wrong[8] = 0xff; // a row count the bytes do not hold
+    assert!(ScoredRows::from_bytes(&wrong).is_err());
+    // Hard predictions score no rows for the temperature.
+    let (d, hard) = open(
+        &Path::new(FIXTURE).join("manifest.csv"),
+        Some(&Path::new(FIXTURE).join("model_c.csv")),
+        None,
+        &mut Warnings::default(),
+    )
+    .unwrap();
+    assert!(ScoredRows::of_part(&d, hard.as_ref(), None).is_empty());
 }

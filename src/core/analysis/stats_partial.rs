@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{
-    BinSums, ClassificationReport, ConfusionMatrix, TEMPERATURE_BOUNDS, TemperatureSums,
-    TooManyClasses, check_class_count, confusion_matrix, halley_step, plain_calibration_sums,
-    scored_samples, temperature_pass,
+    BinSums, ClassificationReport, ConfusionMatrix, LogProbRows, Scored, TEMPERATURE_BOUNDS,
+    TemperatureSums, TooManyClasses, check_class_count, confusion_matrix, halley_step,
+    plain_calibration_sums, scored_samples, temperature_pass,
 };
 use super::report::{
     BinSummary, CalibrationSummary, ClassCounts, DatasetSummary, MetricsSummary, PredictionSummary,
@@ -378,6 +378,169 @@ impl TemperaturePartial {
         }
         let (b_min, b_max) = (1.0 / TEMPERATURE_BOUNDS.1, 1.0 / TEMPERATURE_BOUNDS.0);
         halley_step(self.b, &self.sums).clamp(b_min, b_max)
+    }
+}
+
+/// A part's scored rows as the temperature passes read them (log-probabilities, true and top class,
+/// in the order the part's pass visits them), kept by a distributed pipeline between passes: each
+/// refinement pass then reads these instead of loading the part's files again. A pass over them
+/// gives exactly the sums a pass over the loaded part gives.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScoredRows {
+    classes: usize,
+    /// Row-major, `classes` per row.
+    log_probs: Vec<f64>,
+    labels: Vec<u32>,
+    tops: Vec<u32>,
+}
+
+/// Marks [`ScoredRows::to_bytes`]'s format (and its version).
+const SCORED_ROWS_MAGIC: &[u8; 4] = b"SCR1";
+
+impl ScoredRows {
+    /// The rows of one part a temperature pass scores (none without probabilities).
+    pub fn of_part(
+        dataset: &Dataset,
+        predictions: Option<&Predictions>,
+        split: Option<&str>,
+    ) -> Self {
+        let Some(p) = predictions.filter(|p| p.kind() != PredictionKind::Hard) else {
+            return Self::default();
+        };
+        let split_id = split.map(|name| dataset.split_id(name));
+        let scored = scored_samples(dataset.labels(), p, |i| match split_id {
+            None => true,
+            Some(None) => false,
+            Some(Some(s)) => dataset.split(i) == Some(s),
+        });
+        let classes = scored
+            .first()
+            .map_or(0, |s| p.row_log_probabilities(s.row as usize).len());
+        let mut rows = Self {
+            classes,
+            log_probs: Vec::with_capacity(scored.len() * classes),
+            labels: Vec::with_capacity(scored.len()),
+            tops: Vec::with_capacity(scored.len()),
+        };
+        for s in &scored {
+            let z = p.row_log_probabilities(s.row as usize);
+            if z.len() != classes {
+                continue; // every row of a matrix has the same width; never taken
+            }
+            rows.log_probs.extend_from_slice(z);
+            rows.labels.push(s.label);
+            rows.tops
+                .push(p.row_top(s.row as usize).map_or(u32::MAX, |t| t as u32));
+        }
+        rows
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// No rows (a part without probabilities or without a scored sample).
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Compact bytes for the pipeline to keep: magic, classes and rows (u32 each), then labels and
+    /// top classes (u32) and the log-probabilities (f64), little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(12 + self.len() * (8 + 8 * self.classes));
+        out.extend_from_slice(SCORED_ROWS_MAGIC);
+        out.extend_from_slice(&(self.classes as u32).to_le_bytes());
+        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        for v in self.labels.iter().chain(&self.tops) {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in &self.log_probs {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads [`Self::to_bytes`]'s form back; anything else is an error, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PartialError> {
+        let bad = |what: &str| PartialError::Mismatch(format!("not scored rows: {what}"));
+        let (head, rest) = bytes.split_at_checked(12).ok_or_else(|| bad("too short"))?;
+        if &head[..4] != SCORED_ROWS_MAGIC {
+            return Err(bad("wrong magic"));
+        }
+        let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+        let (classes, n) = (word(4) as usize, word(8) as usize);
+        let want = n
+            .checked_mul(8)
+            .and_then(|ids| n.checked_mul(classes)?.checked_mul(8)?.checked_add(ids))
+            .ok_or_else(|| bad("sizes overflow"))?;
+        if rest.len() != want {
+            return Err(bad(&format!(
+                "{} bytes where {want} were expected",
+                rest.len()
+            )));
+        }
+        let (ids, values) = rest.split_at(8 * n);
+        let ids: Vec<u32> = ids
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let (labels, tops) = ids.split_at(n);
+        let log_probs = values
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect();
+        Ok(Self {
+            classes,
+            log_probs,
+            labels: labels.to_vec(),
+            tops: tops.to_vec(),
+        })
+    }
+}
+
+impl LogProbRows for ScoredRows {
+    fn log_probabilities(&self, row: usize) -> &[f64] {
+        let start = row * self.classes;
+        self.log_probs
+            .get(start..start + self.classes)
+            .unwrap_or_default()
+    }
+
+    fn top(&self, row: usize) -> Option<usize> {
+        self.tops
+            .get(row)
+            .filter(|&&t| t != u32::MAX)
+            .map(|&t| t as usize)
+    }
+}
+
+impl TemperaturePartial {
+    /// The pass at `b` over a part's kept [`ScoredRows`]: the same sums [`Self::of_part`] gives.
+    pub fn of_rows(rows: &ScoredRows, num_bins: usize, b: f64) -> Self {
+        let empty = Self::empty(b, num_bins);
+        if rows.is_empty() {
+            return empty;
+        }
+        let scored: Vec<Scored> = rows
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, &label)| Scored {
+                sample: i as u32,
+                row: i as u32,
+                label,
+            })
+            .collect();
+        match temperature_pass(rows, &scored, b, Some(num_bins)) {
+            (sums, Some((bins, nll_sum))) => Self {
+                b,
+                sums,
+                bins,
+                nll_sum,
+            },
+            (sums, None) => Self { sums, ..empty },
+        }
     }
 }
 

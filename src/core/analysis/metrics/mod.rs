@@ -18,8 +18,8 @@ pub use reliability::{
     BinSums, ReliabilityBin, ReliabilityDiagram, bin_index, reliability_diagram,
 };
 pub use temperature::{
-    Scaled, Sums as TemperatureSums, TEMPERATURE_BOUNDS, TemperatureFit, fit_temperature,
-    halley_step, temperature_pass, temperature_scaled,
+    LogProbRows, Scaled, Sums as TemperatureSums, TEMPERATURE_BOUNDS, TemperatureFit,
+    fit_temperature, halley_step, temperature_pass, temperature_scaled,
 };
 
 use crate::core::data::columns::NONE;

@@ -66,12 +66,32 @@ const WEIGHT_BLOCK: usize = 16;
 /// One chunk's share of a pass: derivative sums, scaled reliability bin sums, NLL sum, samples.
 type PassPart = (Sums, BinSums, f64, usize);
 
+/// What a pass reads of a scored row: its log-probabilities (class order) and its top class. The
+/// loaded predictions provide them, and so does a distributed pipeline's copy of a part's scored
+/// rows, kept between passes so a part is not loaded again for each one.
+pub trait LogProbRows: Sync {
+    /// Natural log of row `row`'s renormalised probabilities (empty when it has none).
+    fn log_probabilities(&self, row: usize) -> &[f64];
+    /// Row `row`'s top class (argmax, lowest index on ties).
+    fn top(&self, row: usize) -> Option<usize>;
+}
+
+impl LogProbRows for Predictions {
+    fn log_probabilities(&self, row: usize) -> &[f64] {
+        self.row_log_probabilities(row)
+    }
+
+    fn top(&self, row: usize) -> Option<usize> {
+        self.row_top(row)
+    }
+}
+
 /// One pass over `scored` at b = 1/T: the NLL's derivative sums (for Newton) and, when `collect`, the
 /// scaled confidences and NLL, all from the same exponentials. A probability of 0 is a logit of -inf
 /// and gets zero weight for every b > 0; a sample whose true class has probability 0 has a clipped NLL
 /// that is constant in b, so it does not enter the derivatives.
-fn pass(
-    predictions: &Predictions,
+fn pass<R: LogProbRows + ?Sized>(
+    predictions: &R,
     scored: &[Scored],
     b: f64,
     collect: Option<usize>,
@@ -86,7 +106,7 @@ fn pass(
             let mut weights = [0.0f64; WEIGHT_BLOCK];
             for sc in chunk {
                 let row = sc.row as usize;
-                let z = predictions.row_log_probabilities(row);
+                let z = predictions.log_probabilities(row);
                 let Some(&z_true) = z.get(sc.label as usize) else {
                     continue;
                 };
@@ -127,10 +147,7 @@ fn pass(
                 if collect.is_some() {
                     // ln q_true = b d_true - ln s0; the top class keeps weight 1, so its confidence is 1 / s0.
                     nll -= (b * d_true - ln_s0).max(ln_clip);
-                    bins.add(
-                        1.0 / s0,
-                        predictions.row_top(row) == Some(sc.label as usize),
-                    );
+                    bins.add(1.0 / s0, predictions.top(row) == Some(sc.label as usize));
                     count += 1;
                 }
             }
@@ -204,8 +221,8 @@ impl Sums {
 /// The derivative sums at `b` over `scored` and, when `num_bins` is given, the scaled reliability
 /// bin sums and NLL sum at that b: one pass of the fit, for a caller that merges parts (a
 /// distributed run) and steps with [`halley_step`] itself.
-pub fn temperature_pass(
-    predictions: &Predictions,
+pub fn temperature_pass<R: LogProbRows + ?Sized>(
+    predictions: &R,
     scored: &[Scored],
     b: f64,
     num_bins: Option<usize>,
