@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use spotcheck::core::analysis::stats_partial::{
-    PartialError, StatsPartial, TemperaturePartial, finish, grid as temperature_grid,
+    PartialError, ScoredRows, StatsPartial, TemperaturePartial, finish, grid as temperature_grid,
 };
 use spotcheck::core::data::dataset::Dataset;
 use spotcheck::core::data::error::LoadError;
@@ -366,6 +366,58 @@ pub fn bucket_partial(
     serde_json::to_string(&partial).map_err(value_error)
 }
 
+/// A bucket loaded once for the whole pipeline: its `StatsPartial` (JSON) and its scored rows
+/// (bytes), which the refinement passes read ([`rows_temperature`]) instead of loading the bucket
+/// again for each pass.
+#[pyfunction]
+#[pyo3(signature = (bucket, manifest, predictions, classes, split = None, bins = 15))]
+pub fn bucket_prepare<'py>(
+    py: Python<'py>,
+    bucket: u32,
+    manifest: Part,
+    predictions: Option<Part>,
+    classes: Vec<String>,
+    split: Option<String>,
+    bins: usize,
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    check_bins(bins)?;
+    let (partial, rows) = py
+        .detach(|| match predictions {
+            Some(p) if manifest.1.is_empty() => {
+                unmatched_only(bucket, &manifest, &p, &classes, split.as_deref(), bins)
+                    .map(|partial| (partial, ScoredRows::default()))
+            }
+            predictions => with_bucket(bucket, manifest, predictions, &classes, |d, p| {
+                (
+                    StatsPartial::of_part(d, p, split.as_deref(), bins),
+                    ScoredRows::of_part(d, p, split.as_deref()),
+                )
+            }),
+        })
+        .map_err(PyValueError::new_err)?;
+    let json = serde_json::to_string(&partial).map_err(value_error)?;
+    let bytes = py.detach(|| rows.to_bytes());
+    Ok((json, PyBytes::new(py, &bytes)))
+}
+
+/// One refinement pass's `TemperaturePartial` (JSON) at `b` = 1/T over a bucket's scored rows
+/// (from [`bucket_prepare`]).
+#[pyfunction]
+#[pyo3(signature = (rows, b, bins = 15))]
+pub fn rows_temperature(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+    b: f64,
+    bins: usize,
+) -> PyResult<String> {
+    check_bins(bins)?;
+    let bytes = bytes_arg(rows, "rows")?;
+    let partial = py
+        .detach(|| ScoredRows::from_bytes(bytes).map(|r| TemperaturePartial::of_rows(&r, bins, b)))
+        .map_err(value_error)?;
+    serde_json::to_string(&partial).map_err(value_error)
+}
+
 /// One refinement pass's `TemperaturePartial` (JSON) over a bucket, at `b` = 1/T.
 #[pyfunction]
 #[pyo3(signature = (bucket, manifest, predictions, classes, b, split = None, bins = 15))]
@@ -489,6 +541,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bucket_classes, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_partial, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_temperature, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_prepare, m)?)?;
+    m.add_function(wrap_pyfunction!(rows_temperature, m)?)?;
     m.add_function(wrap_pyfunction!(merge_partials, m)?)?;
     m.add_function(wrap_pyfunction!(merge_temperature, m)?)?;
     m.add_function(wrap_pyfunction!(temperature_start, m)?)?;

@@ -1,7 +1,8 @@
 """The distributed `stats`: manifest and predictions shards -> rows routed to buckets by a hash of
-their file name (so a bucket holds every row naming its files) -> per bucket a mergeable partial
-(the core's own loaders and metrics, in Rust) -> merged with a CombineFn -> temperature refined by a
-few passes, each a combine at the b the previous one chose -> the `stats --json` document.
+their file name (so a bucket holds every row naming its files) -> per bucket, loaded once by the
+core's own loaders (in Rust), a mergeable partial and the scored rows -> partials merged with a
+CombineFn -> temperature refined by a few passes over the kept scored rows, each a combine at the b
+the previous one chose -> the `stats --json` document.
 """
 
 import argparse
@@ -117,12 +118,15 @@ def build(p, manifest_paths, prediction_paths, split=None, bins=15, buckets=DEFA
         | "AllClasses" >> beam.combiners.ToList()
         | "SortClasses" >> beam.Map(sorted)
     )
+    # Each bucket is loaded once: its partial, and its scored rows, which the refinement passes
+    # read instead of loading the bucket again.
+    prepared = parts | "Prepare" >> beam.Map(
+        lambda part, c: _native.bucket_prepare(part[0], part[1], part[2], c, split, bins),
+        beam.pvalue.AsSingleton(classes),
+    )
     partial = (
-        parts
-        | "Partials" >> beam.Map(
-            lambda part, c: _native.bucket_partial(part[0], part[1], part[2], c, split, bins),
-            beam.pvalue.AsSingleton(classes),
-        )
+        prepared
+        | "Partials" >> beam.Map(lambda kept: kept[0])
         | "Merge" >> beam.CombineGlobally(MergePartials(_native.merge_partials))
     )
     b = partial | "Start" >> beam.Map(
@@ -131,12 +135,9 @@ def build(p, manifest_paths, prediction_paths, split=None, bins=15, buckets=DEFA
     last = None
     for i in range(3):
         last = (
-            parts
+            prepared
             | f"Pass{i}" >> beam.Map(
-                lambda kv, c, b: _native.bucket_temperature(
-                    kv[0], kv[1], kv[2], c, b, split, bins
-                ),
-                beam.pvalue.AsSingleton(classes),
+                lambda kept, b: _native.rows_temperature(kept[1], b, bins),
                 beam.pvalue.AsSingleton(b),
             )
             | f"MergePass{i}" >> beam.CombineGlobally(MergePartials(_native.merge_temperature))
