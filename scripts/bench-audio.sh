@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Waveform tiles for 1,000 five-second clips (44.1 kHz mono 16-bit WAV, made once under
-# bench-data/audio-clips): spotcheck's decoder path (symphonia decode + min/max peaks + RGBA, every
-# core) against a Python peer doing the same job the usual way (scipy.io.wavfile + numpy peaks + a
-# PIL image per clip, multiprocessing on every core). Prints clips/s for both and the ratio.
+# Audio tiles for 1,000 five-second clips (44.1 kHz mono 16-bit WAV, made once under
+# bench-data/audio-clips): spotcheck's decoder path on every core against a Python peer doing the
+# same job the usual way, multiprocessing on every core. Prints clips/s for both and the ratio.
+#
+#   scripts/bench-audio.sh               # waveform tiles: symphonia decode + min/max peaks + RGBA,
+#                                        #   against scipy.io.wavfile + numpy peaks + a PIL image
+#   scripts/bench-audio.sh spectrogram   # mel spectrogram tiles (1024-point Hann STFT, 64 HTK mel
+#                                        #   bands, top 80 dB, 256x128 RGBA) against librosa.load +
+#                                        #   librosa.feature.melspectrogram + power_to_db + a PIL image
+#                                        #   (pip install librosa first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=${1:-waveform}
+case "$MODE" in waveform|spectrogram) ;; *) echo "usage: $0 [waveform|spectrogram]" >&2; exit 2;; esac
 DIR=bench-data/audio-clips
 mkdir -p "$DIR"
 if [ "$(ls "$DIR" | wc -l)" -lt 1000 ]; then
@@ -20,9 +28,9 @@ for i in range(1000):
         w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
 PY
 fi
-SPOTCHECK_AUDIO_BENCH="$DIR" cargo test --release --test library audio_speed --quiet -- --ignored --nocapture \
+SPOTCHECK_AUDIO_PICTURE="$MODE" SPOTCHECK_AUDIO_BENCH="$DIR" cargo test --release --test library audio_speed --quiet -- --ignored --nocapture \
   | tee /tmp/bench-audio-spotcheck.txt | grep -E "run|median"
-python3 - "$DIR" <<'PY' | tee /tmp/bench-audio-peer.txt
+python3 - "$DIR" "$MODE" <<'PY' | tee /tmp/bench-audio-peer.txt
 import sys, os, time, glob
 from multiprocessing import Pool
 import numpy as np
@@ -37,6 +45,22 @@ def tile(path, w=256, h=128):
         lo, hi = float(seg.min()), float(seg.max())
         d.line([(c, (1 - hi) * (h - 1) / 2), (c, (1 - lo) * (h - 1) / 2)], fill=(110, 190, 255))
     return img.tobytes()[:1]
+def spectrogram_tile(path, w=256, h=128):
+    import librosa
+    y, sr = librosa.load(path, sr=None, mono=True)
+    n_fft = 1024
+    hop = max(n_fft // 4, (len(y) - n_fft) // w + 1)  # w frames across the clip, as spotcheck
+    mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop, n_mels=64,
+                                         htk=True, norm=None, center=False, window="hann")
+    db = librosa.power_to_db(mel, ref=np.max, top_db=80.0)
+    t = ((db + 80.0) / 80.0).clip(0, 1)
+    ramp = np.linspace(0, 1, 256)
+    lut = (np.stack([ramp ** 0.8, ramp ** 2.0, 0.4 * np.sin(np.pi * ramp) + 0.3 * ramp], 1) * 255).astype(np.uint8)
+    rgb = lut[(t[::-1] * 255).astype(np.uint8)]
+    img = Image.fromarray(rgb, "RGB").resize((w, h), Image.BILINEAR)
+    return img.tobytes()[:1]
+if sys.argv[2] == "spectrogram":
+    tile = spectrogram_tile
 files = sorted(glob.glob(sys.argv[1] + "/*.wav"))
 rates = []
 with Pool(os.cpu_count()) as pool:

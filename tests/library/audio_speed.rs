@@ -1,6 +1,7 @@
-//! Waveform tiles per second, as the GUI's decoder threads make them (`decode_request` at tile size
-//! on every core). Ignored by default: `scripts/bench-audio.sh` makes 1,000 five-second clips and
-//! runs it (`SPOTCHECK_AUDIO_BENCH=DIR cargo test --release --test library audio_speed -- --ignored --nocapture`).
+//! Waveform (or, with `SPOTCHECK_AUDIO_PICTURE=spectrogram`, mel spectrogram) tiles per second, as
+//! the GUI's decoder threads make them (`decode_request` at tile size on every core). Ignored by
+//! default: `scripts/bench-audio.sh [waveform|spectrogram]` makes 1,000 five-second clips and runs it
+//! (`SPOTCHECK_AUDIO_BENCH=DIR cargo test --release --test library audio_speed -- --ignored --nocapture`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rayon::prelude::*;
@@ -22,6 +23,11 @@ fn waveform_tiles_per_second() {
         .collect();
     files.sort();
     assert!(!files.is_empty());
+    let picture = match std::env::var("SPOTCHECK_AUDIO_PICTURE").as_deref() {
+        Ok("spectrogram") => Picture::Spectrogram,
+        Ok("waveform") | Err(_) => Picture::Waveform,
+        Ok(other) => panic!("SPOTCHECK_AUDIO_PICTURE={other}: waveform or spectrogram"),
+    };
     let mut rates = Vec::new();
     for run in 0..5 {
         let started = std::time::Instant::now();
@@ -32,7 +38,7 @@ fn waveform_tiles_per_second() {
                     sample: 0,
                     media: spotcheck::core::data::sample_media::SampleMedia::File(path.clone()),
                     size: 256,
-                    picture: Picture::Waveform,
+                    picture,
                     epoch: 0,
                 };
                 decode_request(&request, DEFAULT_MAX_PIXELS).is_ok() as usize
@@ -49,7 +55,7 @@ fn waveform_tiles_per_second() {
     }
     rates.sort_by(f64::total_cmp);
     println!(
-        "median {:.0} clips/s on {} threads (bar: 500)",
+        "median {:.0} clips/s on {} threads ({picture:?} tiles; the waveform bar: 500)",
         rates[rates.len() / 2],
         rayon::current_num_threads()
     );

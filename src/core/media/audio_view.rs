@@ -251,10 +251,8 @@ pub fn waveform_peaks_streamed<'a>(
     let columns = columns.max(1);
     let mut fold: Option<PeakFold> = None;
     let facts = decode_mono_stream(path, max_seconds, &mut |packet, facts| {
-        let fold = fold.get_or_insert_with(|| PeakFold::new(columns, facts));
-        for &s in packet {
-            fold.push(s);
-        }
+        fold.get_or_insert_with(|| PeakFold::new(columns, facts))
+            .push_slice(packet);
     })?;
     let peaks = match fold {
         Some(f) => f.finish(facts.decoded),
@@ -309,7 +307,11 @@ impl PeakFold {
         }
     }
 
-    fn push(&mut self, s: f32) {
+    /// Folds a decoded packet. With a known length, sample `i` goes to column
+    /// `((i + 1) * columns - 1) / len`, so column `c` ends before sample `(c + 1) * len / columns`:
+    /// the packet is folded a column's run at a time (one division per column, not per sample; the
+    /// per-sample division was half a tile's time), in the same order, so the peaks are the same.
+    fn push_slice(&mut self, mut samples: &[f32]) {
         match self {
             Self::Known {
                 len,
@@ -317,13 +319,34 @@ impl PeakFold {
                 peaks,
                 first,
             } => {
-                // Past the announced length (a header a little short): the last column takes it.
                 let columns = peaks.len();
-                let c = (((*seen + 1) * columns - 1) / *len).min(columns - 1);
-                peaks[c] = widen(peaks[c], s);
-                first[c].get_or_insert(s);
-                *seen += 1;
+                while let Some(&head) = samples.first() {
+                    // Past the announced length (a header a little short): the last column takes it.
+                    let c = (((*seen + 1) * columns - 1) / *len).min(columns - 1);
+                    let end = if c + 1 >= columns {
+                        usize::MAX
+                    } else {
+                        (c + 1) * *len / columns
+                    };
+                    let take = end.saturating_sub(*seen).clamp(1, samples.len());
+                    let (run, rest) = samples.split_at(take);
+                    first[c].get_or_insert(head);
+                    peaks[c] = run.iter().fold(peaks[c], |a, &s| widen(a, s));
+                    *seen += take;
+                    samples = rest;
+                }
             }
+            Self::Unknown { .. } => {
+                for &s in samples {
+                    self.push(s);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, s: f32) {
+        match self {
+            Self::Known { .. } => self.push_slice(&[s]),
             Self::Unknown {
                 columns,
                 width,
