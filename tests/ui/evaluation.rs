@@ -7,6 +7,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use eframe::egui::accesskit::Role;
+use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use spotcheck::ui::App;
@@ -308,4 +310,52 @@ fn one_class_only_is_said_plainly() {
     h.get_by_label("Evaluation").click();
     h.run_steps(2);
     wait_for(&mut h, "One class only (cat)");
+}
+
+#[test]
+fn save_csv_without_a_dialog_asks_for_a_path_and_writes_the_views_numbers_there() {
+    // Where no dialog can open (a bare machine; forced here whatever this machine has), Save CSV
+    // shows a path field instead of doing nothing.
+    spotcheck::ui::workers::file_dialog::use_path_fields();
+    let mut h = with_predictions();
+    h.get_by_label("Confusion matrix").click();
+    settle(&mut h);
+    h.get_by_label("Save CSV...").click();
+    h.run_steps(2);
+    wait_for(
+        &mut h,
+        "No file dialog can open here (it needs xdg-desktop-portal or zenity).",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("confusion.csv");
+    // The field has the keyboard (and is scrolled into view) as it shows.
+    assert!(
+        h.get_by_role_and_label(Role::TextInput, "Save to")
+            .is_focused()
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Save to")
+        .type_text(out.to_str().unwrap());
+    h.run_steps(1);
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Save to")
+            .value()
+            .as_deref(),
+        out.to_str()
+    );
+    h.get_by_label("Save").click();
+    wait_for(&mut h, &format!("Saved {}", out.display()));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("landscape") && text.contains("portrait"),
+        "{text}"
+    );
+    // The field is gone once saved; Cancel drops a save without writing.
+    assert!(h.query_by_label("Save to").is_none());
+    h.get_by_label("Save JSON...").click();
+    h.run_steps(2);
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Save to").is_none());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }

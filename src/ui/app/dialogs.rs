@@ -5,14 +5,11 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use eframe::egui;
 
-use crate::ui::workers::file_dialog::block_on;
-
-/// An answer faster than this is no person's: the dialog never showed.
-const TOO_FAST: Duration = Duration::from_millis(300);
+use crate::ui::workers::file_dialog::{TOO_FAST, block_on, why_no_dialog};
 
 /// What the dialog asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,26 +108,4 @@ impl FileDialogs {
             }
         }
     }
-}
-
-/// Why no dialog can open, when that can be told without trying.
-fn why_no_dialog() -> Option<String> {
-    let on_path = |name: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-    };
-    if on_path("zenity") {
-        return None;
-    }
-    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
-    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-        || runtime.as_ref().is_some_and(|r| r.join("bus").exists());
-    if runtime.as_ref().is_some_and(|r| r.is_dir()) && bus {
-        return None;
-    }
-    Some(
-        "No file dialog can open here (no xdg-desktop-portal session and no zenity): type a path \
-         instead."
-            .into(),
-    )
 }

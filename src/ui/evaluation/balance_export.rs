@@ -12,7 +12,7 @@ use eframe::egui;
 use crate::core::analysis::balance::{Resample, write_balanced_manifest};
 use crate::core::data::dataset::Dataset;
 use crate::core::util::thousands;
-use crate::ui::workers::file_dialog::spawn_save;
+use crate::ui::workers::file_dialog::SaveTo;
 
 /// The export's settings, the write in flight and what the last one said.
 pub struct BalanceExport {
@@ -32,6 +32,8 @@ pub struct BalanceExport {
     busy: Option<Receiver<()>>,
     done_tx: Sender<Result<String, String>>,
     done_rx: Receiver<Result<String, String>>,
+    /// The dialog, or the path field where none can open.
+    save_to: SaveTo,
 }
 
 impl Default for BalanceExport {
@@ -46,6 +48,7 @@ impl Default for BalanceExport {
             busy: None,
             done_tx,
             done_rx,
+            save_to: SaveTo::default(),
         }
     }
 }
@@ -107,6 +110,7 @@ impl BalanceExport {
                 self.start(ui.ctx(), dataset, split);
             }
         });
+        self.save_to.ui(ui);
         match &self.message {
             Some(Ok(m)) => {
                 ui.label(m);
@@ -149,7 +153,7 @@ impl BalanceExport {
                         Resample::Oversample => "oversample",
                     }
                 );
-                spawn_save(&name, "CSV", "csv", ctx, write)
+                self.save_to.ask(&name, "CSV", "csv", ctx, write)
             }
         };
         match started {

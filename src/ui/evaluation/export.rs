@@ -11,7 +11,7 @@ use super::EvalView;
 use super::pr_curve::PrCurves;
 use crate::core::analysis::evaluation::EvaluationViews;
 use crate::core::data::dataset::Dataset;
-use crate::ui::workers::file_dialog::spawn_save;
+use crate::ui::workers::file_dialog::SaveTo;
 
 /// Pending and finished saves, and the last message. Dialogs and writes run on `export` threads.
 pub struct ExportState {
@@ -20,6 +20,8 @@ pub struct ExportState {
     message: Option<String>,
     /// A PNG's path from its dialog, and where the plot was when Save was clicked.
     png: Option<(Receiver<Option<PathBuf>>, egui::Rect)>,
+    /// The dialog, or the path field where none can open.
+    save_to: SaveTo,
 }
 
 impl Default for ExportState {
@@ -30,11 +32,23 @@ impl Default for ExportState {
             done_rx,
             message: None,
             png: None,
+            save_to: SaveTo::default(),
         }
     }
 }
 
 impl ExportState {
+    /// The height the save row needs under the view: the buttons, the path field while one is
+    /// asked for, and the last message.
+    pub fn reserved_height(&mut self) -> f32 {
+        while let Ok(m) = self.done_rx.try_recv() {
+            self.message = Some(m);
+        }
+        let field = if self.save_to.is_asking() { 50.0 } else { 0.0 };
+        let message = if self.message.is_some() { 22.0 } else { 0.0 };
+        40.0 + field + message
+    }
+
     /// The save buttons under a view; `plot` is where the plot was drawn this frame; `pr` the
     /// precision–recall curves on screen (the CSV and JSON of that view; none while computing).
     /// The text is made on the export thread, after the dialog: a curve can have a million points.
@@ -66,9 +80,11 @@ impl ExportState {
             {
                 let (tx, rx) = std::sync::mpsc::channel();
                 let name = format!("{stem}.png");
-                let started = spawn_save(&name, "PNG image", "png", &ctx, move |path| {
-                    tx.send(Some(path.to_path_buf())).ok();
-                });
+                let started = self
+                    .save_to
+                    .ask(&name, "PNG image", "png", &ctx, move |path| {
+                        tx.send(Some(path.to_path_buf())).ok();
+                    });
                 self.started(started);
                 self.png = Some((rx, rect));
             }
@@ -94,6 +110,7 @@ impl ExportState {
                 });
             }
         });
+        self.save_to.ui(ui);
         if let Some(m) = &self.message {
             ui.weak(m);
         }
@@ -109,7 +126,7 @@ impl ExportState {
         make: impl FnOnce() -> String + Send + 'static,
     ) {
         let tx = self.done_tx.clone();
-        let started = spawn_save(name, filter, ext, ctx, move |path| {
+        let started = self.save_to.ask(name, filter, ext, ctx, move |path| {
             tx.send(write(path, make())).ok();
         });
         self.started(started);

@@ -290,7 +290,7 @@ impl EvaluationPanel {
         egui::ScrollArea::both()
             .id_salt("evaluation-view")
             .auto_shrink([false, false])
-            .max_height((ui.available_height() - 40.0).max(100.0))
+            .max_height((ui.available_height() - self.export.reserved_height()).max(100.0))
             .show(ui, |ui| match self.view {
                 EvalView::Balance => {
                     let (f, rect) = self.balance.ui(ui, dataset, &views);

@@ -180,6 +180,7 @@ impl Browse {
         if let Some(e) = &state.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
+        state.save_to.ui(ui);
         if let Some(m) = &state.export_message {
             ui.label(m);
         }

@@ -13,7 +13,7 @@ use crate::core::data::load::{Predictions, quote_field};
 use crate::core::scan::near_batch::label_next_skipping_near_duplicates;
 use crate::core::scan::near_duplicates::DEFAULT_NEAR_THRESHOLD;
 use crate::core::scan::scan_cache::ScanCache;
-use crate::ui::workers::file_dialog::spawn_save;
+use crate::ui::workers::file_dialog::SaveTo;
 use crate::ui::workers::latest::{LatestWorker, Staleness};
 
 /// What the worker ranks.
@@ -60,6 +60,8 @@ pub struct LabelNextState {
     pub export_message: Option<String>,
     export_tx: Sender<String>,
     export_rx: Receiver<String>,
+    /// The export's dialog, or the path field where none can open.
+    pub save_to: SaveTo,
     worker: Option<LatestWorker<Job, Result<Ranked, String>>>,
 }
 
@@ -123,6 +125,7 @@ impl LabelNextState {
             export_message: None,
             export_tx,
             export_rx,
+            save_to: SaveTo::default(),
             worker: worker.ok(),
         }
     }
@@ -206,11 +209,11 @@ impl LabelNextState {
     }
 
     /// Asks where to save the batch and writes it there, on an `export` thread.
-    pub fn export(&self, dataset: &Dataset, ctx: &egui::Context) {
+    pub fn export(&mut self, dataset: &Dataset, ctx: &egui::Context) {
         let text = self.batch_csv(dataset);
         let name = format!("label-next-{}.csv", self.strategy.name());
         let tx = self.export_tx.clone();
-        let spawned = spawn_save(&name, "CSV", "csv", ctx, move |path| {
+        let spawned = self.save_to.ask(&name, "CSV", "csv", ctx, move |path| {
             let message = match std::fs::write(path, text) {
                 Ok(()) => format!("Saved {}", path.display()),
                 Err(e) => format!("Could not save {}: {e}", path.display()),
