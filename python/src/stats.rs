@@ -19,7 +19,7 @@ use spotcheck::core::data::error::LoadError;
 use spotcheck::core::data::load::{
     CsvReader, FILE_COLUMNS, JsonlReader, PredictionKind, Predictions, Record, find_column,
     normalize_sample_path, open_with, parquet_predictions_as_csv, parse_predictions,
-    read_csv_header,
+    predictions_columns, read_csv_header,
 };
 use spotcheck::core::data::warnings::Warnings;
 
@@ -83,7 +83,7 @@ fn bucket_csv(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> 
     Ok((header_line, numbered(out)))
 }
 
-/// As [`bucket_csv`] for a JSON Lines shard: every object needs a file key (`file_name`, ...) holding
+/// As [`bucket_csv`] for a JSON Lines manifest shard: every object needs a file key (`file_name`, ...) holding
 /// a string; its line goes to its bucket as written. The header is empty. An empty shard is allowed,
 /// as a CSV shard with only its header is.
 fn bucket_jsonl(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> {
@@ -106,6 +106,59 @@ fn bucket_jsonl(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String
         }
     }
     Ok((Vec::new(), numbered(out)))
+}
+
+/// A JSON Lines predictions shard as CSV lines (as [`bucket_parquet`] does), under a header of the
+/// columns the loader reads among the shard's first object's keys (file, then values; extra keys
+/// dropped): the loader takes a JSONL predictions file's columns from its first object, so every
+/// bucket must read the shard's first object's columns, not its own first row's;
+/// and a bucket with no prediction row still needs a predictions part that parses (a header alone).
+/// Strings go as they are, numbers as serde_json writes them (the shortest form of the f64 it read,
+/// so the CSV reader gets the same bits), null or a missing key as an empty cell (the loader
+/// refuses both either way). An empty shard gives an empty header: it adds no row and no columns.
+fn bucket_jsonl_predictions(data: &[u8], name: &str, buckets: u32) -> Result<Buckets, String> {
+    use spotcheck::core::data::load::{quote_field, value_text};
+    let path = Path::new(name);
+    let mut reader = JsonlReader::from_reader(data, path);
+    let mut out: Vec<Vec<u8>> = vec![Vec::new(); buckets as usize];
+    let mut columns: Option<(Vec<String>, String)> = None;
+    let mut line = Vec::new();
+    while let Some((at, obj)) = reader.next_object().map_err(|e| e.to_string())? {
+        let (keys, file_key) = match &columns {
+            Some(c) => c,
+            None => {
+                let names: Vec<String> = obj.keys().cloned().collect();
+                let kept =
+                    predictions_columns(&names, path).map_err(|e| format!("{e} (line {at})"))?;
+                let keys: Vec<String> = kept.iter().map(|&i| names[i].clone()).collect();
+                let file_key = keys.first().cloned().unwrap_or_default();
+                columns.insert((keys, file_key))
+            }
+        };
+        let Some(f) = obj.get(file_key).and_then(|v| v.as_str()) else {
+            return Err(format!("{name}:{at}: {file_key:?} must be a string"));
+        };
+        line.clear();
+        for (k, key) in keys.iter().enumerate() {
+            if k > 0 {
+                line.push(b',');
+            }
+            let text = obj.get(key).map(value_text).unwrap_or_default();
+            line.extend_from_slice(quote_field(&text, false).as_bytes());
+        }
+        if let Some(rows) = out.get_mut(bucket_of(f, buckets)) {
+            rows.extend_from_slice(&line);
+            rows.push(b'\n');
+        }
+    }
+    let header = columns.map_or_else(Vec::new, |(keys, _)| {
+        keys.iter()
+            .map(|k| quote_field(k, false).into_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+            .into_bytes()
+    });
+    Ok((header, numbered(out)))
 }
 
 fn xxhash_bucket(identity: &str) -> u64 {
@@ -143,7 +196,8 @@ impl TempDir {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::create_dir_all(&dir)?;
+        // A new folder, never one that is already there (the name is predictable).
+        std::fs::create_dir(&dir)?;
         Ok(Self(dir))
     }
 }
@@ -173,15 +227,21 @@ pub fn bucket_shard(
     let lower = name.to_ascii_lowercase();
     let split: fn(&[u8], &str, u32) -> Result<Buckets, String> = if lower.ends_with(".csv") {
         bucket_csv
+    } else if (lower.ends_with(".jsonl") || lower.ends_with(".ndjson")) && predictions {
+        bucket_jsonl_predictions
     } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
         bucket_jsonl
     } else if lower.ends_with(".parquet") && predictions {
         bucket_parquet
     } else {
-        let parquet = if predictions { ", Parquet" } else { "" };
+        let formats = if predictions {
+            "CSV shards (each with its header), JSON Lines (.jsonl, .ndjson) or Parquet"
+        } else {
+            "CSV shards (each with its header) or JSON Lines (.jsonl, .ndjson); a Parquet \
+             manifest's class ids and names do not travel as rows"
+        };
         return Err(PyValueError::new_err(format!(
-            "{name}: the Beam stats reads CSV shards (each with its header), JSON Lines \
-             (.jsonl, .ndjson){parquet}"
+            "{name}: the Beam stats reads {formats}"
         )));
     };
     py.detach(|| split(data, name, buckets))

@@ -243,3 +243,29 @@ def test_a_parquet_manifest_is_refused_by_name(tmp_path):
     pq.write_table(pa.table({"file_name": ["a.jpg"], "label": ["cat"]}), tmp_path / "m.parquet")
     with pytest.raises(Exception, match=r"m\.parquet: the Beam stats reads CSV shards"):
         beam_stats(tmp_path, "--manifest", str(tmp_path / "m.parquet"))
+
+
+def test_json_lines_predictions_for_some_files_only(tmp_path, spotcheck_bin):
+    """Predictions for the test split only: most buckets get manifest rows and no prediction row.
+    Rows differ in their keys after the first (the loader reads the first object's columns)."""
+    manifest = to_jsonl(COMPARE / "manifest.csv", tmp_path / "manifest.jsonl")
+    with open(COMPARE / "manifest.csv", newline="") as f:
+        test_files = {r["file_name"] for r in csv.DictReader(f) if r["split"] == "test"}
+    full = to_jsonl(COMPARE / "model_a.csv", tmp_path / "all.jsonl", numbers=True)
+    rows = [json.loads(l) for l in full.read_text().splitlines()]
+    rows = [r for r in rows if r["file_name"] in test_files]
+    rows[1]["note"] = "an extra key"
+    predictions = tmp_path / "test_only.jsonl"
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "shards").mkdir()
+    got = beam_stats(
+        tmp_path,
+        "--manifest", shard_jsonl(manifest, tmp_path / "shards", "manifest", 2),
+        "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", 3),
+        "--buckets", "64",
+    )
+    want = json.loads(
+        run_spotcheck(spotcheck_bin, "stats", manifest, "--predictions", predictions, "--json")
+    )
+    assert want["predictions"]["matched"] == len(rows) < want["dataset"]["num_samples"]
+    assert_same(got, want)

@@ -2,9 +2,11 @@
 //! directory listing and the matches listed below it. Always on the welcome screen, and what the
 //! Open buttons fall back to where no file dialog can open (no xdg-desktop-portal, no zenity).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use eframe::egui;
+
+use crate::ui::workers::file_dialog::expand_home;
 
 /// Matches listed below the field at most.
 const MAX_MATCHES: usize = 12;
@@ -78,13 +80,6 @@ pub fn complete_path(text: &str) -> Completion {
     Completion {
         text: completed,
         matches,
-    }
-}
-
-fn expand_home(text: &str) -> String {
-    match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => format!("{}/{rest}", Path::new(&home).display()),
-        _ => text.to_string(),
     }
 }
 

@@ -163,7 +163,7 @@ impl SaveTo {
             && !typed.path.trim().is_empty()
             && let Some(Typed { path, then, .. }) = self.typed.take()
         {
-            let path = PathBuf::from(path.trim());
+            let path = PathBuf::from(expand_home(path.trim()));
             let ctx = ui.ctx().clone();
             let spawned = std::thread::Builder::new()
                 .name("export".into())
@@ -175,6 +175,14 @@ impl SaveTo {
                 ui.label(format!("Could not start the export: {e}"));
             }
         }
+    }
+}
+
+/// A typed path with a leading `~/` made the home folder's (the path fields take what a shell would).
+pub fn expand_home(text: &str) -> String {
+    match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => format!("{}/{rest}", Path::new(&home).display()),
+        _ => text.to_string(),
     }
 }
 

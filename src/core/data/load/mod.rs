@@ -30,6 +30,7 @@ pub use paths::normalize_sample_path;
 pub use predictions::{
     ChunkPlan, CsvPlan, PredictionKind, Predictions, RawPredictions, argmax, join_predictions,
     load_predictions, parquet_predictions_as_csv, parse_predictions, plan_predictions,
+    predictions_columns,
 };
 
 use super::dataset::{Dataset, TableFormat};

@@ -25,7 +25,7 @@ use chunks::*;
 pub(in crate::core::data::load) use chunks::{CHUNK_BYTES, chunk_ranges};
 pub use chunks::{ChunkPlan, CsvPlan};
 pub use join::{argmax, join_predictions};
-pub use parquet::parquet_predictions_as_csv;
+pub use parquet::{parquet_predictions_as_csv, predictions_columns};
 use parse::*;
 pub use parse::{parse_predictions, plan_predictions};
 

@@ -111,6 +111,19 @@ pub(super) fn parse_parquet(
     Ok(raw)
 }
 
+fn kept_columns(layout: &Layout) -> Vec<usize> {
+    std::iter::once(layout.file_col)
+        .chain(layout.value_cols.iter().map(|(i, _)| *i))
+        .collect()
+}
+
+/// The columns of a predictions header (`names`) the loader reads: the file column, then the
+/// probability, logit or hard-prediction columns; others (a split, a note) are ignored. Shards of
+/// one predictions file agree on these even when their first rows carry different extra keys.
+pub fn predictions_columns(names: &[String], path: &Path) -> Result<Vec<usize>, LoadError> {
+    layout(names, path, None, &mut Warnings::default()).map(|l| kept_columns(&l))
+}
+
 /// A Parquet predictions file as CSV text, for a pipeline that moves rows as text (the Beam stats
 /// routes every row to a bucket by its file): returns the header (the file column, then the value
 /// columns the layout keeps) and calls `each` with every row's file and its CSV line (no line
@@ -129,9 +142,7 @@ pub fn parquet_predictions_as_csv(
         .map(|f| f.name().clone())
         .collect();
     let layout = layout(&names, path, None, &mut Warnings::default())?;
-    let wanted: Vec<usize> = std::iter::once(layout.file_col)
-        .chain(layout.value_cols.iter().map(|(i, _)| *i))
-        .collect();
+    let wanted = kept_columns(&layout);
     let header = wanted
         .iter()
         .map(|&i| quote_field(&names[i], false).into_owned())
