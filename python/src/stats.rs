@@ -413,17 +413,43 @@ pub fn bucket_partial(
     bins: usize,
 ) -> PyResult<String> {
     check_bins(bins)?;
-    let partial = py
-        .detach(|| match predictions {
-            Some(p) if manifest.1.is_empty() => {
-                unmatched_only(bucket, &manifest, &p, &classes, split.as_deref(), bins)
-            }
-            predictions => with_bucket(bucket, manifest, predictions, &classes, |d, p| {
-                StatsPartial::of_part(d, p, split.as_deref(), bins)
-            }),
+    let (partial, _) = py
+        .detach(|| {
+            prepare(
+                bucket,
+                manifest,
+                predictions,
+                &classes,
+                split.as_deref(),
+                bins,
+            )
         })
         .map_err(PyValueError::new_err)?;
     serde_json::to_string(&partial).map_err(value_error)
+}
+
+/// One load of a bucket: its partial and its scored rows (none for a bucket with predictions rows
+/// only: they are all unmatched).
+fn prepare(
+    bucket: u32,
+    manifest: Part,
+    predictions: Option<Part>,
+    classes: &[String],
+    split: Option<&str>,
+    bins: usize,
+) -> Result<(StatsPartial, ScoredRows), String> {
+    match predictions {
+        Some(p) if manifest.1.is_empty() => {
+            unmatched_only(bucket, &manifest, &p, classes, split, bins)
+                .map(|partial| (partial, ScoredRows::default()))
+        }
+        predictions => with_bucket(bucket, manifest, predictions, classes, |d, p| {
+            (
+                StatsPartial::of_part(d, p, split, bins),
+                ScoredRows::of_part(d, p, split),
+            )
+        }),
+    }
 }
 
 /// A bucket loaded once for the whole pipeline: its `StatsPartial` (JSON) and its scored rows
@@ -442,17 +468,15 @@ pub fn bucket_prepare<'py>(
 ) -> PyResult<(String, Bound<'py, PyBytes>)> {
     check_bins(bins)?;
     let (partial, rows) = py
-        .detach(|| match predictions {
-            Some(p) if manifest.1.is_empty() => {
-                unmatched_only(bucket, &manifest, &p, &classes, split.as_deref(), bins)
-                    .map(|partial| (partial, ScoredRows::default()))
-            }
-            predictions => with_bucket(bucket, manifest, predictions, &classes, |d, p| {
-                (
-                    StatsPartial::of_part(d, p, split.as_deref(), bins),
-                    ScoredRows::of_part(d, p, split.as_deref()),
-                )
-            }),
+        .detach(|| {
+            prepare(
+                bucket,
+                manifest,
+                predictions,
+                &classes,
+                split.as_deref(),
+                bins,
+            )
         })
         .map_err(PyValueError::new_err)?;
     let json = serde_json::to_string(&partial).map_err(value_error)?;
