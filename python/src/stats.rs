@@ -412,25 +412,36 @@ pub fn bucket_partial(
     split: Option<String>,
     bins: usize,
 ) -> PyResult<String> {
-    check_bins(bins)?;
-    let (partial, _) = py
-        .detach(|| {
-            prepare(
-                bucket,
-                manifest,
-                predictions,
-                &classes,
-                split.as_deref(),
-                bins,
-            )
-        })
-        .map_err(PyValueError::new_err)?;
+    let (partial, _) = prepare(py, bucket, manifest, predictions, &classes, split, bins)?;
     serde_json::to_string(&partial).map_err(value_error)
 }
 
-/// One load of a bucket: its partial and its scored rows (none for a bucket with predictions rows
-/// only: they are all unmatched).
+/// One load of a bucket, with the GIL released: its partial and its scored rows (none for a bucket
+/// with predictions rows only: they are all unmatched).
 fn prepare(
+    py: Python<'_>,
+    bucket: u32,
+    manifest: Part,
+    predictions: Option<Part>,
+    classes: &[String],
+    split: Option<String>,
+    bins: usize,
+) -> PyResult<(StatsPartial, ScoredRows)> {
+    check_bins(bins)?;
+    py.detach(|| {
+        load_prepared(
+            bucket,
+            manifest,
+            predictions,
+            classes,
+            split.as_deref(),
+            bins,
+        )
+    })
+    .map_err(PyValueError::new_err)
+}
+
+fn load_prepared(
     bucket: u32,
     manifest: Part,
     predictions: Option<Part>,
@@ -466,19 +477,7 @@ pub fn bucket_prepare<'py>(
     split: Option<String>,
     bins: usize,
 ) -> PyResult<(String, Bound<'py, PyBytes>)> {
-    check_bins(bins)?;
-    let (partial, rows) = py
-        .detach(|| {
-            prepare(
-                bucket,
-                manifest,
-                predictions,
-                &classes,
-                split.as_deref(),
-                bins,
-            )
-        })
-        .map_err(PyValueError::new_err)?;
+    let (partial, rows) = prepare(py, bucket, manifest, predictions, &classes, split, bins)?;
     let json = serde_json::to_string(&partial).map_err(value_error)?;
     let bytes = py.detach(|| rows.to_bytes());
     Ok((json, PyBytes::new(py, &bytes)))

@@ -38,6 +38,11 @@ def assert_same(beam, local, path="doc"):
         assert beam == local, path
 
 
+def local_stats(spotcheck_bin, *args):
+    """`spotcheck stats ARGS --json`, parsed."""
+    return json.loads(run_spotcheck(spotcheck_bin, "stats", *args, "--json"))
+
+
 def beam_stats(tmp_path, *args):
     out = tmp_path / "stats.json"
     assert beam_main(["stats", *args, "--output", str(out), "--runner", "DirectRunner"]) == 0
@@ -51,11 +56,8 @@ def test_sharded_stats_equal_stats(tmp_path, spotcheck_bin, model, buckets):
     got = beam_stats(
         tmp_path, "--manifest", manifest, "--predictions", predictions, "--buckets", str(buckets)
     )
-    want = json.loads(
-        run_spotcheck(
-            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
-            COMPARE / f"{model}.csv", "--json",
-        )
+    want = local_stats(
+        spotcheck_bin, COMPARE / "manifest.csv", "--predictions", COMPARE / f"{model}.csv"
     )
     assert want["metrics"]["num_samples"] > 0
     assert_same(got, want)
@@ -68,11 +70,9 @@ def test_split_and_bins(tmp_path, spotcheck_bin):
         tmp_path, "--manifest", manifest, "--predictions", predictions, "--split", "test",
         "--bins", "7",
     )
-    want = json.loads(
-        run_spotcheck(
-            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
-            COMPARE / "model_a.csv", "--split", "test", "--bins", "7", "--json",
-        )
+    want = local_stats(
+        spotcheck_bin, COMPARE / "manifest.csv", "--predictions", COMPARE / "model_a.csv",
+        "--split", "test", "--bins", "7",
     )
     assert_same(got, want)
 
@@ -93,22 +93,28 @@ def test_hard_predictions_and_no_predictions(tmp_path, spotcheck_bin):
     manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 3)
     predictions = shard(hard, tmp_path, "hard", 2)
     got = beam_stats(tmp_path, "--manifest", manifest, "--predictions", predictions)
-    want = json.loads(
-        run_spotcheck(spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions", hard, "--json")
-    )
+    want = local_stats(spotcheck_bin, COMPARE / "manifest.csv", "--predictions", hard)
     assert want["calibration"] is None  # a class no label has ("zebra") is not adopted
     assert want["predictions"]["unmatched"] == 1
     assert_same(got, want)
     alone = beam_stats(tmp_path, "--manifest", manifest)
-    want = json.loads(run_spotcheck(spotcheck_bin, "stats", COMPARE / "manifest.csv", "--json"))
+    want = local_stats(spotcheck_bin, COMPARE / "manifest.csv")
     assert_same(alone, want)
 
 
-def test_shards_with_different_headers_are_refused(tmp_path):
+@pytest.mark.parametrize(
+    "second, text, error",
+    [
+        # Different columns; then CSV and JSON Lines shards of one kind.
+        ("m-00001-of-00002.csv", "label,file_name\ndog,b.jpg\n", "header differs"),
+        ("m-00001-of-00002.jsonl", '{"file_name": "b.jpg", "label": "dog"}\n', "same format"),
+    ],
+)
+def test_manifest_shards_that_do_not_match_are_refused(tmp_path, second, text, error):
     (tmp_path / "m-00000-of-00002.csv").write_text("file_name,label\na.jpg,cat\n")
-    (tmp_path / "m-00001-of-00002.csv").write_text("label,file_name\ndog,b.jpg\n")
-    with pytest.raises(Exception, match="header differs"):
-        beam_stats(tmp_path, "--manifest", str(tmp_path / "m-*.csv"))
+    (tmp_path / second).write_text(text)
+    with pytest.raises(Exception, match=error):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m-*"))
 
 
 def test_a_bad_row_names_the_bucket(tmp_path):
@@ -148,9 +154,7 @@ def test_json_lines_shards_equal_stats(tmp_path, spotcheck_bin):
         "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", 4),
         "--buckets", "5",
     )
-    want = json.loads(
-        run_spotcheck(spotcheck_bin, "stats", manifest, "--predictions", predictions, "--json")
-    )
+    want = local_stats(spotcheck_bin, manifest, "--predictions", predictions)
     assert want["metrics"]["num_samples"] > 0
     assert want["calibration"] is not None
     assert_same(got, want)
@@ -162,12 +166,6 @@ def test_json_lines_shards_equal_stats(tmp_path, spotcheck_bin):
     )
     assert_same(mixed, want)
 
-
-def test_csv_and_json_lines_shards_of_one_kind_are_refused(tmp_path):
-    (tmp_path / "m-00000-of-00002.csv").write_text("file_name,label\na.jpg,cat\n")
-    (tmp_path / "m-00001-of-00002.jsonl").write_text('{"file_name": "b.jpg", "label": "dog"}\n')
-    with pytest.raises(Exception, match="same format"):
-        beam_stats(tmp_path, "--manifest", str(tmp_path / "m-*"))
 
 
 def test_a_json_lines_row_without_a_file_key_names_shard_and_line(tmp_path):
@@ -208,11 +206,8 @@ def test_parquet_predictions_shards_equal_stats(tmp_path, spotcheck_bin):
     manifest = shard(COMPARE / "manifest.csv", tmp_path, "manifest", 2)
     predictions = parquet_shards(COMPARE / "model_b.csv", tmp_path, "pred", 3, pa.float32())
     got = beam_stats(tmp_path, "--manifest", manifest, "--predictions", predictions, "--buckets", "4")
-    want = json.loads(
-        run_spotcheck(
-            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
-            tmp_path / "pred.parquet", "--json",
-        )
+    want = local_stats(
+        spotcheck_bin, COMPARE / "manifest.csv", "--predictions", tmp_path / "pred.parquet"
     )
     assert want["calibration"] is not None
     assert_same(got, want)
@@ -227,11 +222,8 @@ def test_parquet_and_csv_predictions_shards_with_the_same_columns_mix(tmp_path, 
     shard(COMPARE / "model_a.csv", tmp_path, "csvpred", 2)
     (tmp_path / "csvpred-00000-of-00002.csv").rename(tmp_path / "pred-00000-of-00002.csv")
     got = beam_stats(tmp_path, "--manifest", manifest, "--predictions", str(tmp_path / "pred-*-of-*"))
-    want = json.loads(
-        run_spotcheck(
-            spotcheck_bin, "stats", COMPARE / "manifest.csv", "--predictions",
-            COMPARE / "model_a.csv", "--json",
-        )
+    want = local_stats(
+        spotcheck_bin, COMPARE / "manifest.csv", "--predictions", COMPARE / "model_a.csv"
     )
     assert_same(got, want)
 
@@ -264,8 +256,6 @@ def test_json_lines_predictions_for_some_files_only(tmp_path, spotcheck_bin):
         "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", 3),
         "--buckets", "64",
     )
-    want = json.loads(
-        run_spotcheck(spotcheck_bin, "stats", manifest, "--predictions", predictions, "--json")
-    )
+    want = local_stats(spotcheck_bin, manifest, "--predictions", predictions)
     assert want["predictions"]["matched"] == len(rows) < want["dataset"]["num_samples"]
     assert_same(got, want)

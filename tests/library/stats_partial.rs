@@ -9,7 +9,7 @@ use spotcheck::core::analysis::stats_partial::{
     REFINEMENT_PASSES, ScoredRows, StatsPartial, TemperaturePartial, finish,
 };
 use spotcheck::core::data::dataset::Dataset;
-use spotcheck::core::data::load::{open, open_with};
+use spotcheck::core::data::load::{Predictions, open, open_with};
 use spotcheck::core::data::warnings::Warnings;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/compare");
@@ -143,14 +143,19 @@ fn distributed(parts: usize, model: &str, split: Option<&str>, bins: usize) -> s
     serde_json::to_value(finish(&partial, last.as_ref()).unwrap()).unwrap()
 }
 
-fn whole(model: &str, split: Option<&str>, bins: usize) -> serde_json::Value {
-    let (d, p) = open(
+/// The whole fixture with `model`'s predictions.
+fn open_model(model: &str) -> (Dataset, Option<Predictions>) {
+    open(
         &Path::new(FIXTURE).join("manifest.csv"),
         Some(&Path::new(FIXTURE).join(format!("{model}.csv"))),
         None,
         &mut Warnings::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn whole(model: &str, split: Option<&str>, bins: usize) -> serde_json::Value {
+    let (d, p) = open_model(model);
     let split = split.map(|s| d.split_id(s).unwrap());
     serde_json::to_value(StatsReport::build(&d, p.as_ref(), split, bins)).unwrap()
 }
@@ -173,13 +178,7 @@ fn parts_merge_into_the_whole_stats_document() {
 
 #[test]
 fn merging_refuses_parts_that_do_not_fit() {
-    let (d, p) = open(
-        &Path::new(FIXTURE).join("manifest.csv"),
-        Some(&Path::new(FIXTURE).join("model_a.csv")),
-        None,
-        &mut Warnings::default(),
-    )
-    .unwrap();
+    let (d, p) = open_model("model_a");
     let a = StatsPartial::of_part(&d, p.as_ref(), None, 15);
     let b = StatsPartial::of_part(&d, p.as_ref(), None, 10);
     assert!(a.clone().merge(&b).is_err());
@@ -189,13 +188,7 @@ fn merging_refuses_parts_that_do_not_fit() {
 
 #[test]
 fn scored_rows_bytes_that_do_not_fit_are_an_error() {
-    let (d, p) = open(
-        &Path::new(FIXTURE).join("manifest.csv"),
-        Some(&Path::new(FIXTURE).join("model_a.csv")),
-        None,
-        &mut Warnings::default(),
-    )
-    .unwrap();
+    let (d, p) = open_model("model_a");
     let rows = ScoredRows::of_part(&d, p.as_ref(), None);
     assert!(rows.len() > 100);
     let bytes = rows.to_bytes();
@@ -207,12 +200,6 @@ fn scored_rows_bytes_that_do_not_fit_are_an_error() {
     wrong[8] = 0xff; // a row count the bytes do not hold
     assert!(ScoredRows::from_bytes(&wrong).is_err());
     // Hard predictions score no rows for the temperature.
-    let (d, hard) = open(
-        &Path::new(FIXTURE).join("manifest.csv"),
-        Some(&Path::new(FIXTURE).join("model_c.csv")),
-        None,
-        &mut Warnings::default(),
-    )
-    .unwrap();
+    let (d, hard) = open_model("model_c");
     assert!(ScoredRows::of_part(&d, hard.as_ref(), None).is_empty());
 }

@@ -47,6 +47,17 @@ pub enum PartialError {
     TooManyClasses(#[from] TooManyClasses),
 }
 
+/// The samples of `dataset` that `predictions` scores, restricted to the split named `split` (a part
+/// without that split scores nothing): what every partial of a part sums over.
+fn part_scored(dataset: &Dataset, predictions: &Predictions, split: Option<&str>) -> Vec<Scored> {
+    let split_id = split.map(|name| dataset.split_id(name));
+    scored_samples(dataset.labels(), predictions, |i| match split_id {
+        None => true,
+        Some(None) => false,
+        Some(Some(s)) => dataset.split(i) == Some(s),
+    })
+}
+
 /// The b values of the warm-start grid.
 pub fn grid() -> Vec<f64> {
     let (b_min, b_max) = (1.0 / TEMPERATURE_BOUNDS.1, 1.0 / TEMPERATURE_BOUNDS.0);
@@ -130,12 +141,7 @@ impl StatsPartial {
             .map(|(i, s)| (s.clone(), named(dataset.class_counts(Some(i)))))
             .collect();
         let predictions = predictions.map(|p| {
-            let split_id = split.map(|name| dataset.split_id(name));
-            let scored = scored_samples(dataset.labels(), p, |i| match split_id {
-                None => true,
-                Some(None) => false,
-                Some(Some(s)) => dataset.split(i) == Some(s),
-            });
+            let scored = part_scored(dataset, p, split);
             let cm = confusion_matrix(p, &scored, classes.len());
             let mut confusion: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
             for (t, true_name) in classes.iter().enumerate() {
@@ -323,6 +329,19 @@ impl TemperaturePartial {
         }
     }
 
+    /// A pass's sums (and its scaled bins and NLL, when it collected them) as a partial at `b`.
+    fn from_pass(b: f64, pass: (TemperatureSums, Option<(BinSums, f64)>), empty: Self) -> Self {
+        match pass {
+            (sums, Some((bins, nll_sum))) => Self {
+                b,
+                sums,
+                bins,
+                nll_sum,
+            },
+            (sums, None) => Self { sums, ..empty },
+        }
+    }
+
     /// The pass at `b` over one part (nothing for a part without probabilities).
     pub fn of_part(
         dataset: &Dataset,
@@ -335,24 +354,11 @@ impl TemperaturePartial {
         let Some(p) = predictions.filter(|p| p.kind() != PredictionKind::Hard) else {
             return empty;
         };
-        let split_id = split.map(|name| dataset.split_id(name));
-        let scored = scored_samples(dataset.labels(), p, |i| match split_id {
-            None => true,
-            Some(None) => false,
-            Some(Some(s)) => dataset.split(i) == Some(s),
-        });
+        let scored = part_scored(dataset, p, split);
         if scored.is_empty() {
             return empty;
         }
-        match temperature_pass(p, &scored, b, Some(num_bins)) {
-            (sums, Some((bins, nll_sum))) => Self {
-                b,
-                sums,
-                bins,
-                nll_sum,
-            },
-            (sums, None) => Self { sums, ..empty },
-        }
+        Self::from_pass(b, temperature_pass(p, &scored, b, Some(num_bins)), empty)
     }
 
     /// Both parts' sums (taken at the same b).
@@ -407,12 +413,7 @@ impl ScoredRows {
         let Some(p) = predictions.filter(|p| p.kind() != PredictionKind::Hard) else {
             return Self::default();
         };
-        let split_id = split.map(|name| dataset.split_id(name));
-        let scored = scored_samples(dataset.labels(), p, |i| match split_id {
-            None => true,
-            Some(None) => false,
-            Some(Some(s)) => dataset.split(i) == Some(s),
-        });
+        let scored = part_scored(dataset, p, split);
         let classes = scored
             .first()
             .map_or(0, |s| p.row_log_probabilities(s.row as usize).len());
@@ -532,15 +533,7 @@ impl TemperaturePartial {
                 label,
             })
             .collect();
-        match temperature_pass(rows, &scored, b, Some(num_bins)) {
-            (sums, Some((bins, nll_sum))) => Self {
-                b,
-                sums,
-                bins,
-                nll_sum,
-            },
-            (sums, None) => Self { sums, ..empty },
-        }
+        Self::from_pass(b, temperature_pass(rows, &scored, b, Some(num_bins)), empty)
     }
 }
 

@@ -368,12 +368,7 @@ fn read_parquet(m: &Matcher<'_>, control: Option<&LoadControl>) -> Result<RawRow
     let path = m.path;
     let open =
         OpenShard::open(path, ShardFormat::Parquet).map_err(|e| LoadError::parse_file(path, e))?;
-    let names: Vec<String> = open
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names = open.column_names();
     let cols = Columns::find(names, path, None)?;
     let wanted = [cols.file, cols.annotator, cols.label];
     let mut out = RawRows::default();

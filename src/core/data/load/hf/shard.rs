@@ -38,6 +38,15 @@ impl OpenShard {
         }
     }
 
+    /// The names of the shard's top-level columns, in schema order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
     /// Rows in the shard.
     pub fn rows(&self) -> u64 {
         match self {

@@ -20,8 +20,7 @@ pub(super) fn parse_parquet(
 ) -> Result<RawPredictions, LoadError> {
     let open =
         OpenShard::open(path, ShardFormat::Parquet).map_err(|e| LoadError::parse_file(path, e))?;
-    let schema = open.schema();
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let names = open.column_names();
     let layout = layout(&names, path, None, warnings)?;
     let columns: Vec<String> = layout.value_cols.iter().map(|(_, c)| c.clone()).collect();
     // The footer's row count is a claim: room for a bounded number up front.
@@ -135,12 +134,7 @@ pub fn parquet_predictions_as_csv(
 ) -> Result<Vec<u8>, LoadError> {
     let open =
         OpenShard::open(path, ShardFormat::Parquet).map_err(|e| LoadError::parse_file(path, e))?;
-    let names: Vec<String> = open
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names = open.column_names();
     let layout = layout(&names, path, None, &mut Warnings::default())?;
     let wanted = kept_columns(&layout);
     let header = wanted
