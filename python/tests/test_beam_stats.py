@@ -168,6 +168,16 @@ def test_json_lines_shards_equal_stats(tmp_path, spotcheck_bin):
 
 
 
+def test_predictions_shards_that_are_all_empty_are_refused(tmp_path):
+    # As `spotcheck stats` refuses an empty predictions file: not a document without predictions.
+    (tmp_path / "m.csv").write_text("file_name,label\na.jpg,cat\n")
+    for k in range(2):
+        (tmp_path / f"p-{k:05d}-of-00002.jsonl").write_text("")
+    with pytest.raises(Exception, match=r"p-00000-of-00002\.jsonl and the 1 other shard\(s\): every"):
+        beam_stats(tmp_path, "--manifest", str(tmp_path / "m.csv"),
+                   "--predictions", str(tmp_path / "p-*.jsonl"))
+
+
 def test_a_json_lines_row_without_a_file_key_names_shard_and_line(tmp_path):
     (tmp_path / "m.jsonl").write_text('{"file_name": "a.jpg", "label": "cat"}\n\n{"label": "dog"}\n')
     with pytest.raises(Exception, match=r"m\.jsonl:3: no file key"):

@@ -128,3 +128,39 @@ fn the_balanced_manifest_is_the_command_lines_byte_for_byte() {
     wait_for(&mut h, "Could not write the manifest");
     wait_for(&mut h, &bad.display().to_string());
 }
+
+#[test]
+fn without_a_dialog_the_export_asks_for_a_path_and_says_nothing_is_written_yet() {
+    spotcheck::ui::workers::file_dialog::use_path_fields();
+    let data = demo_copy();
+    let out = tempfile::tempdir().unwrap();
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
+    let ctx = h.ctx.clone();
+    h.state_mut().open(data.path().to_path_buf(), None, ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h.get_by_label("Evaluation").click();
+    h.run_steps(2);
+    wait_for(&mut h, "Balanced manifest");
+    h.get_by_label("Export balanced manifest…").click();
+    h.run_steps(2);
+    wait_for(
+        &mut h,
+        "No file dialog can open here (it needs xdg-desktop-portal or zenity).",
+    );
+    // Waiting for a path is not "writing".
+    assert!(h.query_by_label("Choosing a file and writing…").is_none());
+    let file = out.path().join("balanced.csv");
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::A);
+    h.get_by_role_and_label(eframe::egui::accesskit::Role::TextInput, "Save to")
+        .type_text(file.to_str().unwrap());
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    // The defaults: every split as one pool (the view follows none), undersampled, seed 0: 2 x 21.
+    wait_for(&mut h, "Wrote 42 rows to");
+    let cli_file = out.path().join("cli.csv");
+    cli(data.path(), "undersample", 0, &cli_file, &[]);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        std::fs::read_to_string(&cli_file).unwrap()
+    );
+}

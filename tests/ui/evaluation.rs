@@ -358,4 +358,31 @@ fn save_csv_without_a_dialog_asks_for_a_path_and_writes_the_views_numbers_there(
     h.run_steps(2);
     assert!(h.query_by_label("Save to").is_none());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    // A file already there is written over only on a second click ("Replace"), as a dialog asks.
+    std::fs::write(&out, "old").unwrap();
+    h.get_by_label("Save CSV...").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Save to")
+        .type_text(out.to_str().unwrap());
+    h.run_steps(1);
+    assert!(h.query_by_label("Replace").is_none());
+    h.get_by_label("Save").click();
+    wait_for(
+        &mut h,
+        &format!("{} already exists: Replace writes over it.", out.display()),
+    );
+    h.run_steps(3);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+    h.get_by_label("Replace").click();
+    for _ in 0..200 {
+        h.run_steps(1);
+        if std::fs::read_to_string(&out).unwrap() != "old" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(std::fs::read_to_string(&out).unwrap().contains("landscape"));
+    assert!(h.query_by_label("Save to").is_none());
 }

@@ -43,8 +43,10 @@ def _route(item, buckets):
 def _check_headers(headers):
     """Every shard of a kind must have the same header (the bucket files share one)."""
     out = {}
+    empty = []
     for kind, index, path, header in sorted(headers, key=lambda h: (h[0], h[1])):
         if kind == "p" and not header:
+            empty.append(path)
             continue  # an empty JSON Lines predictions shard: no row, no columns
         if kind in out and out[kind][0] != header:
             if not header or not out[kind][0]:
@@ -56,6 +58,12 @@ def _check_headers(headers):
                 f"{path}: its header differs from {out[kind][1]}'s; every shard needs the same columns"
             )
         out.setdefault(kind, (header, path))
+    if empty and "p" not in out:
+        # As `spotcheck stats` refuses an empty predictions file, not a run without predictions.
+        shards = empty[0] if len(empty) == 1 else f"{empty[0]} and the {len(empty) - 1} other shard(s)"
+        raise ValueError(
+            f"{shards}: every predictions shard is empty: expected one JSON object per line"
+        )
     return {kind: header for kind, (header, _) in out.items()}
 
 

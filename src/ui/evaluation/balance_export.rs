@@ -102,7 +102,8 @@ impl BalanceExport {
                     "file_name,label[,split] rows, paths relative to the file: it opens as a dataset",
                 )
                 .clicked();
-            if busy {
+            // While the path field below waits, nothing is being written yet.
+            if busy && !self.save_to.is_asking() {
                 ui.spinner();
                 ui.label("Choosing a file and writing…");
             }

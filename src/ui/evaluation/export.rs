@@ -44,7 +44,7 @@ impl ExportState {
         while let Ok(m) = self.done_rx.try_recv() {
             self.message = Some(m);
         }
-        let field = if self.save_to.is_asking() { 50.0 } else { 0.0 };
+        let field = self.save_to.reserved_height();
         let message = if self.message.is_some() { 22.0 } else { 0.0 };
         40.0 + field + message
     }

@@ -41,6 +41,20 @@ struct Typed {
     then: Then,
     /// The field takes the keyboard on the frame it first shows.
     focus: bool,
+    /// The path (as typed, `~/` expanded) that Save found already there: the button then says
+    /// "Replace", as a file dialog asks before it overwrites. Editing the path asks again.
+    exists: Option<String>,
+}
+
+impl Typed {
+    fn new(name: &str, then: Then) -> Self {
+        Self {
+            path: suggested_path(name),
+            then,
+            focus: true,
+            exists: None,
+        }
+    }
 }
 
 /// A save: rfd's dialog on an `export` thread, and where no dialog can open (no xdg-desktop-portal
@@ -86,11 +100,7 @@ impl SaveTo {
         then: impl FnOnce(&Path) + Send + 'static,
     ) -> std::io::Result<()> {
         if PATH_FIELDS_ONLY.load(Ordering::Relaxed) || why_no_dialog().is_some() {
-            self.typed = Some(Typed {
-                path: suggested_path(name),
-                then: Box::new(then),
-                focus: true,
-            });
+            self.typed = Some(Typed::new(name, Box::new(then)));
             return Ok(());
         }
         let dialog = rfd::AsyncFileDialog::new()
@@ -107,12 +117,7 @@ impl SaveTo {
                     Some(handle) => then(handle.path()),
                     // Answered faster than a person could: the dialog never showed.
                     None if started.elapsed() < TOO_FAST => {
-                        let typed = Typed {
-                            path: suggested_path(&name),
-                            then: Box::new(then),
-                            focus: true,
-                        };
-                        fell_back.send(typed).ok();
+                        fell_back.send(Typed::new(&name, Box::new(then))).ok();
                     }
                     None => {}
                 }
@@ -130,8 +135,18 @@ impl SaveTo {
         self.typed.is_some()
     }
 
-    /// The path field, while a save waits for one: "Save" writes there (on an `export` thread),
-    /// "Cancel" drops the save.
+    /// The height [`Self::ui`] takes this frame: the notice and the field while asking, and the
+    /// "already exists" line while it asks to replace.
+    pub fn reserved_height(&mut self) -> f32 {
+        if !self.is_asking() {
+            return 0.0;
+        }
+        let replacing = self.typed.as_ref().is_some_and(|t| t.exists.is_some());
+        50.0 + if replacing { 22.0 } else { 0.0 }
+    }
+
+    /// The path field, while a save waits for one: "Save" writes there (on an `export` thread), after
+    /// a second click ("Replace") when a file is already there; "Cancel" drops the save.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.is_asking();
         let Some(typed) = &mut self.typed else {
@@ -139,13 +154,15 @@ impl SaveTo {
         };
         let (mut save, mut cancel) = (false, false);
         ui.label("No file dialog can open here (it needs xdg-desktop-portal or zenity).");
+        let chosen = expand_home(typed.path.trim());
+        let replacing = typed.exists.as_deref() == Some(chosen.as_str());
         ui.horizontal(|ui| {
             let label = ui.label("Save to");
             let field = ui
                 .add(
                     egui::TextEdit::singleline(&mut typed.path)
                         .id_salt("save-to-path")
-                        .desired_width((ui.available_width() - 130.0).max(120.0))
+                        .desired_width((ui.available_width() - 150.0).max(120.0))
                         .hint_text("/path/to/file"),
                 )
                 .labelled_by(label.id);
@@ -154,16 +171,32 @@ impl SaveTo {
                 field.scroll_to_me(None);
             }
             let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            save = ui.button("Save").clicked() || entered;
+            save = ui
+                .button(if replacing { "Replace" } else { "Save" })
+                .clicked()
+                || entered;
             cancel = ui.button("Cancel").clicked();
         });
+        if replacing {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{chosen} already exists: Replace writes over it."),
+            );
+        }
         if cancel {
             self.typed = None;
-        } else if save
-            && !typed.path.trim().is_empty()
-            && let Some(Typed { path, then, .. }) = self.typed.take()
-        {
-            let path = PathBuf::from(expand_home(path.trim()));
+            return;
+        }
+        if !save || chosen.is_empty() {
+            return;
+        }
+        // One stat, on the click (not per frame): a dialog asks before it overwrites, so does this.
+        if !replacing && Path::new(&chosen).exists() {
+            typed.exists = Some(chosen);
+            return;
+        }
+        if let Some(Typed { then, .. }) = self.typed.take() {
+            let path = PathBuf::from(chosen);
             let ctx = ui.ctx().clone();
             let spawned = std::thread::Builder::new()
                 .name("export".into())

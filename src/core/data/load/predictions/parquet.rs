@@ -29,71 +29,58 @@ pub(super) fn parse_parquet(
         .min(super::super::hf::MAX_ROWS_UP_FRONT);
     let mut raw = RawPredictions::new(path, layout.kind, columns, rows);
     let mut interner = Interner::default();
-    let wanted: Vec<usize> = std::iter::once(layout.file_col)
-        .chain(layout.value_cols.iter().map(|(i, _)| *i))
-        .collect();
     let mut row = 0u64;
+    read_kept(path, &open, &names, &layout, control, |batch| {
+        for (i, file) in batch.files.iter().enumerate() {
+            row += 1;
+            raw.push_file(file.as_deref().unwrap_or_default(), root, row)?;
+            if layout.kind == PredictionKind::Hard {
+                let name = batch.hard.get(i).and_then(|h| h.as_deref());
+                raw.hard_ids.push(match name {
+                    None | Some("") => NONE,
+                    Some(name) => interner.intern(name),
+                });
+            } else {
+                for v in &batch.numbers {
+                    raw.values.push(v.get(i).copied().unwrap_or(f64::NAN));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    raw.hard_names = interner.into_names();
+    Ok(raw)
+}
+
+/// A batch's kept columns, decoded once for both readers: each row's file, and the value columns'
+/// numbers (probabilities or logits, a null as NaN) or, for hard predictions, the trimmed names.
+struct KeptColumns {
+    files: Vec<Option<String>>,
+    numbers: Vec<Vec<f64>>,
+    hard: Vec<Option<String>>,
+}
+
+/// Reads the file and value columns of `open` (a Parquet predictions file at `path`) batch by
+/// batch into `each`: one reader, so the loader and the CSV conversion cannot disagree on a value.
+fn read_kept(
+    path: &Path,
+    open: &OpenShard,
+    names: &[String],
+    layout: &Layout,
+    control: Option<&LoadControl>,
+    mut each: impl FnMut(KeptColumns) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     let mut fail: Option<LoadError> = None;
     let read = guarded(|| {
-        open.read_columns(path, &wanted, |batch| {
+        open.read_columns(path, &kept_columns(layout), |batch| {
             LoadControl::check(control).map_err(|e| e.to_string())?;
-            let n = batch.num_rows();
-            let mut files: Vec<Option<String>> = vec![None; n];
-            if let Some(col) = batch.column_by_name(&names[layout.file_col]) {
-                for_each_text(col.as_ref(), |i, t| {
-                    if let Some(slot) = files.get_mut(i) {
-                        *slot = t.map(str::to_string);
-                    }
-                });
-            }
-            let mut values: Vec<Vec<f64>> = Vec::new();
-            let mut hard: Vec<Option<String>> = Vec::new();
-            for (col, class) in &layout.value_cols {
-                let name = &names[*col];
-                let Some(array) = batch.column_by_name(name) else {
-                    continue;
-                };
-                if layout.kind == PredictionKind::Hard {
-                    hard = vec![None; n];
-                    for_each_text(array.as_ref(), |i, t| {
-                        if let Some(slot) = hard.get_mut(i) {
-                            *slot = t.map(|t| t.trim().to_string());
-                        }
-                    });
-                } else {
-                    match f64_values(array.as_ref()) {
-                        Some(v) => values.push(v),
-                        None => {
-                            fail = Some(LoadError::parse_file(
-                                path,
-                                format!("{name} (class {class:?}) does not hold numbers"),
-                            ));
-                            return Err("stop".into());
-                        }
-                    }
-                }
-            }
-            for i in 0..n {
-                row += 1;
-                let file = files.get(i).and_then(|f| f.as_deref()).unwrap_or_default();
-                if let Err(e) = raw.push_file(file, root, row) {
+            match decode(batch, path, names, layout).and_then(&mut each) {
+                Ok(()) => Ok(()),
+                Err(e) => {
                     fail = Some(e);
-                    return Err("stop".into());
-                }
-                if layout.kind == PredictionKind::Hard {
-                    let name = hard.get(i).and_then(|h| h.as_deref()).unwrap_or_default();
-                    raw.hard_ids.push(if name.is_empty() {
-                        NONE
-                    } else {
-                        interner.intern(name)
-                    });
-                } else {
-                    for v in &values {
-                        raw.values.push(v.get(i).copied().unwrap_or(f64::NAN));
-                    }
+                    Err("stop".into())
                 }
             }
-            Ok(())
         })
     });
     if let Some(e) = fail {
@@ -105,9 +92,53 @@ pub(super) fn parse_parquet(
         } else {
             LoadError::parse_file(path, e)
         }
-    })?;
-    raw.hard_names = interner.into_names();
-    Ok(raw)
+    })
+}
+
+/// One batch's kept columns as [`KeptColumns`]; a value column that holds no numbers is an error
+/// naming the file, the column and its class.
+fn decode(
+    batch: &arrow_array::RecordBatch,
+    path: &Path,
+    names: &[String],
+    layout: &Layout,
+) -> Result<KeptColumns, LoadError> {
+    let n = batch.num_rows();
+    let column = |i: usize| {
+        batch
+            .column_by_name(&names[i])
+            .ok_or_else(|| LoadError::parse_file(path, format!("no column {}", names[i])))
+    };
+    let texts = |array: &dyn arrow_array::Array, trim: bool| {
+        let mut out: Vec<Option<String>> = vec![None; n];
+        for_each_text(array, |i, t| {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = t.map(|t| if trim { t.trim() } else { t }.to_string());
+            }
+        });
+        out
+    };
+    let files = texts(column(layout.file_col)?.as_ref(), false);
+    let (mut numbers, mut hard) = (Vec::new(), Vec::new());
+    for (col, class) in &layout.value_cols {
+        let array = column(*col)?;
+        if layout.kind == PredictionKind::Hard {
+            hard = texts(array.as_ref(), true);
+        } else {
+            numbers.push(f64_values(array.as_ref()).ok_or_else(|| {
+                let name = &names[*col];
+                LoadError::parse_file(
+                    path,
+                    format!("{name} (class {class:?}) does not hold numbers"),
+                )
+            })?);
+        }
+    }
+    Ok(KeptColumns {
+        files,
+        numbers,
+        hard,
+    })
 }
 
 fn kept_columns(layout: &Layout) -> Vec<usize> {
@@ -136,69 +167,33 @@ pub fn parquet_predictions_as_csv(
         OpenShard::open(path, ShardFormat::Parquet).map_err(|e| LoadError::parse_file(path, e))?;
     let names = open.column_names();
     let layout = layout(&names, path, None, &mut Warnings::default())?;
-    let wanted = kept_columns(&layout);
-    let header = wanted
+    let header = kept_columns(&layout)
         .iter()
         .map(|&i| quote_field(&names[i], false).into_owned())
         .collect::<Vec<_>>()
         .join(",")
         .into_bytes();
-    let mut fail: Option<LoadError> = None;
     let mut line = Vec::new();
-    let read = guarded(|| {
-        open.read_columns(path, &wanted, |batch| {
-            let n = batch.num_rows();
-            let mut cells: Vec<Vec<String>> = Vec::with_capacity(wanted.len());
-            for &col in &wanted {
-                let name = &names[col];
-                let Some(array) = batch.column_by_name(name) else {
-                    fail = Some(LoadError::parse_file(path, format!("no column {name}")));
-                    return Err("stop".into());
-                };
-                let mut texts = vec![String::new(); n];
-                if col == layout.file_col || layout.kind == PredictionKind::Hard {
-                    let trim = col != layout.file_col;
-                    for_each_text(array.as_ref(), |i, t| {
-                        if let (Some(slot), Some(t)) = (texts.get_mut(i), t) {
-                            *slot = if trim { t.trim() } else { t }.to_string();
-                        }
-                    });
-                } else {
-                    let Some(values) = f64_values(array.as_ref()) else {
-                        fail = Some(LoadError::parse_file(
-                            path,
-                            format!("{name} does not hold numbers"),
-                        ));
-                        return Err("stop".into());
-                    };
-                    for (slot, v) in texts.iter_mut().zip(values) {
-                        *slot = format!("{v:?}");
-                    }
+    read_kept(path, &open, &names, &layout, None, |batch| {
+        for (i, file) in batch.files.iter().enumerate() {
+            let file = file.as_deref().unwrap_or_default();
+            line.clear();
+            line.extend_from_slice(quote_field(file, false).as_bytes());
+            if layout.kind == PredictionKind::Hard {
+                let name = batch.hard.get(i).and_then(|h| h.as_deref());
+                line.push(b',');
+                line.extend_from_slice(quote_field(name.unwrap_or_default(), false).as_bytes());
+            } else {
+                for v in &batch.numbers {
+                    let v = v.get(i).copied().unwrap_or(f64::NAN);
+                    line.push(b',');
+                    line.extend_from_slice(format!("{v:?}").as_bytes());
                 }
-                cells.push(texts);
             }
-            for i in 0..n {
-                line.clear();
-                for (k, column) in cells.iter().enumerate() {
-                    if k > 0 {
-                        line.push(b',');
-                    }
-                    let text = column.get(i).map_or("", String::as_str);
-                    line.extend_from_slice(quote_field(text, false).as_bytes());
-                }
-                let file = cells
-                    .first()
-                    .and_then(|c| c.get(i))
-                    .map_or("", String::as_str);
-                each(file, &line);
-            }
-            Ok(())
-        })
-    });
-    if let Some(e) = fail {
-        return Err(e);
-    }
-    read.map_err(|e| LoadError::parse_file(path, e))?;
+            each(file, &line);
+        }
+        Ok(())
+    })?;
     Ok(header)
 }
 
@@ -297,7 +292,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("bad.parquet") && err.contains("prob_cat does not hold numbers"),
+            err.contains("bad.parquet")
+                && err.contains("prob_cat (class \"cat\") does not hold numbers"),
             "{err}"
         );
     }
