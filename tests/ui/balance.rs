@@ -30,6 +30,25 @@ fn prepare(h: &mut Harness<'static, App>, seed: u64, out: &Path) {
     export.message = None;
 }
 
+/// The demo copy at `dataset` open in the app, on the Evaluation view with its balance export.
+fn balance_view(dataset: &Path) -> Harness<'static, App> {
+    let mut h = harness_with(App::default(), 1600.0, 1000.0);
+    let ctx = h.ctx.clone();
+    h.state_mut().open(dataset.to_path_buf(), None, ctx);
+    wait_for(&mut h, "42 of 42 shown");
+    h.get_by_label("Evaluation").click();
+    h.run_steps(2);
+    wait_for(&mut h, "Balanced manifest");
+    h
+}
+
+fn assert_same_text(a: &Path, b: &Path) {
+    assert_eq!(
+        std::fs::read_to_string(a).unwrap(),
+        std::fs::read_to_string(b).unwrap()
+    );
+}
+
 /// `spotcheck balance DATASET --resample HOW --seed SEED --out OUT [extra]`.
 fn cli(dataset: &Path, how: &str, seed: u64, out: &Path, extra: &[&str]) {
     let seed = seed.to_string();
@@ -68,13 +87,7 @@ fn the_balanced_manifest_is_the_command_lines_byte_for_byte() {
     let (code, _, err) = common::run(&["relabel", data.path().to_str().unwrap(), &rel, "portrait"]);
     assert_eq!(code, 0, "{err}");
 
-    let mut h = harness_with(App::default(), 1600.0, 1000.0);
-    let ctx = h.ctx.clone();
-    h.state_mut().open(data.path().to_path_buf(), None, ctx);
-    wait_for(&mut h, "42 of 42 shown");
-    h.get_by_label("Evaluation").click();
-    h.run_steps(2);
-    wait_for(&mut h, "Balanced manifest");
+    let mut h = balance_view(data.path());
     // The seed field shows its default.
     h.get_by_label("Export balanced manifest…");
     assert!(h.query_by_value("0").is_some());
@@ -116,10 +129,7 @@ fn the_balanced_manifest_is_the_command_lines_byte_for_byte() {
     wait_for(&mut h, "Wrote 40 rows to");
     let cli_file = out.path().join("cli-under.csv");
     cli(data.path(), "undersample", 3, &cli_file, &[]);
-    assert_eq!(
-        std::fs::read_to_string(&app_file).unwrap(),
-        std::fs::read_to_string(&cli_file).unwrap()
-    );
+    assert_same_text(&app_file, &cli_file);
 
     // A folder that does not exist: the error names the file.
     let bad = out.path().join("no/such/folder/b.csv");
@@ -134,13 +144,7 @@ fn without_a_dialog_the_export_asks_for_a_path_and_says_nothing_is_written_yet()
     spotcheck::ui::workers::file_dialog::use_path_fields();
     let data = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    let mut h = harness_with(App::default(), 1600.0, 1000.0);
-    let ctx = h.ctx.clone();
-    h.state_mut().open(data.path().to_path_buf(), None, ctx);
-    wait_for(&mut h, "42 of 42 shown");
-    h.get_by_label("Evaluation").click();
-    h.run_steps(2);
-    wait_for(&mut h, "Balanced manifest");
+    let mut h = balance_view(data.path());
     h.get_by_label("Export balanced manifest…").click();
     h.run_steps(2);
     wait_for(
@@ -159,8 +163,5 @@ fn without_a_dialog_the_export_asks_for_a_path_and_says_nothing_is_written_yet()
     wait_for(&mut h, "Wrote 42 rows to");
     let cli_file = out.path().join("cli.csv");
     cli(data.path(), "undersample", 0, &cli_file, &[]);
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        std::fs::read_to_string(&cli_file).unwrap()
-    );
+    assert_same_text(&file, &cli_file);
 }
