@@ -144,16 +144,21 @@ def shard_jsonl(src, out_dir, stem, n):
     return str(out_dir / f"{stem}-*.jsonl")
 
 
+def beam_on_jsonl_shards(tmp_path, manifest, predictions, m, p, buckets):
+    """The Beam stats on JSON Lines `manifest` in m shards and `predictions` in p (under shards/)."""
+    (tmp_path / "shards").mkdir()
+    return beam_stats(
+        tmp_path,
+        "--manifest", shard_jsonl(manifest, tmp_path / "shards", "manifest", m),
+        "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", p),
+        "--buckets", str(buckets),
+    )
+
+
 def test_json_lines_shards_equal_stats(tmp_path, spotcheck_bin):
     manifest = to_jsonl(COMPARE / "manifest.csv", tmp_path / "manifest.jsonl")
     predictions = to_jsonl(COMPARE / "model_b.csv", tmp_path / "model_b.jsonl", numbers=True)
-    (tmp_path / "shards").mkdir()
-    got = beam_stats(
-        tmp_path,
-        "--manifest", shard_jsonl(manifest, tmp_path / "shards", "manifest", 3),
-        "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", 4),
-        "--buckets", "5",
-    )
+    got = beam_on_jsonl_shards(tmp_path, manifest, predictions, 3, 4, buckets=5)
     want = local_stats(spotcheck_bin, manifest, "--predictions", predictions)
     assert want["metrics"]["num_samples"] > 0
     assert want["calibration"] is not None
@@ -259,13 +264,7 @@ def test_json_lines_predictions_for_some_files_only(tmp_path, spotcheck_bin):
     rows[1]["note"] = "an extra key"
     predictions = tmp_path / "test_only.jsonl"
     predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (tmp_path / "shards").mkdir()
-    got = beam_stats(
-        tmp_path,
-        "--manifest", shard_jsonl(manifest, tmp_path / "shards", "manifest", 2),
-        "--predictions", shard_jsonl(predictions, tmp_path / "shards", "predictions", 3),
-        "--buckets", "64",
-    )
+    got = beam_on_jsonl_shards(tmp_path, manifest, predictions, 2, 3, buckets=64)
     want = local_stats(spotcheck_bin, manifest, "--predictions", predictions)
     assert want["predictions"]["matched"] == len(rows) < want["dataset"]["num_samples"]
     assert_same(got, want)
