@@ -376,7 +376,9 @@ fn save_csv_without_a_dialog_asks_for_a_path_and_writes_the_views_numbers_there(
     h.run_steps(3);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
     h.get_by_label("Replace").click();
-    for _ in 0..200 {
+    // The write runs on an export thread: a loaded machine (a test run beside a build) needs seconds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
         h.run_steps(1);
         if std::fs::read_to_string(&out).unwrap() != "old" {
             break;
